@@ -1,0 +1,247 @@
+"""The one place that builds HTTP clients: polite, bounded, retrying GETs.
+
+Retries live here and nowhere else (not in Prefect tasks). tenacity drives the
+retry loop, aiolimiter the per-host request rate; httpx's own transport retries
+only cover connection set-up, so status retries (408/429/5xx, ``Retry-After``)
+are ours. Conditional requests use validators the caller passes in (taken from
+the archive), so a ``304`` comes back as an observation that nothing changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+
+from extractors.policy import HostPolicy
+
+USER_AGENT = "modelsync/0.1 (+https://github.com/modelsync/modelsync; history of public model metadata)"
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MAX_KEEPALIVE = 32  # httpcore scans its pool per request: above 32 it slows sharply (encode/httpx#3215)
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a conditional request sends back: the ETag and Last-Modified of the last body."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One final HTTP answer for a real URL (never the mirror's)."""
+
+    url: str
+    status: int
+    body: bytes
+    fetched_at: datetime
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    attempts: int = 1
+
+
+class FetchError(Exception):
+    """A URL that could not be fetched, with the reason in one line."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class _Host:
+    policy: HostPolicy
+    limiter: AsyncLimiter
+    slots: asyncio.Semaphore
+
+
+@dataclass
+class Fetcher:
+    """Async GETs restricted to configured origins.
+
+    ``origins`` maps each real origin (``https://openrouter.ai``) to its policy;
+    ``routes`` optionally sends a real origin to another one (a mirror) while
+    every result still carries the real URL.
+    """
+
+    origins: Mapping[str, HostPolicy]
+    routes: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sleep: Callable[[float], object] = asyncio.sleep
+    _client: httpx.AsyncClient | None = None
+    _hosts: dict[str, _Host] = field(default_factory=dict)
+
+    async def __aenter__(self) -> Fetcher:
+        concurrency = sum(p.concurrency for p in self.origins.values()) or 1
+        timeout = max(self.origins.values(), key=lambda p: p.read_timeout_s, default=HostPolicy())
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": USER_AGENT, **self.headers},
+            limits=httpx.Limits(
+                max_connections=concurrency,
+                max_keepalive_connections=min(concurrency, MAX_KEEPALIVE),
+            ),
+            timeout=httpx.Timeout(timeout.read_timeout_s, connect=timeout.connect_timeout_s),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        for origin, policy in self.origins.items():
+            self._hosts[origin] = _Host(
+                policy, AsyncLimiter(policy.rate_per_s, 1.0), asyncio.Semaphore(policy.concurrency)
+            )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def get(self, url: str, validators: Validators | None = None) -> Fetched:
+        """The final answer for ``url`` after retries; raises FetchError when there is none."""
+        origin = origin_of(url)
+        host = self._hosts.get(origin)
+        if host is None:
+            raise FetchError(url, f"host {origin} is not a configured source")
+        conditional = _conditional_headers(validators)
+        attempts = 0
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            wait=lambda state: _wait_s(state, host.policy),
+            stop=lambda state: _should_stop(state, host.policy),
+            sleep=self.sleep,  # type: ignore[arg-type]
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    async with host.slots:
+                        await host.limiter.acquire()
+                        fetched = await self._get_once(url, conditional, host.policy)
+                    return _with_attempts(fetched, attempts)
+        except _Retryable as e:
+            raise FetchError(url, f"{e.reason} (gave up after {attempts} attempts)") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _get_once(self, url: str, headers: dict[str, str], policy: HostPolicy) -> Fetched:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        real_origin = origin_of(url)
+        target = self.routes.get(real_origin, real_origin) + url[len(real_origin) :]
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                async with self._client.stream("GET", target, headers=headers) as response:
+                    if response.has_redirect_location:
+                        location = urljoin(target, response.headers.get("location", ""))
+                        if origin_of(location) != origin_of(target):
+                            raise FetchError(url, f"redirect to another origin refused: {location}")
+                        target = location
+                        continue
+                    if response.status_code in RETRY_STATUSES:
+                        raise _Retryable(
+                            f"HTTP {response.status_code}",
+                            _retry_after_s(response.headers.get("retry-after"), self.clock()),
+                        )
+                    if response.status_code not in (200, 304, 404, 410):
+                        raise FetchError(url, f"HTTP {response.status_code}")
+                    body = await _capped_body(response, policy.max_bytes, url)
+                    return Fetched(
+                        url=real_origin + target[len(origin_of(target)) :],
+                        status=response.status_code,
+                        body=body,
+                        fetched_at=self.clock(),
+                        content_type=response.headers.get("content-type"),
+                        etag=response.headers.get("etag"),
+                        last_modified=response.headers.get("last-modified"),
+                    )
+            except httpx.TimeoutException as e:
+                raise _Retryable(f"timeout ({type(e).__name__})") from None
+            except httpx.TransportError as e:
+                raise _Retryable(f"connection error ({type(e).__name__}: {e})") from None
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _conditional_headers(validators: Validators | None) -> dict[str, str]:
+    if validators is None:
+        return {}
+    headers = {}
+    if validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+async def _capped_body(response: httpx.Response, max_bytes: int, url: str) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(url, f"response of {int(declared):,} bytes is over the {max_bytes:,}-byte cap")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError(url, f"response is over the {max_bytes:,}-byte cap")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _retry_after_s(value: str | None, now: datetime) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _wait_s(state: RetryCallState, policy: HostPolicy) -> float:
+    """Exponential backoff with jitter, or the server's ``Retry-After`` when it asks for longer."""
+    backoff: float = policy.backoff_s * 2 ** (state.attempt_number - 1) * random.uniform(0.5, 1.0)
+    error = state.outcome.exception() if state.outcome else None
+    asked: float | None = error.retry_after_s if isinstance(error, _Retryable) else None
+    return backoff if asked is None else max(backoff, asked)
+
+
+def _should_stop(state: RetryCallState, policy: HostPolicy) -> bool:
+    over_budget = state.idle_for + state.upcoming_sleep > policy.max_retry_wait_s
+    return state.attempt_number >= policy.max_attempts or over_budget
+
+
+def _with_attempts(fetched: Fetched, attempts: int) -> Fetched:
+    if attempts == 1:
+        return fetched
+    return Fetched(**{**fetched.__dict__, "attempts": attempts})

@@ -1,0 +1,202 @@
+"""OpenRouter: the model list, then each model's provider endpoints.
+
+Upstream: ``GET https://openrouter.ai/api/v1/models`` and
+``GET https://openrouter.ai/api/v1/models/{author}/{slug}/endpoints``
+(schema: components ``Model`` and ``PublicEndpoint`` of OpenRouter's OpenAPI spec).
+Feeds: ``model`` (the list), ``endpoint`` and ``uptime`` (the endpoints pages).
+
+Quirks handled here:
+- prices are decimal strings in USD per token; we store exact USD per million tokens;
+- ``tag``, not ``provider_name``, is the unique endpoint key (one provider can serve
+  several endpoints of a model, e.g. ``fireworks`` and ``fireworks/fast``);
+- ``uptime_last_1d`` and ``uptime_last_5m`` are missing from older payloads and may be null;
+- ``max_completion_tokens`` may be null; ``supports_implicit_caching`` is absent from
+  older payloads (stored as NULL, not as false);
+- unknown extra fields are ignored; a missing required field is a ParseError.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from extractors.spec import PayloadKind, SourceSpec
+from transforms.records import Listing, Parsed, ParseError, Record, required
+from transforms.units import UnitError, price_per_mtok, sorted_set, token_count
+
+ORIGIN = "https://openrouter.ai"
+MODELS_URL = f"{ORIGIN}/api/v1/models"
+UPTIME_FIELDS = (("5m", "uptime_last_5m"), ("30m", "uptime_last_30m"), ("1d", "uptime_last_1d"))
+
+
+def endpoints_url(model_id: str) -> str:
+    """The endpoints URL of a model id such as ``meta-llama/llama-4-scout``."""
+    return f"{ORIGIN}/api/v1/models/{model_id}/endpoints"
+
+
+def parse_models(body: bytes) -> Parsed:
+    """Model records, a full listing of the ``model`` scope, and each model's endpoints URL."""
+    data = _json_object(body).get("data")
+    if not isinstance(data, list):
+        raise ParseError("expected a 'data' list of models")
+    models = [_model_record(item, f"model #{n}") for n, item in enumerate(data)]
+    return Parsed(
+        records={"model": models},
+        listings=(Listing("model", "", len(models)),),
+        links=tuple(endpoints_url(m["model_id"]) for m in models),
+    )
+
+
+def parse_endpoints(body: bytes) -> Parsed:
+    """Endpoint and uptime records of one model, and a full listing of its endpoints."""
+    data = _json_object(body).get("data")
+    if not isinstance(data, Mapping):
+        raise ParseError("expected a 'data' object with the model's endpoints")
+    model_id = str(required(data, "id", "data"))
+    items = required(data, "endpoints", "data")
+    if not isinstance(items, list):
+        raise ParseError("'data.endpoints' is not a list")
+    endpoints: list[Record] = []
+    uptime: list[Record] = []
+    for n, item in enumerate(items):
+        where = f"data.endpoints[{n}]"
+        record = _endpoint_record(model_id, item, where)
+        endpoints.append(record)
+        for period, name in UPTIME_FIELDS:
+            value = item.get(name)
+            if value is not None:
+                uptime.append(
+                    {
+                        "source": SOURCE.id,
+                        "model_id": model_id,
+                        "endpoint_key": record["endpoint_key"],
+                        "provider": record["provider"],
+                        "period": period,
+                        "uptime_pct": _number(value, f"{where}.{name}"),
+                    }
+                )
+    return Parsed(
+        records={"endpoint": endpoints, "uptime": uptime},
+        listings=(Listing("endpoint", model_id, len(endpoints)),),
+    )
+
+
+SOURCE = SourceSpec(
+    id="openrouter",
+    origin=ORIGIN,
+    entities=("model", "endpoint", "uptime"),
+    payload_kinds=(
+        PayloadKind("models", r"/api/v1/models", parse_models),
+        PayloadKind("endpoints", r"/api/v1/models/[^/]+/[^/]+/endpoints", parse_endpoints),
+    ),
+    seeds=(MODELS_URL,),
+    api_key_header="Authorization",
+    docs="https://openrouter.ai/docs/api-reference/list-available-models",
+)
+
+
+def _model_record(item: Any, where: str) -> Record:
+    if not isinstance(item, Mapping):
+        raise ParseError(f"{where} is not an object")
+    model_id = str(required(item, "id", where))
+    name = item.get("name")
+    pricing = item.get("pricing") or {}
+    top = item.get("top_provider") or {}
+    architecture = item.get("architecture") or {}
+    hf_id = item.get("hugging_face_id") or None
+    try:
+        return {
+            "source": SOURCE.id,
+            "model_id": model_id,
+            "name": name,
+            "creator": _creator(model_id, name),
+            "canonical_slug": item.get("canonical_slug"),
+            "hugging_face_id": hf_id,
+            "context_window": token_count(item.get("context_length")),
+            "max_output_tokens": token_count(top.get("max_completion_tokens")),
+            "input_price_per_mtok": price_per_mtok(pricing.get("prompt")),
+            "output_price_per_mtok": price_per_mtok(pricing.get("completion")),
+            # OpenRouter's `created` is when the model was listed there: the best release date it offers.
+            "release_date": _date_from_epoch(item.get("created")),
+            "knowledge_cutoff": _date(item.get("knowledge_cutoff")),
+            "expiration_date": _date(item.get("expiration_date")),
+            # A Hugging Face repository is published weights; its absence proves nothing.
+            "open_weights": True if hf_id else None,
+            "input_modalities": sorted_set(architecture.get("input_modalities")),
+            "output_modalities": sorted_set(architecture.get("output_modalities")),
+            "supported_params": sorted_set(item.get("supported_parameters")),
+        }
+    except (UnitError, ValueError) as e:
+        raise ParseError(f"{where} ({model_id}): {e}") from None
+
+
+def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
+    if not isinstance(item, Mapping):
+        raise ParseError(f"{where} is not an object")
+    tag = str(required(item, "tag", where))
+    where = f"{where} (tag {tag!r})"
+    pricing = required(item, "pricing", where)
+    params = sorted_set(item.get("supported_parameters"))
+    try:
+        return {
+            "source": SOURCE.id,
+            "model_id": model_id,
+            "endpoint_key": tag,
+            "provider": str(required(item, "provider_name", where)),
+            "context_length": token_count(required(item, "context_length", where)),
+            "max_output_tokens": token_count(item.get("max_completion_tokens")),
+            "max_prompt_tokens": token_count(item.get("max_prompt_tokens")),
+            "input_price_per_mtok": price_per_mtok(required(pricing, "prompt", f"{where}.pricing")),
+            "output_price_per_mtok": price_per_mtok(required(pricing, "completion", f"{where}.pricing")),
+            "cache_read_price_per_mtok": price_per_mtok(pricing.get("input_cache_read")),
+            "quantization": item.get("quantization"),
+            "supported_params": params,
+            "supported_params_count": None if params is None else len(params),
+            "implicit_caching": _bool(item.get("supports_implicit_caching"), f"{where}.supports_implicit_caching"),
+            "status": None if item.get("status") is None else int(item["status"]),
+        }
+    except (UnitError, ValueError, TypeError) as e:
+        raise ParseError(f"{where}: {e}") from None
+
+
+def _json_object(body: bytes) -> Mapping[str, Any]:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ParseError(f"not valid JSON ({e})") from None
+    if not isinstance(document, Mapping):
+        raise ParseError("expected a JSON object")
+    return document
+
+
+def _creator(model_id: str, name: object) -> str:
+    """``Meta`` from the name ``Meta: Llama 4 Scout``; else the author part of the id."""
+    if isinstance(name, str) and ": " in name:
+        return name.split(": ", 1)[0].strip()
+    return model_id.split("/", 1)[0]
+
+
+def _date(value: object) -> date | None:
+    if value in (None, ""):
+        return None
+    return date.fromisoformat(str(value)[:10])
+
+
+def _date_from_epoch(value: object) -> date | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(int(str(value)), UTC).date()
+
+
+def _bool(value: object, where: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ParseError(f"{where} is {value!r}, not true or false")
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParseError(f"{where} is {value!r}, not a number")
+    return float(value)

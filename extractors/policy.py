@@ -1,0 +1,19 @@
+"""Politeness and limits per origin: plain data, cheap to import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """Politeness and limits for one origin."""
+
+    rate_per_s: float = 10.0
+    concurrency: int = 8
+    max_attempts: int = 5
+    max_retry_wait_s: float = 30.0
+    max_bytes: int = 20_000_000
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 30.0
+    backoff_s: float = 0.5

@@ -1,0 +1,31 @@
+"""Every source modelsync knows, and which one serves a URL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from extractors import openrouter
+from extractors.http import origin_of
+from extractors.spec import PayloadKind, SourceSpec
+
+SOURCES: Mapping[str, SourceSpec] = {spec.id: spec for spec in (openrouter.SOURCE,)}
+
+
+class UnknownURL(ValueError):
+    """No source serves this URL."""
+
+
+def payload_kind_for(url: str) -> tuple[SourceSpec, PayloadKind]:
+    """The source and payload kind behind a real URL (query strings are ignored)."""
+    origin = origin_of(url)
+    path = urlsplit(url).path.rstrip("/") or "/"
+    for spec in SOURCES.values():
+        if spec.origin != origin:
+            continue
+        for kind in spec.payload_kinds:
+            if re.fullmatch(kind.path_pattern, path):
+                return spec, kind
+    known = ", ".join(f"{s.origin} ({s.id})" for s in SOURCES.values())
+    raise UnknownURL(f"no source serves {url}; known sources: {known}")

@@ -1,0 +1,319 @@
+"""``modelsync``: a thin CLI over the pipeline, one verb per command.
+
+Exit codes: 0 ok, 1 failed, 2 usage error, 3 partial, 4 busy. Errors are one line
+on stderr (``--debug`` shows the traceback). Commands that do not orchestrate
+(``sql``, ``import``, ``--help``) never import Prefect.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from flows.settings import SOURCES, SettingError, settings_from_env
+
+EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 1, 2, 3, 4
+
+
+class CommandError(Exception):
+    """A failure to report in one line, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Keep the history of the AI-model market in a DuckDB warehouse.
+
+    \b
+    Examples:
+      modelsync demo                          # offline demo on bundled captures
+      modelsync sync                          # fetch, archive and load every source
+      modelsync sql "SELECT * FROM endpoints LIMIT 5"
+
+    \b
+    Environment: MODELSYNC_WAREHOUSE (default ./modelsync.duckdb), MODELSYNC_RAW_DIR
+    (default <warehouse dir>/raw), MODELSYNC_OPENROUTER_BASE_URL, OPENROUTER_API_KEY.
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
+              help="Sync only this source (repeatable). Default: every source.")  # fmt: skip
+def sync(sources: tuple[str, ...]) -> None:
+    """Fetch, archive and load every source (or those named); print what changed.
+
+    \b
+    Examples:
+      modelsync sync
+      modelsync sync --source openrouter
+      MODELSYNC_OPENROUTER_BASE_URL=http://127.0.0.1:8123 modelsync sync
+
+    Exits 3 (partial) when some URLs failed: what was fetched landed, and
+    nothing in the scope of a failed URL was retired.
+    """
+    settings = _settings()
+    from flows.lock import warehouse_lock
+    from flows.pipeline import utc_now
+
+    with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "sync", utc_now()):
+        from flows.sync import sync_flow
+
+        result = sync_flow(sources=list(sources) or None)
+    _report(result)
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", "urls", multiple=True, help="The real URL the file was fetched from (one per FILE).")
+@click.option("--fetched-at", "times", multiple=True, help="When it was fetched, RFC 3339 with zone (one per FILE).")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON lines of {path, url, fetched_at}; paths relative to the manifest.")  # fmt: skip
+def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ...], manifest: Path | None) -> None:
+    """Load payload files as if fetched from URL at a time, in one run.
+
+    Each file is archived first, then parsed and loaded like a fetch; the
+    source is chosen from the URL. Loading the same file twice adds nothing.
+
+    \b
+    Examples:
+      modelsync import endpoints.json \\
+          --url https://openrouter.ai/api/v1/models/moonshotai/kimi-k3/endpoints \\
+          --fetched-at 2026-08-25T10:26:01Z
+      modelsync import a.json b.json --url URL_A --fetched-at TS_A --url URL_B --fetched-at TS_B
+      modelsync import --manifest captures/manifest.jsonl
+    """
+    items = _import_items(files, urls, times, manifest)
+    settings = _settings()
+    from flows import pipeline
+    from flows.lock import warehouse_lock
+
+    now = pipeline.utc_now()
+    with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "import", now):
+        run = pipeline.new_run("import", sorted({_source_of(url) for _, url, _ in items}), now)
+        pipeline.start_run(settings, run)
+        archived = pipeline.archive_files(settings, items)
+        parsed = pipeline.parse_archived(settings, run, archived.payloads, pipeline.utc_now())
+        result = pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
+    _report(result)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def sql(query: str, fmt: str) -> None:
+    """Run read-only SQL on the warehouse; writes are refused.
+
+    \b
+    Examples:
+      modelsync sql "SELECT model_id, provider, max_output_tokens FROM endpoints"
+      modelsync sql "SELECT * FROM endpoint_history WHERE provider = 'Groq'" --format csv
+      modelsync sql "SELECT * FROM runs ORDER BY started_at DESC LIMIT 3" --format json
+
+    Views: models, endpoints, endpoint_history, model_history, uptime, changes, runs, raw_fetches.
+    """
+    import duckdb
+
+    from warehouse import db
+
+    settings = _settings()
+    try:
+        con = db.open_for_read(settings.warehouse)
+    except db.WarehouseBusy as e:
+        raise CommandError(str(e), EXIT_BUSY) from None
+    except db.WarehouseError as e:
+        raise CommandError(str(e)) from None
+    try:
+        relation = con.sql(query)
+        if relation is None:
+            return
+        if fmt == "table":
+            width = shutil.get_terminal_size((160, 40)).columns
+            relation.show(max_rows=10_000, max_width=width)
+        else:
+            _write_rows(relation.columns, relation.fetchall(), fmt)
+    except duckdb.Error as e:
+        message = str(e).splitlines()[0]
+        if "read-only" in message:
+            message = f"refused: the warehouse is opened read-only, so modelsync sql cannot change it ({message})"
+        raise CommandError(message) from None
+    finally:
+        con.close()
+
+
+@cli.command()
+@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where to write modelsync-demo.duckdb and its archive.")  # fmt: skip
+def demo(workdir: Path) -> None:
+    """Offline demo: sync bundled captures of several dates from a loopback mirror.
+
+    Starts a local HTTP mirror serving recorded OpenRouter payloads (real ones
+    plus named synthetic variations), syncs them date by date into
+    ./modelsync-demo.duckdb with the real sync flow, then prints what changed.
+
+    \b
+    Example:
+      modelsync demo && MODELSYNC_WAREHOUSE=modelsync-demo.duckdb modelsync sql "SELECT * FROM changes"
+    """
+    from flows.demo import run_demo
+
+    code = run_demo(workdir, click.echo)
+    if code:
+        raise CommandError("demo: a sync did not finish cleanly (see above)", code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of raising."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="modelsync", standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.Abort:
+        click.echo("modelsync: aborted", err=True)
+        return EXIT_FAILED
+    except click.UsageError as e:
+        command = e.ctx.command_path if e.ctx else "modelsync"
+        click.echo(f"{command}: {e.format_message()} (see '{command} --help')", err=True)
+        return EXIT_USAGE
+    except CommandError as e:
+        click.echo(f"modelsync: {e}", err=True)
+        return e.code
+    except Exception as e:  # noqa: BLE001 (the one place that turns any error into one line)
+        if debug:
+            traceback.print_exc()
+        where = "" if debug else " (run with --debug for the traceback)"
+        click.echo(f"modelsync: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}{where}", err=True)
+        return EXIT_FAILED
+
+
+def _settings() -> Any:
+    try:
+        return settings_from_env()
+    except SettingError as e:
+        raise CommandError(str(e), EXIT_USAGE) from None
+
+
+class _busy_is_exit_4:  # noqa: N801 (used as a context manager, reads as one)
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        from flows.lock import WarehouseLocked
+        from warehouse.db import WarehouseBusy
+
+        if isinstance(exc, WarehouseLocked | WarehouseBusy):
+            raise CommandError(str(exc), EXIT_BUSY) from None
+
+
+def _report(result: Any) -> None:
+    """Print a run's summary; raise CommandError with the exit code when it did not end ok."""
+    counts = result.counts
+    changed = ", ".join(f"{n} {entity}s changed" for entity, n in counts.changed_keys.items() if n) or "no changes"
+    click.echo(
+        f"run {result.run_id}: {result.status}; {counts.payloads} payloads, {counts.observations} new observations, "
+        f"{counts.new_versions} new versions ({changed}), {counts.measurements} uptime measurements"
+    )
+    for url, reason in result.failed_urls:
+        click.echo(f"  failed: {url}: {reason}", err=True)
+    if result.status == "partial":
+        raise CommandError(f"partial run: {len(result.failed_urls)} URL(s) failed or were quarantined", EXIT_PARTIAL)
+    if result.status == "failed":
+        raise CommandError(result.error or "run failed, nothing landed", EXIT_FAILED)
+
+
+def _import_items(
+    files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ...], manifest: Path | None
+) -> list[tuple[Path, str, datetime]]:
+    if manifest and (files or urls or times):
+        raise click.UsageError("use either FILE... with --url/--fetched-at, or --manifest, not both")
+    if manifest:
+        return _manifest_items(manifest)
+    if not files:
+        raise click.UsageError("name at least one FILE, or --manifest")
+    if len(urls) != len(files) or len(times) != len(files):
+        raise click.UsageError(
+            f"give one --url and one --fetched-at per FILE ({len(files)} files, {len(urls)} --url, "
+            f"{len(times)} --fetched-at)"
+        )
+    items = [(f, u, _timestamp(t, "--fetched-at")) for f, u, t in zip(files, urls, times, strict=True)]
+    for _, url, _ in items:
+        _source_of(url)
+    return items
+
+
+def _manifest_items(manifest: Path) -> list[tuple[Path, str, datetime]]:
+    items = []
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{manifest}, line {number}"
+        try:
+            entry = json.loads(line)
+            path, url, fetched_at = entry["path"], entry["url"], entry["fetched_at"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise click.UsageError(f"{where}: expected a JSON object with path, url, fetched_at ({e})") from None
+        file = manifest.parent / path
+        if not file.is_file():
+            raise click.UsageError(f"{where}: no file {file}")
+        _source_of(url)
+        items.append((file, url, _timestamp(fetched_at, where)))
+    if not items:
+        raise click.UsageError(f"{manifest} lists no payloads")
+    return items
+
+
+def _source_of(url: str) -> str:
+    from extractors.registry import UnknownURL, payload_kind_for
+
+    try:
+        return payload_kind_for(url)[0].id
+    except UnknownURL as e:
+        raise click.UsageError(str(e)) from None
+
+
+def _timestamp(text: str, where: str) -> datetime:
+    from warehouse.archive import parse_rfc3339
+
+    try:
+        return parse_rfc3339(text)
+    except ValueError:
+        raise click.UsageError(
+            f"{where}: {text!r} is not an RFC 3339 timestamp with a zone (e.g. 2026-08-25T10:26:01Z)"
+        ) from None
+
+
+def _write_rows(columns: Sequence[str], rows: Sequence[tuple[Any, ...]], fmt: str) -> None:
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        return
+    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    json.dump(records, sys.stdout, default=_json_value, indent=1)
+    sys.stdout.write("\n")
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

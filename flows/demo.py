@@ -1,0 +1,79 @@
+"""``modelsync demo``: bundled captures, a loopback mirror, the real sync flow, a summary."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from flows.mirror import Mirror, read_manifest
+from warehouse import db
+from warehouse.archive import parse_rfc3339
+
+DEMO_MANIFEST = Path(__file__).parent / "demo_captures" / "manifest.jsonl"
+WAREHOUSE_NAME = "modelsync-demo.duckdb"
+RAW_NAME = "modelsync-demo-raw"
+
+CHANGES_QUERY = """
+SELECT strftime(changed_at, '%Y-%m-%d %H:%M') AS changed_at, model_id, provider, field, old_value, new_value
+FROM changes WHERE entity = 'endpoint' ORDER BY changed_at, model_id, provider, field
+"""
+UPTIME_QUERY = """
+SELECT model_id, endpoint_key, strftime(observed_at, '%Y-%m-%d') AS day, round(uptime_pct, 2) AS uptime_1d
+FROM uptime WHERE period = '1d' AND endpoint_key LIKE 'novita%' ORDER BY observed_at
+"""
+NEXT_STEPS = """\
+Try next (the demo warehouse is {warehouse}):
+  export MODELSYNC_WAREHOUSE={warehouse}
+  uv run modelsync sql "SELECT model_id, provider, max_output_tokens, input_price_per_mtok, uptime_1d FROM endpoints"
+  uv run modelsync sql "SELECT * FROM endpoint_history WHERE endpoint_key = 'alibaba'"
+  uv run modelsync sql "SELECT * FROM changes ORDER BY changed_at" --format csv
+  uv run modelsync sql "SELECT run_id, status, payloads, new_versions, load_s FROM runs"
+  duckdb -readonly {warehouse}    # the same file, in the DuckDB CLI
+"""
+
+
+def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
+    """Sync every capture date in order into ``workdir/modelsync-demo.duckdb``; returns an exit code."""
+    from flows.sync import sync_flow  # Prefect: imported only when the demo runs
+
+    started = time.perf_counter()
+    warehouse, raw_dir = workdir / WAREHOUSE_NAME, workdir / RAW_NAME
+    for old in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        old.unlink(missing_ok=True)
+    shutil.rmtree(raw_dir, ignore_errors=True)
+    captures = read_manifest(DEMO_MANIFEST)
+    dates = sorted({c.fetched_at for c in captures}, key=parse_rfc3339)
+    echo(f"modelsync demo: {len(captures)} recorded OpenRouter payloads over {len(dates)} dates")
+    echo("Starting Prefect (a temporary local server when PREFECT_API_URL is unset: about 15 s) ...")
+    worst = 0
+    with Mirror(captures) as mirror:
+        echo(f"Serving them from a loopback mirror at {mirror.base_url}")
+        for stamp in dates:
+            mirror.serve_day(stamp)
+            overrides = {
+                "MODELSYNC_WAREHOUSE": str(warehouse),
+                "MODELSYNC_RAW_DIR": str(raw_dir),
+                "MODELSYNC_OPENROUTER_BASE_URL": mirror.base_url,
+            }
+            result = sync_flow(env_overrides=overrides, as_of=parse_rfc3339(stamp))
+            counts = result.counts
+            echo(
+                f"  {stamp}  sync {result.status}: {counts.payloads} payloads, "
+                f"{counts.new_versions} new versions, {counts.measurements} uptime measurements"
+            )
+            for url, reason in result.failed_urls:
+                echo(f"    failed: {url}: {reason}")
+            worst = max(worst, result.exit_code)
+    con = db.open_for_read(warehouse)
+    try:
+        echo("\nWhat changed (the `changes` view):")
+        echo(str(con.sql(CHANGES_QUERY)))
+        echo("An uptime dip (the `uptime` view, 1d window):")
+        echo(str(con.sql(UPTIME_QUERY)))
+    finally:
+        con.close()
+    echo(f"Done in {time.perf_counter() - started:.0f} s.\n")
+    echo(NEXT_STEPS.format(warehouse=warehouse))
+    return worst

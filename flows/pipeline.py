@@ -1,0 +1,335 @@
+"""The pipeline steps as plain functions; the Prefect flows in ``flows.sync`` wrap them.
+
+fetch (polite) -> archive raw -> parse (pure) -> frames (validated) -> load (one transaction)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from extractors.http import Fetched, Fetcher, FetchError, Validators
+from extractors.registry import SOURCES, payload_kind_for
+from extractors.spec import SourceSpec
+from flows.settings import Settings
+from transforms.frames import entity_frame
+from transforms.hashing import row_hashes
+from transforms.records import Listing, ParseError, Record
+from warehouse import db, history
+from warehouse.archive import ArchivedPayload, archive_payloads, object_path, read_body, sha256_hex
+from warehouse.history import ENTITIES, LoadBatch, LoadCounts, RunRecord
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]
+LOADABLE_STATUSES = (200, 304)
+EXIT_CODES = {"ok": 0, "failed": 1, "partial": 3}
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse last archived for a URL: validators for a conditional GET and the body's sha."""
+
+    validators: Validators
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Archived:
+    """Payloads of one phase now in the archive, the URLs that failed, and seconds spent."""
+
+    payloads: tuple[ArchivedPayload, ...] = ()
+    failures: tuple[tuple[str, str], ...] = ()
+    fetch_s: float = 0.0
+    archive_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended, for the CLI and the scheduler."""
+
+    run_id: str
+    status: str
+    counts: LoadCounts = field(default_factory=LoadCounts)
+    failed_urls: tuple[tuple[str, str], ...] = ()
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+
+def new_run(kind: str, sources: Iterable[str], now: datetime) -> RunRecord:
+    """A run record with a fresh id, not yet started."""
+    return RunRecord(run_id=f"{kind}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", kind=kind,
+                     started_at=now, sources=tuple(sources))  # fmt: skip
+
+
+def start_run(settings: Settings, run: RunRecord) -> dict[str, Known]:
+    """Record the run as ``running``; returns what the warehouse knows of each URL for conditional GETs."""
+    con = db.open_for_write(settings.warehouse, run.started_at)
+    try:
+        history.record_run_start(con, run)
+        rows = con.execute(
+            """
+            SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at),
+                   arg_max(sha256, fetched_at), arg_max(bytes, fetched_at)
+            FROM payloads WHERE status = 200 GROUP BY url
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    return {
+        url: Known(Validators(etag, modified), sha, size)
+        for url, etag, modified, sha, size in rows
+        if (etag or modified) and object_path(settings.raw_dir, sha).exists()
+    }
+
+
+def fetch_and_archive(
+    settings: Settings,
+    source_id: str,
+    known: dict[str, Known],
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+) -> Archived:
+    """Fetch a source's seed URLs, archive them, then fetch and archive the URLs they link to."""
+    spec = SOURCES[source_id]
+    return asyncio.run(_fetch_and_archive(settings, spec, known, clock, progress))
+
+
+async def _fetch_and_archive(
+    settings: Settings, spec: SourceSpec, known: dict[str, Known], clock: Clock, progress: Progress | None
+) -> Archived:
+    routes = {spec.origin: settings.base_urls[spec.id]} if spec.id in settings.base_urls else {}
+    headers = {}
+    key = settings.openrouter_api_key if spec.id == "openrouter" else None
+    if key and spec.api_key_header:
+        headers[spec.api_key_header] = f"Bearer {key}" if spec.api_key_header == "Authorization" else key
+    policy = settings.policies.get(spec.id, spec.policy)
+    archived: list[ArchivedPayload] = []
+    failures: list[tuple[str, str]] = []
+    timings = {"fetch": 0.0, "archive": 0.0}
+    async with Fetcher({spec.origin: policy}, routes=routes, headers=headers, clock=clock) as fetcher:
+
+        async def fetch_all(urls: Sequence[str]) -> list[ArchivedPayload]:
+            started = time.perf_counter()
+            done = 0
+
+            async def one(url: str) -> Fetched | None:
+                nonlocal done
+                try:
+                    return await fetcher.get(url, known[url].validators if url in known else None)
+                except FetchError as e:
+                    failures.append((e.url, e.reason))
+                    return None
+                finally:
+                    done += 1
+                    if progress:
+                        progress(done, len(urls))
+
+            results = await asyncio.gather(*(one(u) for u in urls))
+            timings["fetch"] += time.perf_counter() - started
+            started = time.perf_counter()
+            items = []
+            for fetched in results:
+                if fetched is None:
+                    continue
+                item = _archive_item(spec.id, fetched, known.get(fetched.url))
+                if item is None:
+                    failures.append((fetched.url, "HTTP 304 for a body the archive does not hold"))
+                else:
+                    items.append(item)
+            stored = archive_payloads(settings.raw_dir, items)
+            timings["archive"] += time.perf_counter() - started
+            return stored
+
+        seeds = await fetch_all(spec.seeds)
+        archived.extend(seeds)
+        links: list[str] = []
+        for payload in seeds:
+            if payload.status in LOADABLE_STATUSES:
+                parse = payload_kind_for(payload.url)[1].parse
+                with suppress(ParseError):  # the parse phase quarantines this payload and says why
+                    links.extend(parse(read_body(settings.raw_dir, payload.sha256)).links)
+        archived.extend(await fetch_all(list(dict.fromkeys(links))))
+    return Archived(tuple(archived), tuple(failures), timings["fetch"], timings["archive"])
+
+
+def _archive_item(source: str, fetched: Fetched, known: Known | None) -> tuple[ArchivedPayload, bytes | None] | None:
+    if fetched.status == 304:
+        if known is None:
+            return None
+        payload = ArchivedPayload(source, fetched.url, fetched.fetched_at, 304, known.sha256, known.bytes,
+                                  fetched.content_type, fetched.etag or known.validators.etag,
+                                  fetched.last_modified or known.validators.last_modified, "live")  # fmt: skip
+        return payload, None
+    body = fetched.body
+    payload = ArchivedPayload(source, fetched.url, fetched.fetched_at, fetched.status, sha256_hex(body), len(body),
+                              fetched.content_type, fetched.etag, fetched.last_modified, "live")  # fmt: skip
+    return payload, fetched.body
+
+
+def archive_files(settings: Settings, files: Sequence[tuple[Path, str, datetime]]) -> Archived:
+    """Archive local payload files as if fetched from their URLs at their times (origin ``import``)."""
+    started = time.perf_counter()
+    items = []
+    for path, url, fetched_at in files:
+        spec, _ = payload_kind_for(url)
+        try:
+            body = path.read_bytes()
+        except OSError as e:
+            raise ImportInputError(f"{path}: cannot read ({e.strerror})") from None
+        content_type = "application/json" if path.suffix == ".json" else None
+        payload = ArchivedPayload(spec.id, url, fetched_at, 200, sha256_hex(body), len(body),
+                                  content_type, None, None, "import")  # fmt: skip
+        items.append((payload, body))
+    stored = archive_payloads(settings.raw_dir, items)
+    return Archived(tuple(stored), (), 0.0, time.perf_counter() - started)
+
+
+class ImportInputError(ValueError):
+    """An import names a file or URL that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ParsedRun:
+    """Everything parsed from a run's payloads, ready to load."""
+
+    batch: LoadBatch
+    failures: tuple[tuple[str, str], ...]
+    parse_s: float
+
+
+def parse_archived(
+    settings: Settings, run: RunRecord, payloads: Sequence[ArchivedPayload], recorded_at: datetime
+) -> ParsedRun:
+    """Parse archived payloads into validated frames; bad payloads and rows go to quarantine."""
+    started = time.perf_counter()
+    records: dict[str, list[Record]] = {}
+    listings: list[tuple[ArchivedPayload, Listing]] = []
+    quarantine: list[dict[str, object]] = []
+    failures: list[tuple[str, str]] = []
+    bodies: dict[str, bytes] = {}
+
+    def refuse(payload: ArchivedPayload, reason: str, entity: str | None = None, row_key: str | None = None) -> None:
+        quarantine.append({"run_id": run.run_id, "source": payload.source, "url": payload.url,
+                           "fetched_at": payload.fetched_at, "sha256": payload.sha256, "entity": entity,
+                           "row_key": row_key, "reason": reason, "recorded_at": recorded_at})  # fmt: skip
+        failures.append((payload.url, reason if row_key is None else f"{entity} {row_key}: {reason}"))
+
+    for payload in payloads:
+        if payload.status not in LOADABLE_STATUSES:
+            failures.append((payload.url, f"HTTP {payload.status}"))
+            continue
+        try:
+            if payload.sha256 not in bodies:
+                bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
+            parsed = payload_kind_for(payload.url)[1].parse(bodies[payload.sha256])
+        except ParseError as e:
+            refuse(payload, f"{payload.source} payload does not parse: {e}")
+            continue
+        for entity, rows in parsed.records.items():
+            origin = {"observed_at": payload.fetched_at, "payload_sha256": payload.sha256}
+            records.setdefault(entity, []).extend({**row, **origin} for row in rows)
+        listings.extend((payload, listing) for listing in parsed.listings)
+
+    frames: dict[str, pd.DataFrame] = {}
+    incomplete: dict[tuple[str, str], str] = {}  # (entity, payload sha) -> why its listing is not complete
+    by_sha = {p.sha256: p for p in payloads}
+    for entity, rows in records.items():
+        frame, rejected = entity_frame(entity, rows)
+        frames[entity] = frame
+        for reject in rejected:
+            payload = by_sha[reject.payload_sha256]
+            refuse(payload, reject.reason, entity, reject.row_key)
+            incomplete[(entity, payload.sha256)] = f"{entity} rows were quarantined"
+
+    meta: dict[str, Any] = {"recorded_at": recorded_at, "run_id": run.run_id}
+    observations = {}
+    for name, spec in ENTITIES.items():
+        if name in frames:
+            frame = frames[name].assign(attr_hash=row_hashes(frames[name], spec.attributes), **meta)
+            observations[name] = frame
+    measurements = frames["uptime"].assign(**meta) if "uptime" in frames else None
+    snapshots = pd.DataFrame(
+        [
+            {"entity": listing.entity, "source": payload.source, "scope": listing.scope,
+             "observed_at": payload.fetched_at, "key_count": listing.key_count,
+             "complete": (listing.entity, payload.sha256) not in incomplete,
+             "reason": incomplete.get((listing.entity, payload.sha256)),
+             "payload_sha256": payload.sha256, **meta}
+            for payload, listing in listings
+        ],
+        columns=["entity", "source", "scope", "observed_at", "key_count", "complete", "reason",
+                 "payload_sha256", "run_id", "recorded_at"],
+    )  # fmt: skip
+    batch = LoadBatch(
+        run=run,
+        recorded_at=recorded_at,
+        payloads=_payload_frame(settings.raw_dir, payloads, run.run_id),
+        observations=observations,
+        snapshots=snapshots,
+        measurements=measurements,
+        quarantine=pd.DataFrame(quarantine) if quarantine else None,
+    )
+    return ParsedRun(batch, tuple(failures), time.perf_counter() - started)
+
+
+def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str) -> pd.DataFrame:
+    rows = [{**p.__dict__, "path": str(object_path(root.resolve(), p.sha256)), "run_id": run_id} for p in payloads]
+    columns = [*ArchivedPayload.__dataclass_fields__, "path", "run_id"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: ParsedRun, now: datetime) -> RunResult:
+    """Load a parsed run in one transaction and record how it ended (failed loads roll back whole)."""
+    failures = (*archived.failures, *parsed.failures)
+    has_rows = any(not f.empty for f in parsed.batch.observations.values())
+    finished = replace(
+        run,
+        status=run_status(failures, has_rows),
+        finished_at=now,
+        failed_urls=failures,
+        fetch_s=archived.fetch_s,
+        archive_s=archived.archive_s,
+        parse_s=parsed.parse_s,
+        error=failures[0][1] if failures and not has_rows else None,
+    )
+    started = time.perf_counter()
+    try:
+        con = db.open_for_write(settings.warehouse, now)
+    except db.WarehouseError as e:
+        return RunResult(run.run_id, "failed", failed_urls=failures, error=str(e))
+    try:
+        counts = history.load_batch(con, replace(parsed.batch, run=finished))
+        con.execute("UPDATE runs SET load_s = ? WHERE run_id = ?", [time.perf_counter() - started, run.run_id])
+    except (history.InvariantError, duckdb.Error) as e:
+        error = f"load rolled back, nothing landed: {str(e).splitlines()[0]}"
+        history.record_run_end(con, replace(finished, status="failed", error=error))
+        return RunResult(run.run_id, "failed", failed_urls=failures, error=error)
+    finally:
+        con.close()
+    return RunResult(run.run_id, finished.status, counts, failures, finished.error)
+
+
+def run_status(failures: Sequence[tuple[str, str]], observations_loaded: bool) -> str:
+    """``ok`` without failures; ``partial`` when some data landed despite them; else ``failed``."""
+    if not failures:
+        return "ok"
+    return "partial" if observations_loaded else "failed"

@@ -1,0 +1,69 @@
+"""Settings read from the environment: the only module that reads ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.policy import HostPolicy
+
+SOURCES = ("openrouter",)
+"""Source ids this build can fetch, in sync order."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the warehouse and archive live, and how each source is reached."""
+
+    warehouse: Path
+    raw_dir: Path
+    base_urls: Mapping[str, str] = field(default_factory=dict)
+    policies: Mapping[str, HostPolicy] = field(default_factory=dict)
+    openrouter_api_key: str | None = None
+
+
+def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``MODELSYNC_*`` variables (``overrides`` win), with documented defaults."""
+    env = {**os.environ, **(overrides or {})}
+    warehouse = Path(env.get("MODELSYNC_WAREHOUSE") or "modelsync.duckdb")
+    raw_dir = Path(env.get("MODELSYNC_RAW_DIR") or warehouse.parent / "raw")
+    base_urls: dict[str, str] = {}
+    policies: dict[str, HostPolicy] = {}
+    for source in SOURCES:
+        prefix = f"MODELSYNC_{source.upper()}"
+        if env.get(f"{prefix}_BASE_URL"):
+            base_urls[source] = env[f"{prefix}_BASE_URL"].rstrip("/")
+        default = HostPolicy()
+        policies[source] = HostPolicy(
+            rate_per_s=_number(env, f"{prefix}_RATE", default.rate_per_s),
+            concurrency=int(_number(env, f"{prefix}_CONCURRENCY", default.concurrency)),
+            max_attempts=int(_number(env, "MODELSYNC_RETRY_ATTEMPTS", default.max_attempts)),
+            max_retry_wait_s=_number(env, "MODELSYNC_RETRY_WAIT_S", default.max_retry_wait_s),
+            max_bytes=int(_number(env, "MODELSYNC_MAX_BYTES", default.max_bytes)),
+        )
+    return Settings(
+        warehouse=warehouse,
+        raw_dir=raw_dir,
+        base_urls=base_urls,
+        policies=policies,
+        openrouter_api_key=env.get("OPENROUTER_API_KEY") or None,
+    )
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value modelsync cannot use."""
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise SettingError(f"{name}={raw!r} must be positive")
+    return value

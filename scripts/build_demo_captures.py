@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""Rebuild flows/demo_captures/ from the real OpenRouter samples.
+
+Stdlib only and deterministic: running it twice gives byte-identical output.
+
+    python3 scripts/build_demo_captures.py [--sources DIR] [--out DIR]
+
+Inputs (read only), all in <sources>/openrouter/ (provenance in its README.md):
+  api_v1_models__llama4__2026-08-01.json            real /api/v1/models entries (Llama 4 Maverick, Scout)
+  api_v1_models_endpoints__kimi-k3__2026-08-25.json real /endpoints capture of moonshotai/kimi-k3
+  frontend_stats_endpoint_catalogue__llama4scout.csv real endpoint rows (3 Scout + 1 Maverick)
+  frontend_stats_uptime_recent__llama4scout_daily.csv real daily uptime of the Scout endpoints
+
+Outputs, all in <out>/: manifest.jsonl, README.md, the real Kimi capture copied
+byte-for-byte, and synthetic_*.json files (everything invented or modified).
+Generated JSON is written with indent=1 and a trailing newline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import hashlib
+import json
+import shutil
+from decimal import Context, Decimal
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCES = Path("/work/shared/sources")
+DEFAULT_OUT = REPO / "flows" / "demo_captures"
+
+API = "https://openrouter.ai/api/v1"
+MODELS_URL = f"{API}/models"
+
+D23, D24, D25 = "2026-08-23", "2026-08-24", "2026-08-25"
+DATES = (D23, D24, D25)
+FETCHED_AT = {
+    D23: "2026-08-23T02:00:00Z",
+    D24: "2026-08-24T02:00:00Z",
+    D25: "2026-08-25T10:26:01Z",  # the real Kimi capture (10:26:01.960Z), truncated to seconds
+}
+
+SRC_LLAMA_LIST = "api_v1_models__llama4__2026-08-01.json"
+SRC_KIMI = "api_v1_models_endpoints__kimi-k3__2026-08-25.json"
+SRC_CATALOGUE = "frontend_stats_endpoint_catalogue__llama4scout.csv"
+SRC_UPTIME = "frontend_stats_uptime_recent__llama4scout_daily.csv"
+
+KIMI = "moonshotai/kimi-k3"
+SCOUT = "meta-llama/llama-4-scout"
+MAVERICK = "meta-llama/llama-4-maverick"
+
+# Endpoint ids in the catalogue CSV (column endpoint_id).
+EP_SCOUT_DEEPINFRA = "9cf05ded-eefe-41b4-8c08-0c6460feffea"
+EP_SCOUT_VERTEX = "6b6ca1d2-f0a3-4b14-afd1-9ec651371658"
+EP_SCOUT_NOVITA = "b0352c4a-a51c-4ee0-9f5e-cfa527c3a208"
+EP_MAVERICK_DEEPINFRA = "69a5d06e-1935-4aa5-903f-71058e64399f"
+
+# The daily-uptime CSV covers 2026-08-30..09-01 only; its three days are reused,
+# in order, as the uptime_last_1d of the three demo dates.
+UPTIME_DAY_FOR = {D23: "2026-08-30", D24: "2026-08-31", D25: "2026-09-01"}
+
+
+def pct(ok: int, total: int) -> float:
+    """An uptime percentage the way OpenRouter reports it: successes / requests * 100."""
+    return ok * 100 / total
+
+
+# Invented short-window uptimes (and the 1d values the CSVs do not provide).
+# (uptime_last_30m, uptime_last_5m, uptime_last_1d or None = take it from the CSV)
+SCOUT_UPTIME = {
+    EP_SCOUT_DEEPINFRA: {
+        D23: (pct(17998, 18021), pct(1203, 1204), None),
+        D24: (pct(17990, 18021), pct(1201, 1203), None),
+        D25: (pct(18006, 18021), 100.0, None),
+    },
+    EP_SCOUT_VERTEX: {
+        D23: (pct(5811, 5813), 100.0, None),
+        D24: (pct(5808, 5813), pct(386, 387), None),
+        D25: (pct(5805, 5813), pct(385, 387), None),
+    },
+    EP_SCOUT_NOVITA: {
+        D23: (pct(1884, 1906), pct(126, 127), None),
+        # the uptime dip: 1d is invented here (the CSV value for that day is ~99.85)
+        D24: (pct(1190, 1906), pct(27, 67), pct(1553, 1906)),
+        D25: (pct(1897, 1906), pct(126, 127), None),
+    },
+}
+MAVERICK_UPTIME = {
+    EP_MAVERICK_DEEPINFRA: {
+        D23: (pct(4751, 4757), pct(317, 318), pct(69118, 69201)),
+        D24: (pct(4754, 4757), 100.0, pct(69150, 69201)),
+        D25: (pct(4748, 4757), pct(316, 318), pct(69094, 69201)),
+    },
+}
+# Kimi K3 on the synthetic dates, by endpoint tag (08-25 is the real capture).
+KIMI_UPTIME = {
+    "fireworks": {
+        D23: (pct(2831, 2835), pct(281, 282), pct(134117, 134488)),
+        D24: (pct(2832, 2836), 100.0, pct(134205, 134488)),
+    },
+    "alibaba": {
+        D23: (pct(441, 507), pct(9, 12), pct(25063, 25466)),
+        D24: (pct(447, 513), pct(8, 11), pct(25102, 25466)),
+    },
+    "fireworks/fast": {
+        D23: (pct(571, 574), pct(47, 49), pct(20127, 20360)),
+        D24: (pct(572, 574), pct(48, 49), pct(20146, 20360)),
+    },
+}
+KIMI_ALIBABA_OLD_PRICE = {"prompt": "0.0000039", "completion": "0.0000195"}  # 2026-08-23 only
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def dump(obj: object) -> str:
+    return json.dumps(obj, indent=1, ensure_ascii=False) + "\n"
+
+
+def per_token(usd_per_mtok: str) -> str:
+    """Price per token as a plain decimal string, from a catalogue $/M-token value.
+
+    The catalogue computed its column as float(API price) * 1e6, so it carries
+    float noise (0.0000001 * 1e6 == 0.09999999999999999). Converting the CSV
+    text exactly would keep that noise (0.00000009999999999999999), so this
+    returns the shortest decimal whose float, times 1e6, reproduces the CSV
+    value exactly: i.e. the API string the catalogue was computed from.
+    """
+    target = float(usd_per_mtok)
+    for digits in range(1, 18):
+        candidate = Context(prec=digits).plus(Decimal(usd_per_mtok)).scaleb(-6)
+        if float(candidate) * 1e6 == target:
+            return format(candidate.normalize(), "f")
+    raise ValueError(f"cannot recover a per-token price from {usd_per_mtok!r}")
+
+
+def number(text: str) -> int | float:
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def int_or_none(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def percentiles(row: dict[str, str], kind: str, unit: str) -> dict[str, int | float]:
+    # PercentileStats in the API has p50/p75/p90/p99 (the CSV's p95 is dropped)
+    return {p: number(row[f"{p}_{kind}_{unit}"]) for p in ("p50", "p75", "p90", "p99")}
+
+
+def api_param_order(params: list[str], kimi: dict) -> list[str]:
+    """Order a parameter set the way the real endpoint rows list them.
+
+    Order = first appearance across the real Kimi endpoint rows (which list
+    parameters in OpenRouter's internal order, not alphabetically).
+    """
+    order: list[str] = []
+    for ep in kimi["data"]["endpoints"]:
+        order += [p for p in ep["supported_parameters"] if p not in order]
+    missing = [p for p in params if p not in order]
+    if missing:
+        raise ValueError(f"no reference position for {missing}")
+    return sorted(params, key=order.index)
+
+
+def endpoint_architecture(model: dict) -> dict:
+    a = model["architecture"]  # endpoint responses list these keys in this order
+    keys = ("tokenizer", "instruct_type", "modality", "input_modalities", "output_modalities")
+    return {k: a[k] for k in keys}
+
+
+# ---------------------------------------------------------------- builders
+
+
+def kimi_list_entry(kimi: dict) -> dict:
+    d = kimi["data"]
+    fireworks = next(e for e in d["endpoints"] if e["tag"] == "fireworks")
+    arch = d["architecture"]
+    params: set[str] = set()
+    for ep in d["endpoints"]:
+        params.update(ep["supported_parameters"])
+    return {
+        "id": d["id"],
+        "canonical_slug": "moonshotai/kimi-k3-20260715",
+        "hugging_face_id": None,
+        "name": d["name"],
+        "created": d["created"],
+        "description": d["description"],
+        "context_length": 1048576,
+        "architecture": {
+            k: arch[k] for k in ("modality", "input_modalities", "output_modalities", "tokenizer", "instruct_type")
+        },
+        "pricing": {
+            "prompt": fireworks["pricing"]["prompt"],
+            "completion": fireworks["pricing"]["completion"],
+        },
+        "top_provider": {"context_length": 1048576, "max_completion_tokens": None, "is_moderated": False},
+        "per_request_limits": None,
+        "supported_parameters": sorted(params),
+        "default_parameters": {},
+        "supported_voices": None,
+        "knowledge_cutoff": None,
+        "expiration_date": None,
+        "links": {"details": "/api/v1/models/moonshotai/kimi-k3/endpoints"},
+    }
+
+
+def kimi_synthetic(kimi: dict, date: str) -> dict:
+    out = copy.deepcopy(kimi)
+    eps = [e for e in out["data"]["endpoints"] if e["tag"] != "morph/fast"]
+    for ep in eps:
+        ep["uptime_last_30m"], ep["uptime_last_5m"], ep["uptime_last_1d"] = KIMI_UPTIME[ep["tag"]][date]
+        if ep["tag"] == "alibaba" and date == D23:
+            ep["pricing"].update(KIMI_ALIBABA_OLD_PRICE)
+    out["data"]["endpoints"] = eps
+    return out
+
+
+def catalogue_endpoint(row: dict[str, str], model: dict, params: list[str], uptime: tuple) -> dict:
+    pricing: dict[str, object] = {
+        "prompt": per_token(row["listed_input_usd_per_mtok"]),
+        "completion": per_token(row["listed_output_usd_per_mtok"]),
+    }
+    if row["listed_cache_read_usd_per_mtok"]:
+        pricing["input_cache_read"] = per_token(row["listed_cache_read_usd_per_mtok"])
+    pricing["discount"] = number(row["discount"] or "0")
+    up30, up5, up1d = uptime
+    return {
+        "name": f"{row['provider_name']} | {row['permaslug']}",
+        "model_id": row["model_id"],
+        "model_name": model["name"],
+        "context_length": int(row["context_length"]),
+        "pricing": pricing,
+        "provider_name": row["provider_name"],
+        "tag": row["provider_slug"],
+        "quantization": row["quantization"] or "unknown",
+        "max_completion_tokens": int_or_none(row["max_completion_tokens"]),
+        "max_prompt_tokens": int_or_none(row["max_prompt_tokens"]),
+        "supported_parameters": list(params),
+        "status": int(row["status"]),
+        "uptime_last_30m": up30,
+        "uptime_last_5m": up5,
+        "uptime_last_1d": up1d,
+        "supports_implicit_caching": row["supports_implicit_caching"] == "True",
+        "supports_voice_cloning": False,
+        "latency_last_30m": percentiles(row, "latency", "ms"),
+        "throughput_last_30m": percentiles(row, "throughput", "tok_s"),
+    }
+
+
+def endpoints_payload(model: dict, endpoints: list[dict]) -> dict:
+    return {
+        "data": {
+            "id": model["id"],
+            "name": model["name"],
+            "created": model["created"],
+            "description": model["description"],
+            "architecture": endpoint_architecture(model),
+            "endpoints": endpoints,
+        }
+    }
+
+
+def scout_payload(model: dict, rows: dict, daily: dict, kimi: dict, date: str) -> dict:
+    api_order = api_param_order(model["supported_parameters"], kimi)
+    eps = []
+    for ep_id in (EP_SCOUT_DEEPINFRA, EP_SCOUT_VERTEX, EP_SCOUT_NOVITA):
+        up30, up5, up1d = SCOUT_UPTIME[ep_id][date]
+        if up1d is None:
+            up1d = daily[(UPTIME_DAY_FOR[date], ep_id)]
+        params = api_order
+        if ep_id == EP_SCOUT_DEEPINFRA and date == D25:
+            params = sorted(api_order)  # same set, different order: not a change
+        ep = catalogue_endpoint(rows[ep_id], model, params, (up30, up5, up1d))
+        if ep_id == EP_SCOUT_VERTEX and date != D23:
+            ep["max_completion_tokens"] = 16384  # CSV (and 08-23): 8192
+        if ep_id == EP_SCOUT_DEEPINFRA and date == D25:
+            ep["supports_implicit_caching"] = True  # CSV (and earlier): False
+        eps.append(ep)
+    return endpoints_payload(model, eps)
+
+
+def maverick_payload(model: dict, rows: dict, kimi: dict, date: str) -> dict:
+    params = api_param_order(model["supported_parameters"], kimi)
+    ep = catalogue_endpoint(rows[EP_MAVERICK_DEEPINFRA], model, params, MAVERICK_UPTIME[EP_MAVERICK_DEEPINFRA][date])
+    return endpoints_payload(model, [ep])
+
+
+# ---------------------------------------------------------------- README
+
+README_HEAD = """\
+# Demo captures (OpenRouter)
+
+Bundled sample data for the modelsync demo: three daily captures of
+`GET /api/v1/models` and of `GET /api/v1/models/<id>/endpoints` for three models.
+`manifest.jsonl` gives each file's URL and `fetched_at`.
+
+**Generated, do not edit by hand.** Rebuild with `python3 scripts/build_demo_captures.py`
+(stdlib only, deterministic) from the samples in `/work/shared/sources/openrouter/`,
+whose `README.md` gives the provenance of each real file.
+Files named `synthetic_*` are invented or modified; every other file is a real capture
+copied byte-for-byte. Prices are USD per token, as decimal strings.
+
+| file | fetched_at | real / synthetic | derived from | what it demonstrates |
+|---|---|---|---|---|
+"""
+
+README_TAIL = """
+## Notes on the synthetic data
+
+- Catalogue prices are `$/M tokens` computed as `float(API price) * 1e6` and carry float noise
+  (`0.09999999999999999`). Each is turned back into the API string as the shortest decimal whose
+  float times 1e6 equals the CSV value (`0.09999999999999999` -> `"0.0000001"`). These agree with the
+  real `/api/v1/models` pricing of both Llama models (their cheapest endpoint is DeepInfra).
+- Endpoint `tag` = the catalogue's `provider_slug` (`deepinfra/fp8`, `google-vertex/us-east5`,
+  `novita/bf16`, `deepinfra/base`); `name` = `"<provider_name> | <permaslug>"` as in the real Kimi file.
+- Llama `supported_parameters`: the CSV has no parameter lists, so every Llama endpoint gets its model's
+  real list from `/api/v1/models` (an upper bound: that list is the union over endpoints), ordered as the
+  real Kimi endpoint rows order parameters. On 08-25 the Scout DeepInfra list is alphabetical instead.
+- Scout `uptime_last_1d` comes from the daily-uptime CSV, whose days 2026-08-30/31, 09-01 are reused for
+  08-23/24/25 (except the invented NovitaAI dip on 08-24). Maverick has no uptime data: all its uptimes
+  are invented, as are all `uptime_last_5m`/`uptime_last_30m` of the Llama endpoints and all uptimes in
+  the synthetic Kimi files. `latency_last_30m`/`throughput_last_30m` are the catalogue's real p50/p75/p90/p99
+  (snapshot 2026-08-28), identical on every date.
+- The real catalogue (2026-08-28) still shows Google Vertex at max_completion_tokens 8192 and DeepInfra
+  Scout without implicit caching: the 16384 and `true` values are demo inventions.
+- In the Kimi files before 08-25 the Alibaba endpoint keeps the real `status` -2 and `input_cache_read`;
+  only its prompt/completion prices differ on 08-23.
+- The Kimi model-list entry: id, name, created, description, architecture from the real Kimi capture;
+  pricing from its Fireworks endpoint; `supported_parameters` = sorted union over its 4 real endpoints
+  (same on all dates); canonical_slug, context_length, top_provider, `links.details` are invented.
+  Note the real Llama entries point `links.details` at the canonical slug, the Kimi one at the model id.
+"""
+
+
+def readme(rows: list[tuple[str, str, str, str, str]], hashes: dict[str, str]) -> str:
+    lines = [README_HEAD]
+    for path, fetched_at, kind, source, shows in rows:
+        lines.append(f"| `{path}` | {fetched_at} | {kind} | {source} | {shows} |\n")
+    lines.append(README_TAIL)
+    lines.append("\n## Source files used (sha256)\n\n")
+    for name, digest in sorted(hashes.items()):
+        lines.append(f"- `{name}`: `{digest}`\n")
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sources", type=Path, default=DEFAULT_SOURCES)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = ap.parse_args()
+    src: Path = args.sources / "openrouter"
+    out: Path = args.out
+
+    llama_list = json.loads((src / SRC_LLAMA_LIST).read_text())
+    kimi = json.loads((src / SRC_KIMI).read_text())
+    with open(src / SRC_CATALOGUE, newline="") as f:
+        catalogue = {r["endpoint_id"]: r for r in csv.DictReader(f)}
+    with open(src / SRC_UPTIME, newline="") as f:
+        daily = {(r["date"], r["endpoint_id"]): float(r["uptime_pct"]) for r in csv.DictReader(f)}
+    hashes = {
+        n: hashlib.sha256((src / n).read_bytes()).hexdigest()
+        for n in (SRC_LLAMA_LIST, SRC_KIMI, SRC_CATALOGUE, SRC_UPTIME)
+    }
+
+    models = {m["id"]: m for m in llama_list["data"]}
+    scout, maverick = models[SCOUT], models[MAVERICK]
+    model_list = {"data": [maverick, scout, kimi_list_entry(kimi)]}
+
+    files: dict[str, str | None] = {}  # name -> text (None = copy the real Kimi file)
+    manifest: list[dict[str, str]] = []
+    table: list[tuple[str, str, str, str, str]] = []
+    real_kimi_src = f"`{SRC_KIMI}`"
+    cat_src = f"`{SRC_CATALOGUE}`"
+
+    def add(name: str, url: str, date: str, text: str | None, source: str, shows: str) -> None:
+        files[name] = text
+        manifest.append({"path": name, "url": url, "fetched_at": FETCHED_AT[date]})
+        kind = "synthetic" if name.startswith("synthetic_") else "real (verbatim)"
+        table.append((name, FETCHED_AT[date], kind, source, shows))
+
+    for date in DATES:
+        add(
+            f"synthetic_api_v1_models__{date}.json",
+            MODELS_URL,
+            date,
+            dump(model_list),
+            f"the 2 real entries of `{SRC_LLAMA_LIST}` + a Kimi K3 entry built from {real_kimi_src}",
+            "model list: 3 models, each backed by an endpoints payload on this date (same on all dates)",
+        )
+        if date == D25:
+            add(
+                SRC_KIMI,
+                f"{API}/models/{KIMI}/endpoints",
+                date,
+                None,
+                "real capture, copied byte-for-byte",
+                "Kimi K3, 4 endpoints: `morph/fast` APPEARS; Alibaba at its current price (unchanged since 08-24)",
+            )
+        else:
+            shows = (
+                "Kimi K3 baseline: 3 endpoints (no `morph/fast`); Alibaba at the OLD price 0.0000039/0.0000195"
+                if date == D23
+                else "Kimi K3: Alibaba PRICE CHANGE to 0.00000345/0.00001725 (prompt/completion); still 3 endpoints"
+            )
+            add(
+                f"synthetic_endpoints__moonshotai__kimi-k3__{date}.json",
+                f"{API}/models/{KIMI}/endpoints",
+                date,
+                dump(kimi_synthetic(kimi, date)),
+                f"{real_kimi_src} minus `morph/fast`, uptimes varied"
+                + (", Alibaba prices raised" if date == D23 else ""),
+                shows,
+            )
+        scout_shows = {
+            D23: "Scout baseline: DeepInfra fp8 (16384), Google Vertex (8192), NovitaAI bf16 (131072)",
+            D24: "Scout: Google Vertex MAX-OUTPUT CHANGE 8192 -> 16384; NovitaAI UPTIME DIP (1d ~81.5, 5m ~40)",
+            D25: "Scout: NovitaAI uptime back to ~99.3; DeepInfra IMPLICIT CACHING false -> true; "
+            "DeepInfra supported_parameters reordered (same set: NOT a change)",
+        }[date]
+        add(
+            f"synthetic_endpoints__meta-llama__llama-4-scout__{date}.json",
+            f"{API}/models/{SCOUT}/endpoints",
+            date,
+            dump(scout_payload(scout, catalogue, daily, kimi, date)),
+            f"3 Scout rows of {cat_src}; 1d uptime from `{SRC_UPTIME}`; model fields from `{SRC_LLAMA_LIST}`",
+            scout_shows,
+        )
+        add(
+            f"synthetic_endpoints__meta-llama__llama-4-maverick__{date}.json",
+            f"{API}/models/{MAVERICK}/endpoints",
+            date,
+            dump(maverick_payload(maverick, catalogue, kimi, date)),
+            f"Maverick row of {cat_src}; model fields from `{SRC_LLAMA_LIST}`",
+            "Maverick: 1 DeepInfra endpoint, unchanged across dates except uptimes (no change to report)",
+        )
+
+    out.mkdir(parents=True, exist_ok=True)
+    files["manifest.jsonl"] = "".join(json.dumps(m) + "\n" for m in manifest)
+    files["README.md"] = readme(table, hashes)
+    for stale in sorted(out.iterdir()):  # drop files a previous build made but this one does not
+        if stale.is_file() and stale.name not in files:
+            stale.unlink()
+    for name, text in files.items():
+        if text is None:
+            shutil.copyfile(src / name, out / name)
+        else:
+            (out / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} files to {out}")
+
+
+if __name__ == "__main__":
+    main()

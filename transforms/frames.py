@@ -1,0 +1,198 @@
+"""Typed, validated frames from parsed records, one schema per entity (pandera).
+
+Rows that fail their schema are split off with the reason, for the quarantine
+table; they are never loaded as NULLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from transforms.records import Record
+
+PRICE_SCALE = 6  # DECIMAL(18, 6): 1e-6 USD per million tokens
+PRICE_LIMIT = Decimal(10) ** (18 - PRICE_SCALE)
+
+
+def _fits_price(value: object) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, Decimal):
+        return False
+    exponent = value.as_tuple().exponent
+    return isinstance(exponent, int) and exponent >= -PRICE_SCALE and abs(value) < PRICE_LIMIT
+
+
+def _sorted_strings(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, list) and all(isinstance(v, str) for v in value) and value == sorted(set(value))
+
+
+def _text(nullable: bool = True) -> pa.Column:
+    checks = [] if nullable else [pa.Check.str_length(min_value=1)]
+    return pa.Column(pd.StringDtype(), checks=checks, nullable=nullable)
+
+
+def _count(nullable: bool = True) -> pa.Column:
+    return pa.Column("Int64", checks=pa.Check.ge(0), nullable=nullable)
+
+
+def _price() -> pa.Column:
+    return pa.Column(
+        object,
+        checks=pa.Check(_fits_price, element_wise=True, error=f"exact decimal with at most {PRICE_SCALE} decimals"),
+        nullable=True,
+    )
+
+
+def _string_set() -> pa.Column:
+    return pa.Column(
+        object, checks=pa.Check(_sorted_strings, element_wise=True, error="sorted list of strings"), nullable=True
+    )
+
+
+def _date() -> pa.Column:
+    return pa.Column(object, nullable=True)
+
+
+META = {
+    "observed_at": pa.Column(pd.DatetimeTZDtype("us", "UTC")),
+    "payload_sha256": pa.Column(pd.StringDtype(), checks=pa.Check.str_length(64, 64)),
+}
+"""Columns every observation carries: when it was observed and the archived payload it came from."""
+
+
+SCHEMAS: Mapping[str, pa.DataFrameSchema] = {
+    "endpoint": pa.DataFrameSchema(
+        {
+            "source": _text(False),
+            "model_id": _text(False),
+            "endpoint_key": _text(False),
+            "provider": _text(),
+            "context_length": _count(),
+            "max_output_tokens": _count(),
+            "max_prompt_tokens": _count(),
+            "input_price_per_mtok": _price(),
+            "output_price_per_mtok": _price(),
+            "cache_read_price_per_mtok": _price(),
+            "quantization": _text(),
+            "supported_params": _string_set(),
+            "supported_params_count": _count(),
+            "implicit_caching": pa.Column("boolean", nullable=True),
+            "status": pa.Column("Int64", nullable=True),
+            **META,
+        },
+        unique=["source", "model_id", "endpoint_key", "observed_at", "payload_sha256"],
+        report_duplicates="all",
+        strict=True,
+        ordered=True,
+    ),
+    "model": pa.DataFrameSchema(
+        {
+            "source": _text(False),
+            "model_id": _text(False),
+            "name": _text(),
+            "creator": _text(),
+            "canonical_slug": _text(),
+            "hugging_face_id": _text(),
+            "context_window": _count(),
+            "max_output_tokens": _count(),
+            "input_price_per_mtok": _price(),
+            "output_price_per_mtok": _price(),
+            "release_date": _date(),
+            "knowledge_cutoff": _date(),
+            "expiration_date": _date(),
+            "open_weights": pa.Column("boolean", nullable=True),
+            "input_modalities": _string_set(),
+            "output_modalities": _string_set(),
+            "supported_params": _string_set(),
+            **META,
+        },
+        unique=["source", "model_id", "observed_at", "payload_sha256"],
+        report_duplicates="all",
+        strict=True,
+        ordered=True,
+    ),
+    "uptime": pa.DataFrameSchema(
+        {
+            "source": _text(False),
+            "model_id": _text(False),
+            "endpoint_key": _text(False),
+            "provider": _text(),
+            "period": pa.Column(pd.StringDtype(), checks=pa.Check.isin(["5m", "30m", "1d"])),
+            "uptime_pct": pa.Column(float, checks=pa.Check.in_range(0.0, 100.0)),
+            **META,
+        },
+        unique=["source", "model_id", "endpoint_key", "period", "observed_at", "payload_sha256"],
+        report_duplicates="all",
+        strict=True,
+        ordered=True,
+    ),
+}
+
+KEYS: Mapping[str, Sequence[str]] = {
+    "endpoint": ("model_id", "endpoint_key"),
+    "model": ("model_id",),
+    "uptime": ("model_id", "endpoint_key", "period"),
+}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that failed its entity's schema, and why."""
+
+    entity: str
+    row_key: str
+    reason: str
+    payload_sha256: str
+
+
+def entity_frame(entity: str, records: Sequence[Record]) -> tuple[pd.DataFrame, list[Rejected]]:
+    """The valid rows of ``records`` as a typed frame, and the rejected ones with reasons."""
+    schema = SCHEMAS[entity]
+    frame = _typed(schema, records)
+    try:
+        return schema.validate(frame, lazy=True), []
+    except pa.errors.SchemaErrors as e:
+        cases = e.failure_cases
+        row_cases = cases[cases["index"].notna()]
+        if len(row_cases) < len(cases):  # a column-level failure: the records are not this entity's shape
+            raise ValueError(f"{entity} records do not fit their schema: {_summary(cases)}") from None
+        reasons: dict[Any, list[str]] = {}
+        for case in row_cases.itertuples():
+            reasons.setdefault(case.index, []).append(f"{case.column}: {case.check} (got {case.failure_case!r})")
+        bad = frame.loc[list(reasons)]
+        rejected = [
+            Rejected(
+                entity,
+                "/".join(str(bad.at[i, k]) for k in KEYS[entity]),
+                "; ".join(reasons[i]),
+                str(bad.at[i, "payload_sha256"]),
+            )
+            for i in reasons
+        ]
+        return schema.validate(frame.drop(index=list(reasons)), lazy=True), rejected
+
+
+def _typed(schema: pa.DataFrameSchema, records: Sequence[Record]) -> pd.DataFrame:
+    columns = list(schema.columns)
+    frame = pd.DataFrame.from_records(list(records), columns=columns)
+    for name, column in schema.columns.items():
+        dtype = column.dtype.type if column.dtype is not None else None
+        if dtype is object or dtype is None:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+        else:
+            frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+def _summary(cases: pd.DataFrame) -> str:
+    rows = cases.head(3).itertuples()
+    return "; ".join(f"{c.column}: {c.check}" for c in rows)

@@ -1,0 +1,50 @@
+"""Canonical row hashes: equal facts hash alike whatever their spelling."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+
+def canonical_value(value: object) -> object:
+    """A JSON-ready value in which ``"0.00003"``, ``3e-05`` and ``Decimal("3.0E-5")`` agree."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return format(number.normalize(), "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, list | tuple | set) or hasattr(value, "tolist"):
+        items: list[object] = value.tolist() if hasattr(value, "tolist") else list(value)  # type: ignore[call-overload]
+        return sorted((canonical_value(v) for v in items), key=json.dumps)
+    if hasattr(value, "item"):  # numpy scalar
+        return canonical_value(value.item())
+    return str(value)
+
+
+def row_hash(values: Sequence[object]) -> str:
+    """Hex digest (32 chars) of the canonical form of one row's versioned values."""
+    text = json.dumps([canonical_value(v) for v in values], separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """``row_hash`` of ``columns`` for every row of ``frame``."""
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype="object")
+    rows = frame[list(columns)].astype(object).itertuples(index=False, name=None)
+    return pd.Series([row_hash(row) for row in rows], index=frame.index, dtype="object")

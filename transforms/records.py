@@ -1,0 +1,39 @@
+"""What a source's ``parse`` returns: plain records per entity, and which scopes it lists in full."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+
+
+class ParseError(ValueError):
+    """A payload that does not have the shape its source promises (layout change, missing field)."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The payload lists every key of ``entity`` in ``scope`` (so absent keys may be retired)."""
+
+    entity: str
+    scope: str
+    key_count: int
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Records per entity (``endpoint``, ``model``, ``uptime``), full listings, and URLs to fetch next."""
+
+    records: Mapping[str, list[Record]] = field(default_factory=dict)
+    listings: tuple[Listing, ...] = ()
+    links: tuple[str, ...] = ()
+
+
+def required(record: Mapping[str, Any], name: str, where: str) -> Any:
+    """``record[name]``, or a ParseError naming the field and where it was expected."""
+    value = record.get(name) if isinstance(record, Mapping) else None
+    if value is None:
+        raise ParseError(f"missing required field '{name}' in {where}")
+    return value

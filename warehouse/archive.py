@@ -1,0 +1,166 @@
+"""The raw archive: every payload, stored before it is parsed.
+
+Layout (readable without modelsync)::
+
+    <root>/index.jsonl                 one JSON object per fetch, append-only
+    <root>/objects/<sha[:2]>/<sha>.gz  body, gzip-compressed, once per distinct sha256
+
+A body is fully written (temp file + rename) and synced before its index line is
+appended; a torn last index line is ignored on read. A ``304`` line carries the
+sha256 of the body it confirmed, so replaying the index re-observes that body.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ORIGINS = ("live", "import", "wayback")
+
+
+@dataclass(frozen=True)
+class ArchivedPayload:
+    """One line of ``index.jsonl``."""
+
+    source: str
+    url: str
+    fetched_at: datetime
+    status: int
+    sha256: str
+    bytes: int
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    origin: str = "live"
+
+    def index_line(self) -> str:
+        """The JSON line this payload has in the index."""
+        record = asdict(self)
+        record["fetched_at"] = rfc3339(self.fetched_at)
+        return json.dumps(record, separators=(",", ":"))
+
+
+class ArchiveError(Exception):
+    """The archive cannot be read or written; the message names the file."""
+
+
+def sha256_hex(body: bytes) -> str:
+    """Hex sha256 of a body."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def rfc3339(ts: datetime) -> str:
+    """``2026-08-25T10:26:01Z`` (UTC, second or finer precision)."""
+    if ts.tzinfo is None:
+        raise ValueError(f"timestamp {ts!r} has no time zone")
+    text = ts.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """A timezone-aware UTC datetime from an RFC 3339 string."""
+    ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if ts.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+    return ts.astimezone(UTC)
+
+
+def object_path(root: Path, sha256: str) -> Path:
+    """Where the body with this sha256 lives under ``root``."""
+    return root / "objects" / sha256[:2] / f"{sha256}.gz"
+
+
+def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | None]]) -> list[ArchivedPayload]:
+    """Store bodies (``None`` for one already stored) then append their index lines; returns the lines."""
+    root.mkdir(parents=True, exist_ok=True)
+    pending = {p.sha256: body for p, body in items if body is not None}
+    missing = [(sha, body) for sha, body in pending.items() if not object_path(root, sha).exists()]
+    if missing:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda item: _write_object(root, *item), missing))
+        os.sync()  # one sync for the whole batch: bodies are durable before the index names them
+    for payload, body in items:
+        if body is None and not object_path(root, payload.sha256).exists():
+            raise ArchiveError(f"{object_path(root, payload.sha256)}: body for {payload.url} is not in the archive")
+    _append_index(root / "index.jsonl", [p.index_line() for p, _ in items])
+    return [p for p, _ in items]
+
+
+def read_index(root: Path) -> Iterator[ArchivedPayload]:
+    """Every payload the index names, in file order; a torn last line is skipped."""
+    index = root / "index.jsonl"
+    if not index.exists():
+        raise ArchiveError(f"{index}: no archive index here")
+    lines = index.read_text(encoding="utf-8").split("\n")
+    last = len(lines) - 1
+    for number, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            yield _payload_from_record(json.loads(line))
+        except (ValueError, KeyError, TypeError) as e:
+            if number == last:  # torn last line: the write that made it never finished
+                return
+            raise ArchiveError(f"{index}, line {number + 1}: {e}") from None
+
+
+def read_body(root: Path, sha256: str) -> bytes:
+    """The uncompressed body with this sha256."""
+    path = object_path(root, sha256)
+    try:
+        body = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise ArchiveError(f"{path}: cannot read archived body ({e})") from None
+    if sha256_hex(body) != sha256:
+        raise ArchiveError(f"{path}: body does not match its sha256")
+    return body
+
+
+def _payload_from_record(record: dict[str, object]) -> ArchivedPayload:
+    known = {name: record.get(name) for name in ArchivedPayload.__dataclass_fields__}
+    return ArchivedPayload(
+        source=str(known["source"]),
+        url=str(known["url"]),
+        fetched_at=parse_rfc3339(str(known["fetched_at"])),
+        status=int(str(known["status"])),
+        sha256=str(known["sha256"]),
+        bytes=int(str(known["bytes"])),
+        content_type=_optional_str(known["content_type"]),
+        etag=_optional_str(known["etag"]),
+        last_modified=_optional_str(known["last_modified"]),
+        origin=str(known["origin"] or "live"),
+    )
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _write_object(root: Path, sha256: str, body: bytes) -> None:
+    path = object_path(root, sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
+    os.replace(tmp, path)
+
+
+def _append_index(index: Path, lines: Iterable[str]) -> None:
+    text = "".join(f"{line}\n" for line in lines)
+    if not text:
+        return
+    with index.open("ab+") as f:
+        if f.tell() > 0:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":  # a torn line from a crashed write: start ours on a fresh line
+                text = "\n" + text
+        f.seek(0, os.SEEK_END)
+        f.write(text.encode("utf-8"))
+        f.flush()
+        os.fsync(f.fileno())

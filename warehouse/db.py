@@ -1,0 +1,93 @@
+"""The one module that opens DuckDB: write connections (migrated) and read-only ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+BUSY_WAIT_S = 5.0
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be opened or used; the message says why in one line."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse file."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """``(version, name, sql)`` for every migration shipped with modelsync, in order."""
+    found = []
+    for entry in resources.files("warehouse.migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def open_for_write(path: Path, now: datetime, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """A read-write connection with every migration applied (each recorded in ``schema_migrations``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _retry_busy(lambda: duckdb.connect(str(path)), path, wait_s)
+    try:
+        apply_migrations(con, now)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def open_for_read(path: Path, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; a missing file or a writer that keeps the lock is a WarehouseError."""
+    if not path.exists():
+        raise WarehouseError(f"no warehouse at {path}: run 'modelsync sync' or 'modelsync demo' first")
+    return _retry_busy(lambda: duckdb.connect(str(path), read_only=True), path, wait_s)
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[int]:
+    """Apply the migrations this database lacks, each in its own transaction; returns their versions."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, now])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def _retry_busy(
+    connect: Callable[[], duckdb.DuckDBPyConnection], path: Path, wait_s: float
+) -> duckdb.DuckDBPyConnection:
+    # DuckDB lets one process write, or many read, a file: never both (duckdb/duckdb#77).
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return connect()
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise WarehouseError(f"{path}: {str(e).splitlines()[0]}") from None
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{path} is in use by another modelsync process (a sync may be loading); try again shortly"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)

@@ -1,0 +1,346 @@
+"""All history SQL: append observations, derive versions, check invariants.
+
+Transaction scope: ``load_batch`` runs one transaction per run. Payload records,
+quarantined rows, observations, snapshots, measurements, re-derived versions and
+the run's row land together, or (on any error, invariant failures included) none.
+
+Versions are *derived*, never updated in place: for every scope a load touches,
+the versions of its keys are recomputed from all their observations plus the
+complete snapshots of that scope. So any load order, and any duplicate load,
+gives the same versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+COMPLETE_FRACTION_OF_MEDIAN = 0.5
+MEDIAN_WINDOW = 7
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """A versioned entity: its key, the scope a snapshot lists, and its versioned attributes."""
+
+    name: str
+    key: tuple[str, ...]
+    scope: tuple[str, ...]
+    attributes: tuple[str, ...]
+
+    @property
+    def observations(self) -> str:
+        return f"{self.name}_observations"
+
+    @property
+    def versions(self) -> str:
+        return f"{self.name}_versions"
+
+    @property
+    def scope_expr(self) -> str:
+        """SQL for the snapshot scope string of a row aliased ``t`` (all scope columns after ``source``)."""
+        rest = self.scope[1:]
+        return "''" if not rest else " || '|' || ".join(f"t.{c}" for c in rest)
+
+
+ENDPOINT = EntitySpec(
+    name="endpoint",
+    key=("source", "model_id", "endpoint_key"),
+    scope=("source", "model_id"),
+    attributes=(
+        "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
+        "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok",
+        "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
+    ),
+)  # fmt: skip
+
+MODEL = EntitySpec(
+    name="model",
+    key=("source", "model_id"),
+    scope=("source",),
+    attributes=(
+        "name", "creator", "canonical_slug", "hugging_face_id", "context_window", "max_output_tokens",
+        "input_price_per_mtok", "output_price_per_mtok", "release_date", "knowledge_cutoff",
+        "expiration_date", "open_weights", "input_modalities", "output_modalities", "supported_params",
+    ),
+)  # fmt: skip
+
+ENTITIES: Mapping[str, EntitySpec] = {spec.name: spec for spec in (ENDPOINT, MODEL)}
+
+MEASUREMENT_KEY = ("source", "model_id", "endpoint_key", "period", "observed_at")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as ``runs`` shows it once it has finished."""
+
+    run_id: str
+    kind: str
+    started_at: datetime
+    sources: tuple[str, ...] = ()
+    status: str = "running"
+    finished_at: datetime | None = None
+    failed_urls: tuple[tuple[str, str], ...] = ()
+    fetch_s: float | None = None
+    archive_s: float | None = None
+    parse_s: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadBatch:
+    """Everything one run loads, as frames shaped like their tables."""
+
+    run: RunRecord
+    recorded_at: datetime
+    payloads: pd.DataFrame
+    observations: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    snapshots: pd.DataFrame | None = None
+    measurements: pd.DataFrame | None = None
+    quarantine: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What a load added."""
+
+    payloads: int = 0
+    observations: int = 0
+    new_versions: int = 0
+    measurements: int = 0
+    quarantined: int = 0
+    changed_keys: Mapping[str, int] = field(default_factory=dict)
+
+
+class InvariantError(Exception):
+    """History broke an invariant; the load was rolled back."""
+
+
+def record_run_start(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
+    """Insert the run's row with status ``running``."""
+    con.execute(
+        "INSERT INTO runs (run_id, kind, started_at, status, sources) VALUES (?, ?, ?, 'running', ?)",
+        [run.run_id, run.kind, run.started_at, list(run.sources)],
+    )
+
+
+def record_run_end(
+    con: duckdb.DuckDBPyConnection, run: RunRecord, counts: LoadCounts | None = None, load_s: float | None = None
+) -> None:
+    """Write the run's final status, counts, failed URLs and phase timings."""
+    counts = counts or LoadCounts()
+    failed = [{"url": url, "reason": reason} for url, reason in run.failed_urls]
+    con.execute(
+        """
+        UPDATE runs SET finished_at = ?, status = ?, payloads = ?, observations = ?, new_versions = ?,
+            measurements = ?, quarantined = ?, failed_urls = ?::STRUCT(url VARCHAR, reason VARCHAR)[],
+            fetch_s = ?, archive_s = ?, parse_s = ?, load_s = ?, error = ?
+        WHERE run_id = ?
+        """,
+        [
+            run.finished_at, run.status, counts.payloads, counts.observations, counts.new_versions,
+            counts.measurements, counts.quarantined, failed, run.fetch_s, run.archive_s, run.parse_s,
+            load_s, run.error, run.run_id,
+        ],
+    )  # fmt: skip
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
+    """Load one run in one transaction and return what it added; rolls back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = _load(con, batch)
+        record_run_end(con, batch.run, counts)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
+    payloads = _insert_new(con, "payloads", batch.payloads, ("url", "fetched_at", "sha256"))
+    quarantined = 0
+    if batch.quarantine is not None and not batch.quarantine.empty:
+        quarantined = _insert_all(con, "quarantine", batch.quarantine)
+    observations = 0
+    new_versions = 0
+    changed_keys: dict[str, int] = {}
+    for name, spec in ENTITIES.items():
+        frame = batch.observations.get(name)
+        snaps = None if batch.snapshots is None else batch.snapshots[batch.snapshots["entity"] == name]
+        has_obs = frame is not None and not frame.empty
+        has_snaps = snaps is not None and not snaps.empty
+        if not has_obs and not has_snaps:
+            continue
+        con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR)")
+        if has_obs:
+            assert frame is not None
+            observations += _insert_new(con, spec.observations, frame, (*spec.key, "observed_at", "attr_hash"))
+            con.register("new_rows", frame)
+            con.execute(f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr} FROM new_rows t")
+            con.unregister("new_rows")
+        if has_snaps:
+            assert snaps is not None
+            _insert_snapshots(con, snaps)
+            con.register("new_snaps", snaps)
+            con.execute("INSERT INTO affected SELECT DISTINCT source, scope FROM new_snaps")
+            con.unregister("new_snaps")
+        added, changed = _derive_versions(con, spec)
+        new_versions += added
+        changed_keys[name] = changed
+    measurements = 0
+    if batch.measurements is not None and not batch.measurements.empty:
+        measurements = _insert_new(con, "uptime_measurements", batch.measurements, MEASUREMENT_KEY)
+    broken = invariant_violations(con)
+    if broken:
+        raise InvariantError("; ".join(broken))
+    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, changed_keys)
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]) -> int:
+    """Insert the rows of ``frame`` whose ``key`` is not in ``table`` yet; returns how many."""
+    if frame.empty:
+        return 0
+    columns = ", ".join(frame.columns)
+    match = " AND ".join(f"t.{c} = n.{c}" for c in key)
+    con.register("incoming", frame)
+    try:
+        row = con.execute(
+            f"""
+            INSERT INTO {table} ({columns})
+            SELECT DISTINCT ON ({", ".join(f"n.{c}" for c in key)}) {", ".join(f"n.{c}" for c in frame.columns)}
+            FROM incoming n
+            WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
+            """
+        ).fetchone()
+    finally:
+        con.unregister("incoming")
+    return int(row[0]) if row else 0
+
+
+def _insert_all(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    con.register("incoming", frame)
+    try:
+        row = con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM incoming").fetchone()
+    finally:
+        con.unregister("incoming")
+    return int(row[0]) if row else 0
+
+
+def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> None:
+    """Insert new snapshots, oldest first; one that lists far fewer keys than usual is marked incomplete."""
+    floor = f"{COMPLETE_FRACTION_OF_MEDIAN} * m.recent_median"
+    for observed_at in sorted(snaps["observed_at"].unique()):
+        con.register("incoming", snaps[snaps["observed_at"] == observed_at])
+        try:
+            con.execute(
+                f"""
+                INSERT INTO snapshots
+                SELECT n.entity, n.source, n.scope, n.observed_at, n.key_count,
+                    n.complete AND NOT coalesce(n.key_count < {floor}, false),
+                    CASE WHEN NOT n.complete THEN n.reason
+                         WHEN n.key_count < {floor}
+                         THEN 'lists ' || n.key_count || ' keys, under half the recent median ' || m.recent_median
+                    END,
+                    n.payload_sha256, n.run_id, n.recorded_at
+                FROM incoming n
+                LEFT JOIN LATERAL (
+                    SELECT median(r.key_count) AS recent_median FROM (
+                        SELECT s.key_count FROM snapshots s
+                        WHERE s.entity = n.entity AND s.source = n.source AND s.scope = n.scope
+                          AND s.complete AND s.observed_at < n.observed_at
+                        ORDER BY s.observed_at DESC LIMIT {MEDIAN_WINDOW}
+                    ) r
+                ) m ON true
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM snapshots s
+                    WHERE s.entity = n.entity AND s.source = n.source AND s.scope = n.scope
+                      AND s.observed_at = n.observed_at AND s.payload_sha256 = n.payload_sha256
+                )
+                """
+            )
+        finally:
+            con.unregister("incoming")
+
+
+def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[int, int]:
+    """Recompute the versions of every key in the ``affected`` scopes; returns (versions added, keys changed)."""
+    key = ", ".join(spec.key)
+    attrs = ", ".join(spec.attributes)
+    null_attrs = ", ".join(f"NULL AS {a}" for a in spec.attributes)
+    in_affected = f"EXISTS (SELECT 1 FROM affected a WHERE a.source = t.source AND a.scope = {spec.scope_expr})"
+    before = con.execute(f"SELECT {key}, attr_hash, valid_from FROM {spec.versions} t WHERE {in_affected}").df()
+    con.execute(f"DELETE FROM {spec.versions} t WHERE {in_affected}")
+    key_match = " AND ".join(f"o.{c} = f.{c}" for c in spec.key)
+    con.execute(
+        f"""
+        INSERT INTO {spec.versions}
+            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, payload_sha256)
+        WITH obs AS (
+            SELECT t.* FROM {spec.observations} t WHERE {in_affected}
+            QUALIFY row_number() OVER (
+                PARTITION BY {key}, observed_at ORDER BY attr_hash, recorded_at, payload_sha256) = 1
+        ),
+        first_seen AS (
+            SELECT {key}, {spec.scope_expr} AS scope, min(observed_at) AS first_at FROM obs t GROUP BY ALL
+        ),
+        tombstones AS (
+            SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at,
+                min(s.recorded_at) AS recorded_at, min(s.payload_sha256) AS payload_sha256
+            FROM first_seen f
+            JOIN snapshots s ON s.entity = '{spec.name}' AND s.source = f.source AND s.scope = f.scope
+                AND s.complete AND s.observed_at > f.first_at
+            WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {key_match} AND o.observed_at = s.observed_at)
+            GROUP BY ALL
+        ),
+        events AS (
+            SELECT {key}, {attrs}, attr_hash, false AS is_deleted, observed_at, recorded_at, payload_sha256 FROM obs
+            UNION ALL
+            SELECT {key}, {null_attrs}, 'deleted' AS attr_hash, true AS is_deleted, observed_at, recorded_at,
+                payload_sha256 FROM tombstones
+        ),
+        starts AS (
+            SELECT * FROM events
+            QUALIFY attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
+        )
+        SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at AS valid_from,
+            lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to,
+            recorded_at, payload_sha256
+        FROM starts
+        """
+    )
+    after = con.execute(f"SELECT {key}, attr_hash, valid_from FROM {spec.versions} t WHERE {in_affected}").df()
+    merged = after.merge(before, how="left", indicator=True)
+    added = merged[merged["_merge"] == "left_only"]
+    return len(added), len(added.drop_duplicates(list(spec.key)))
+
+
+def invariant_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Descriptions of broken history invariants (empty when history is sound)."""
+    broken = []
+    for spec in ENTITIES.values():
+        key = ", ".join(spec.key)
+        checks = {
+            "more than one current version for a key": f"""
+                SELECT count(*) FROM (SELECT {key} FROM {spec.versions} WHERE valid_to IS NULL
+                GROUP BY ALL HAVING count(*) > 1)""",
+            "an interval with valid_to <= valid_from": f"""
+                SELECT count(*) FROM {spec.versions} WHERE valid_to IS NOT NULL AND valid_to <= valid_from""",
+            "overlapping or gapped intervals": f"""
+                SELECT count(*) FROM (
+                    SELECT valid_to, lead(valid_from) OVER (PARTITION BY {key} ORDER BY valid_from) AS next_from
+                    FROM {spec.versions}) WHERE next_from IS DISTINCT FROM valid_to""",
+            "an observation whose payload is not archived": f"""
+                SELECT count(*) FROM {spec.observations} o
+                WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.sha256 = o.payload_sha256)""",
+        }
+        for what, sql in checks.items():
+            row = con.execute(sql).fetchone()
+            if row and row[0]:
+                broken.append(f"{spec.versions}: {row[0]} x {what}")
+    return broken

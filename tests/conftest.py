@@ -1,0 +1,123 @@
+"""Shared fixtures: one Prefect test server per session, a loopback mirror, a fresh warehouse per test."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from flows.cli import main
+from flows.mirror import Mirror
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "flows" / "demo_captures"
+FIXTURES = ROOT / "tests" / "fixtures"
+KIMI_FILE = DEMO / "api_v1_models_endpoints__kimi-k3__2026-08-25.json"
+KIMI_URL = "https://openrouter.ai/api/v1/models/moonshotai/kimi-k3/endpoints"
+KIMI_AT = "2026-08-25T10:26:01Z"
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One temporary Prefect API for the whole session (about 12 s once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows.sync  # noqa: F401  (Prefect sets up its log handlers now, not under a test's capsys)
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh warehouse path (and archive beside it) for this test, set in the environment."""
+    path = tmp_path / "wh" / "modelsync.duckdb"
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(path))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / "wh" / "raw"))
+    monkeypatch.delenv("MODELSYNC_OPENROUTER_BASE_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
+    """A real HTTP server on 127.0.0.1 that OpenRouter's URLs are routed to."""
+    with Mirror() as server:
+        monkeypatch.setenv("MODELSYNC_OPENROUTER_BASE_URL", server.base_url)
+        monkeypatch.setenv("MODELSYNC_RETRY_WAIT_S", "5")
+        yield server
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``modelsync`` in this process; returns exit code, stdout and stderr."""
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def query(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a query on a closed warehouse file, read-only."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def synthetic_endpoints(model_id: str, endpoints: list[dict[str, object]]) -> bytes:
+    """A synthetic endpoints payload in OpenRouter's shape."""
+    return json.dumps({"data": {"id": model_id, "name": model_id, "endpoints": endpoints}}).encode()
+
+
+def synthetic_endpoint(
+    tag: str, provider: str, max_out: int | None = 8192, prompt: str = "0.0000001"
+) -> dict[str, object]:
+    """One synthetic endpoint with the fields OpenRouter sends."""
+    return {
+        "name": f"{provider} | x",
+        "context_length": 131072,
+        "pricing": {"prompt": prompt, "completion": "0.0000003", "discount": 0},
+        "provider_name": provider,
+        "tag": tag,
+        "quantization": "fp8",
+        "max_completion_tokens": max_out,
+        "max_prompt_tokens": None,
+        "supported_parameters": ["tools", "max_tokens", "temperature"],
+        "status": 0,
+        "uptime_last_30m": 99.5,
+        "uptime_last_5m": 100.0,
+        "uptime_last_1d": 99.1,
+        "supports_implicit_caching": False,
+    }
+
+
+def synthetic_models(model_ids: list[str]) -> bytes:
+    """A synthetic model list in OpenRouter's shape."""
+    models = [
+        {"id": m, "name": f"Synthetic: {m}", "created": 1743881519, "context_length": 131072,
+         "pricing": {"prompt": "0.0000001", "completion": "0.0000003"}, "top_provider": {"max_completion_tokens": 8192},
+         "architecture": {"input_modalities": ["text"], "output_modalities": ["text"]},
+         "supported_parameters": ["max_tokens", "tools"]}
+        for m in model_ids
+    ]  # fmt: skip
+    return json.dumps({"data": models}).encode()

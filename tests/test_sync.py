@@ -1,0 +1,141 @@
+"""``modelsync sync`` against a real loopback mirror, through the real Prefect flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.mirror import Mirror, Reply
+from tests.conftest import query, synthetic_endpoint, synthetic_endpoints, synthetic_models
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+MODELS = "/api/v1/models"
+SCOUT = "/api/v1/models/meta-llama/llama-4-scout/endpoints"
+KIMI = "/api/v1/models/moonshotai/kimi-k3/endpoints"
+SCOUT_URL = "https://openrouter.ai" + SCOUT
+
+
+def serve_two_models(mirror: Mirror) -> None:
+    mirror.script(MODELS, Reply(200, synthetic_models(["meta-llama/llama-4-scout", "moonshotai/kimi-k3"])))
+    mirror.script(SCOUT, Reply(200, synthetic_endpoints("meta-llama/llama-4-scout", [
+        synthetic_endpoint("deepinfra/fp8", "DeepInfra"), synthetic_endpoint("groq", "Groq")])))  # fmt: skip
+    mirror.script(KIMI, Reply(200, synthetic_endpoints("moonshotai/kimi-k3", [
+        synthetic_endpoint("fireworks", "Fireworks")])))  # fmt: skip
+
+
+def current_endpoints(warehouse: Path) -> list[tuple[object, ...]]:
+    return query(warehouse, "SELECT model_id, endpoint_key, max_output_tokens FROM endpoints ORDER BY ALL")
+
+
+def test_sync_loads_models_and_endpoints_from_the_mirror(warehouse: Path, mirror: Mirror, run_cli) -> None:
+    serve_two_models(mirror)
+
+    result = run_cli("sync")
+
+    assert result.code == 0, result.err
+    assert current_endpoints(warehouse) == [
+        ("meta-llama/llama-4-scout", "deepinfra/fp8", 8192),
+        ("meta-llama/llama-4-scout", "groq", 8192),
+        ("moonshotai/kimi-k3", "fireworks", 8192),
+    ]
+    assert query(warehouse, "SELECT model_id, name, creator FROM models ORDER BY model_id") == [
+        ("meta-llama/llama-4-scout", "Synthetic: meta-llama/llama-4-scout", "Synthetic"),
+        ("moonshotai/kimi-k3", "Synthetic: moonshotai/kimi-k3", "Synthetic"),
+    ]
+    assert query(warehouse, "SELECT DISTINCT url FROM raw_fetches ORDER BY url") == [
+        ("https://openrouter.ai/api/v1/models",),
+        ("https://openrouter.ai/api/v1/models/meta-llama/llama-4-scout/endpoints",),
+        ("https://openrouter.ai/api/v1/models/moonshotai/kimi-k3/endpoints",),
+    ]
+    assert all(headers["user-agent"].startswith("modelsync/") for _, headers in mirror.requests)
+
+
+def test_sync_survives_a_429_with_retry_after_and_a_500_that_then_succeeds(
+    warehouse: Path, mirror: Mirror, run_cli
+) -> None:
+    serve_two_models(mirror)
+    mirror.script(MODELS, Reply(429, headers={"Retry-After": "1"}),
+                  Reply(200, synthetic_models(["meta-llama/llama-4-scout", "moonshotai/kimi-k3"])))  # fmt: skip
+    scout = synthetic_endpoints("meta-llama/llama-4-scout", [synthetic_endpoint("groq", "Groq")])
+    mirror.script(SCOUT, Reply(500), Reply(200, scout))
+
+    result = run_cli("sync")
+
+    assert result.code == 0, result.err
+    asked = [path for path, _ in mirror.requests]
+    assert asked.count(MODELS) == 2 and asked.count(SCOUT) == 2
+    assert current_endpoints(warehouse) == [
+        ("meta-llama/llama-4-scout", "groq", 8192),
+        ("moonshotai/kimi-k3", "fireworks", 8192),
+    ]
+    assert query(warehouse, "SELECT status, failed_urls FROM runs") == [("ok", [])]
+
+
+def test_a_url_that_keeps_failing_gives_a_partial_run_and_retires_nothing_of_its_model(
+    warehouse: Path, mirror: Mirror, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_two_models(mirror)
+    assert run_cli("sync").code == 0
+    monkeypatch.setenv("MODELSYNC_RETRY_ATTEMPTS", "2")
+    mirror.script(SCOUT, Reply(500))
+    mirror.script(KIMI, Reply(200, synthetic_endpoints("moonshotai/kimi-k3", [
+        synthetic_endpoint("fireworks", "Fireworks", max_out=4096)])))  # fmt: skip
+
+    result = run_cli("sync")
+
+    assert result.code == 3
+    assert f"failed: {SCOUT_URL}: HTTP 500 (gave up after 2 attempts)" in result.err
+    assert result.err.strip().splitlines()[-1] == "modelsync: partial run: 1 URL(s) failed or were quarantined"
+    assert current_endpoints(warehouse) == [
+        ("meta-llama/llama-4-scout", "deepinfra/fp8", 8192),
+        ("meta-llama/llama-4-scout", "groq", 8192),
+        ("moonshotai/kimi-k3", "fireworks", 4096),
+    ]
+    assert query(warehouse, "SELECT count(*) FROM endpoint_history WHERE is_deleted") == [(0,)]
+    runs = query(warehouse, "SELECT status, failed_urls FROM runs ORDER BY started_at")
+    assert runs == [("ok", []), ("partial", [{"url": SCOUT_URL, "reason": "HTTP 500 (gave up after 2 attempts)"}])]
+
+
+def test_an_endpoint_absent_from_a_complete_listing_is_retired(warehouse: Path, mirror: Mirror, run_cli) -> None:
+    serve_two_models(mirror)
+    assert run_cli("sync").code == 0
+    mirror.script(SCOUT, Reply(200, synthetic_endpoints("meta-llama/llama-4-scout", [
+        synthetic_endpoint("deepinfra/fp8", "DeepInfra")])))  # fmt: skip
+
+    assert run_cli("sync").code == 0
+
+    assert current_endpoints(warehouse) == [
+        ("meta-llama/llama-4-scout", "deepinfra/fp8", 8192),
+        ("moonshotai/kimi-k3", "fireworks", 8192),
+    ]
+    history = query(warehouse, "SELECT is_deleted, valid_to IS NULL FROM endpoint_history "
+                               "WHERE endpoint_key = 'groq' ORDER BY valid_from")  # fmt: skip
+    assert history == [(False, False), (True, True)]
+
+
+def test_an_unchanged_payload_is_answered_304_and_still_observed(warehouse: Path, mirror: Mirror, run_cli) -> None:
+    serve_two_models(mirror)
+    assert run_cli("sync").code == 0
+
+    assert run_cli("sync").code == 0
+
+    second_run = [headers for _, headers in mirror.requests[3:]]
+    assert all("if-none-match" in headers for headers in second_run)
+    statuses = query(warehouse, "SELECT status, count(*) FROM raw_fetches GROUP BY status ORDER BY status")
+    assert statuses == [(200, 3), (304, 3)]
+    assert query(warehouse, "SELECT count(*) FROM endpoint_observations") == [(6,)]
+    assert query(warehouse, "SELECT count(*) FROM endpoint_history") == [(3,)]
+
+
+def test_a_second_writer_exits_4_naming_the_holder(warehouse: Path, run_cli) -> None:
+    from datetime import UTC, datetime
+
+    from flows.lock import warehouse_lock
+
+    with warehouse_lock(warehouse, "sync", datetime(2026, 8, 25, tzinfo=UTC)):
+        result = run_cli("sync")
+
+    assert result.code == 4
+    assert "'modelsync sync'" in result.err and "since 2026-08-25" in result.err

@@ -23,6 +23,7 @@ import click
 from flows.settings import SOURCES, SettingError, settings_from_env
 
 EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 1, 2, 3, 4
+READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL"})
 
 
 class CommandError(Exception):
@@ -139,6 +140,12 @@ def sql(query: str, fmt: str) -> None:
     except db.WarehouseError as e:
         raise CommandError(str(e)) from None
     try:
+        writes = [s.type.name for s in con.extract_statements(query) if s.type.name not in READ_STATEMENTS]
+        if writes:
+            raise CommandError(
+                f"refused: modelsync sql is read-only and this is a {writes[0]} statement; "
+                "the warehouse changes only through sync, import and backfill"
+            )
         relation = con.sql(query)
         if relation is None:
             return
@@ -149,8 +156,8 @@ def sql(query: str, fmt: str) -> None:
             _write_rows(relation.columns, relation.fetchall(), fmt)
     except duckdb.Error as e:
         message = str(e).splitlines()[0]
-        if "read-only" in message:
-            message = f"refused: the warehouse is opened read-only, so modelsync sql cannot change it ({message})"
+        if "read-only" in message:  # a write the statement check missed still meets a read-only connection
+            message = f"refused: modelsync sql is read-only ({message})"
         raise CommandError(message) from None
     finally:
         con.close()

@@ -86,7 +86,8 @@ def test_import_of_a_malformed_file_fails_in_one_line_and_changes_nothing(
 
     assert result.code == 1
     assert result.err.count("\n") == 2  # the failed URL, then the one-line error
-    assert KIMI_URL in result.err and "not valid JSON" in result.err
+    assert KIMI_URL in result.err
+    assert "not valid JSON" in result.err
     assert query(warehouse, "SELECT * FROM endpoint_history ORDER BY endpoint_key") == before
     assert query(warehouse, "SELECT status FROM runs ORDER BY started_at") == [("ok",), ("failed",)]
     assert query(warehouse, "SELECT url, entity, reason LIKE '%not valid JSON%' FROM quarantine") == [

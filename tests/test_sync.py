@@ -65,7 +65,8 @@ def test_sync_survives_a_429_with_retry_after_and_a_500_that_then_succeeds(
 
     assert result.code == 0, result.err
     asked = [path for path, _ in mirror.requests]
-    assert asked.count(MODELS) == 2 and asked.count(SCOUT) == 2
+    assert asked.count(MODELS) == 2
+    assert asked.count(SCOUT) == 2
     assert current_endpoints(warehouse) == [
         ("meta-llama/llama-4-scout", "groq", 8192),
         ("moonshotai/kimi-k3", "fireworks", 8192),
@@ -138,4 +139,5 @@ def test_a_second_writer_exits_4_naming_the_holder(warehouse: Path, run_cli) -> 
         result = run_cli("sync")
 
     assert result.code == 4
-    assert "'modelsync sync'" in result.err and "since 2026-08-25" in result.err
+    assert "'modelsync sync'" in result.err
+    assert "since 2026-08-25" in result.err

@@ -1,0 +1,154 @@
+"""History is derived from observations: any order, any duplicate, the same versions; absence is not deletion."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import query, synthetic_endpoint, synthetic_endpoints
+from warehouse.history import ENDPOINT, MODEL
+
+SCOUT = "meta-llama/llama-4-scout"
+SCOUT_URL = f"https://openrouter.ai/api/v1/models/{SCOUT}/endpoints"
+VERSION_COLUMNS = ", ".join(
+    (*ENDPOINT.key, *ENDPOINT.attributes, "attr_hash", "is_deleted", "valid_from", "valid_to", "payload_sha256")
+)
+
+
+def write_snapshots(tmp_path: Path, days: dict[str, list[dict[str, object]]]) -> list[dict[str, str]]:
+    """One synthetic endpoints payload file per day; returns manifest lines."""
+    lines = []
+    for day, endpoints in days.items():
+        path = tmp_path / f"synthetic_endpoints__{day}.json"
+        path.write_bytes(synthetic_endpoints(SCOUT, endpoints))
+        lines.append({"path": str(path), "url": SCOUT_URL, "fetched_at": f"{day}T02:00:00Z"})
+    return lines
+
+
+def import_lines(run_cli, tmp_path: Path, lines: list[dict[str, str]], name: str) -> None:
+    manifest = tmp_path / f"{name}.jsonl"
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = run_cli("import", "--manifest", str(manifest))
+    assert result.code == 0, result.err
+
+
+def versions(warehouse: Path) -> list[tuple[object, ...]]:
+    return query(warehouse, f"SELECT {VERSION_COLUMNS} FROM endpoint_versions ORDER BY ALL")
+
+
+@pytest.fixture
+def four_days(tmp_path: Path) -> list[dict[str, str]]:
+    return write_snapshots(tmp_path, {
+        "2026-08-01": [synthetic_endpoint("groq", "Groq", 8192), synthetic_endpoint("novita", "Novita")],
+        "2026-08-02": [synthetic_endpoint("groq", "Groq", 8192)],  # novita retired by a complete listing
+        "2026-08-03": [synthetic_endpoint("groq", "Groq", 4096), synthetic_endpoint("novita", "Novita")],
+        "2026-08-04": [synthetic_endpoint("groq", "Groq", 8192), synthetic_endpoint("novita", "Novita")],
+    })  # fmt: skip
+
+
+def test_versions_collapse_equal_observations_and_split_on_change(
+    warehouse: Path, run_cli, tmp_path: Path, four_days: list[dict[str, str]]
+) -> None:
+    import_lines(run_cli, tmp_path, four_days, "in-order")
+
+    rows = query(warehouse, "SELECT endpoint_key, max_output_tokens, is_deleted, strftime(valid_from, '%d'), "
+                            "strftime(valid_to, '%d') FROM endpoint_history ORDER BY endpoint_key, valid_from")  # fmt: skip
+    assert rows == [
+        ("groq", 8192, False, "01", "03"),
+        ("groq", 4096, False, "03", "04"),
+        ("groq", 8192, False, "04", None),
+        ("novita", 8192, False, "01", "02"),
+        ("novita", None, True, "02", "03"),
+        ("novita", 8192, False, "03", None),
+    ]
+
+
+@pytest.mark.parametrize("order", [[3, 2, 1, 0], [2, 0, 3, 1], [1, 3, 0, 2, 1, 3]])
+def test_any_load_order_and_duplicate_loads_give_the_same_versions(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, four_days: list[dict[str, str]], order: list[int]
+) -> None:
+    results = []
+    for name, sequence in (("in-order", [0, 1, 2, 3]), ("shuffled", order)):
+        warehouse = tmp_path / name / "modelsync.duckdb"
+        monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
+        monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / name / "raw"))
+        for step, index in enumerate(sequence):  # one run per snapshot, as nightly or backfill loads would be
+            import_lines(run_cli, tmp_path, [four_days[index]], f"{name}-{step}")
+        results.append(versions(warehouse))
+
+    assert results[0] == results[1]
+    assert len(results[0]) == 6
+
+
+def test_a_listing_far_below_the_recent_median_retires_nothing(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    many = [synthetic_endpoint(f"p{n}", f"P{n}") for n in range(6)]
+    lines = write_snapshots(tmp_path, {"2026-08-01": many, "2026-08-02": many, "2026-08-03": many[:2]})
+    import_lines(run_cli, tmp_path, lines, "shrinking")
+
+    assert query(warehouse, "SELECT count(*) FROM endpoints") == [(6,)]
+    assert query(warehouse, "SELECT count(*) FROM endpoint_history WHERE is_deleted") == [(0,)]
+    assert query(warehouse, "SELECT complete, reason FROM snapshots ORDER BY observed_at") == [
+        (True, None),
+        (True, None),
+        (False, "lists 2 keys, under half the recent median 6.0"),
+    ]
+
+
+def test_a_listing_with_a_quarantined_row_retires_nothing(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    bad = synthetic_endpoint("novita", "Novita")
+    bad["context_length"] = -1
+    lines = write_snapshots(tmp_path, {
+        "2026-08-01": [synthetic_endpoint("groq", "Groq"), synthetic_endpoint("novita", "Novita")],
+        "2026-08-02": [synthetic_endpoint("groq", "Groq"), bad],
+    })  # fmt: skip
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    result = run_cli("import", "--manifest", str(manifest))
+
+    assert result.code == 3
+    assert "endpoint meta-llama/llama-4-scout/novita: context_length" in result.err
+    assert query(warehouse, "SELECT endpoint_key FROM endpoints ORDER BY 1") == [("groq",), ("novita",)]
+    assert query(warehouse, "SELECT row_key FROM quarantine") == [("meta-llama/llama-4-scout/novita",)]
+
+
+def test_a_reordered_parameter_list_is_not_a_change(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    reordered = synthetic_endpoint("groq", "Groq")
+    reordered["supported_parameters"] = ["temperature", "tools", "max_tokens", "tools"]
+    lines = write_snapshots(tmp_path, {"2026-08-01": [synthetic_endpoint("groq", "Groq")], "2026-08-02": [reordered]})
+    import_lines(run_cli, tmp_path, lines, "reordered")
+
+    assert query(warehouse, "SELECT supported_params, supported_params_count FROM endpoint_history") == [
+        (["max_tokens", "temperature", "tools"], 3)
+    ]
+
+
+def test_the_changes_view_has_one_row_per_changed_field(
+    warehouse: Path, run_cli, tmp_path: Path, four_days: list[dict[str, str]]
+) -> None:
+    import_lines(run_cli, tmp_path, four_days, "in-order")
+
+    rows = query(warehouse, "SELECT key, field, old_value, new_value, strftime(changed_at, '%d') FROM changes "
+                            "ORDER BY changed_at, key, field")  # fmt: skip
+    assert rows == [
+        (f"{SCOUT} novita", "deleted", "false", "true", "02"),
+        (f"{SCOUT} groq", "max_output_tokens", "8192", "4096", "03"),
+        (f"{SCOUT} novita", "deleted", "true", "false", "03"),
+        (f"{SCOUT} groq", "max_output_tokens", "4096", "8192", "04"),
+    ]
+
+
+def test_migrations_are_recorded_in_the_database(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    import_lines(run_cli, tmp_path, write_snapshots(tmp_path, {"2026-08-01": [synthetic_endpoint("g", "G")]}), "m")
+
+    assert query(warehouse, "SELECT version, name FROM schema_migrations") == [(1, "001_initial")]
+
+
+def test_entity_declarations_match_their_tables(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    import_lines(run_cli, tmp_path, write_snapshots(tmp_path, {"2026-08-01": [synthetic_endpoint("g", "G")]}), "m")
+
+    for spec in (ENDPOINT, MODEL):
+        columns = [row[0] for row in query(warehouse, f"SELECT column_name FROM (DESCRIBE {spec.versions})")]
+        assert columns[: len(spec.key) + len(spec.attributes)] == [*spec.key, *spec.attributes]

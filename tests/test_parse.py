@@ -1,0 +1,117 @@
+"""Pure parse, normalize and hash functions, on real payloads and literal records."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from extractors.openrouter import parse_endpoints, parse_models
+from tests.conftest import FIXTURES, KIMI_FILE, synthetic_endpoint, synthetic_endpoints
+from transforms.frames import entity_frame
+from transforms.hashing import row_hash
+from transforms.records import ParseError
+from transforms.units import UnitError, price_per_mtok, sorted_set, token_count
+
+
+def test_prices_per_token_become_exact_usd_per_million() -> None:
+    assert price_per_mtok("0.000003") == Decimal("3")
+    assert price_per_mtok("0.00000345") == Decimal("3.45")
+    assert price_per_mtok("0.0000000375") == Decimal("0.0375")
+    assert price_per_mtok(3e-05) == Decimal("30")
+    assert price_per_mtok("0") == Decimal("0")
+    assert price_per_mtok(None) is None
+
+
+def test_a_price_that_is_not_a_number_is_a_unit_error() -> None:
+    with pytest.raises(UnitError, match="'free' is not a number"):
+        price_per_mtok("free")
+
+
+def test_token_counts_read_catalog_spellings() -> None:
+    assert token_count(131072) == 131072
+    assert token_count("130,000 tokens") == 130000
+    assert token_count("8,192 tokens tokens") == 8192
+    assert token_count(None) is None
+    with pytest.raises(UnitError):
+        token_count("12.5")
+
+
+def test_sorted_set_sorts_trims_and_dedupes() -> None:
+    assert sorted_set([" tools", "max_tokens", "tools", ""]) == ["max_tokens", "tools"]
+    assert sorted_set(None) is None
+
+
+def test_equal_facts_hash_alike_whatever_their_spelling() -> None:
+    assert row_hash(["0.00003", ["b", "a"], " x "]) == row_hash([3e-05, ["a", "b"], "x"])
+    assert row_hash([Decimal("3.450000")]) == row_hash([Decimal("3.45")])
+    assert row_hash([None]) != row_hash([0])
+    assert row_hash([1]) != row_hash([2])
+
+
+def test_parse_endpoints_reads_every_field_of_the_real_kimi_capture() -> None:
+    parsed = parse_endpoints(KIMI_FILE.read_bytes())
+
+    morph = parsed.records["endpoint"][3]
+    assert morph == {
+        "source": "openrouter", "model_id": "moonshotai/kimi-k3", "endpoint_key": "morph/fast", "provider": "Morph",
+        "context_length": 1048576, "max_output_tokens": 1048576, "max_prompt_tokens": None,
+        "input_price_per_mtok": Decimal("6"), "output_price_per_mtok": Decimal("22.5"),
+        "cache_read_price_per_mtok": Decimal("0.6"), "quantization": "fp4",
+        "supported_params": sorted(json.loads(KIMI_FILE.read_text())["data"]["endpoints"][3]["supported_parameters"]),
+        "supported_params_count": 20, "implicit_caching": False, "status": -2,
+    }  # fmt: skip
+    assert [listing.key_count for listing in parsed.listings] == [4]
+
+
+def test_older_payloads_with_only_the_30m_window_parse() -> None:
+    old = synthetic_endpoint("groq", "Groq", max_out=None)
+    for name in ("uptime_last_5m", "uptime_last_1d", "supports_implicit_caching"):
+        del old[name]
+    old["an_unknown_future_field"] = {"ignored": True}
+
+    parsed = parse_endpoints(synthetic_endpoints("m/x", [old]))
+
+    assert [(u["period"], u["uptime_pct"]) for u in parsed.records["uptime"]] == [("30m", 99.5)]
+    endpoint = parsed.records["endpoint"][0]
+    assert (endpoint["max_output_tokens"], endpoint["implicit_caching"]) == (None, None)
+
+
+def test_a_missing_price_is_a_parse_error_naming_the_field() -> None:
+    endpoint = synthetic_endpoint("groq", "Groq")
+    endpoint["pricing"] = {"completion": "0.000001"}
+
+    with pytest.raises(ParseError, match=r"missing required field 'prompt' in data.endpoints\[0\] \(tag 'groq'\)"):
+        parse_endpoints(synthetic_endpoints("m/x", [endpoint]))
+
+
+def test_a_changed_layout_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="expected a 'data' list of models"):
+        parse_models(b'{"models": []}')
+
+
+def test_parse_models_reads_the_real_list_and_links_each_endpoints_page() -> None:
+    parsed = parse_models((FIXTURES / "api_v1_models__subset__2026-05-15.json").read_bytes())
+
+    scout = next(m for m in parsed.records["model"] if m["model_id"] == "meta-llama/llama-4-scout")
+    assert (scout["creator"], scout["context_window"], scout["max_output_tokens"]) == ("Meta", 327680, 16384)
+    assert (scout["input_price_per_mtok"], scout["open_weights"]) == (Decimal("0.08"), True)
+    assert "https://openrouter.ai/api/v1/models/meta-llama/llama-4-scout/endpoints" in parsed.links
+    assert parsed.listings[0].key_count == 5
+
+
+def test_a_row_that_breaks_its_schema_is_rejected_with_the_reason() -> None:
+    records = parse_endpoints(KIMI_FILE.read_bytes()).records["endpoint"]
+    records[0]["input_price_per_mtok"] = Decimal("0.0000001")  # finer than DECIMAL(18, 6) could store
+    meta = {"observed_at": "2026-08-25T10:26:01Z", "payload_sha256": "0" * 64}
+    import pandas as pd
+
+    rows = [{**r, **meta, "observed_at": pd.Timestamp(meta["observed_at"])} for r in records]
+    frame, rejected = entity_frame("endpoint", rows)
+
+    assert list(frame["endpoint_key"]) == ["alibaba", "fireworks/fast", "morph/fast"]
+    assert [(r.row_key, r.reason) for r in rejected] == [
+        ("moonshotai/kimi-k3/fireworks",
+         "input_price_per_mtok: exact decimal with at most 6 decimals (got Decimal('1E-7'))")
+    ]  # fmt: skip

@@ -53,8 +53,9 @@ def test_versions_collapse_equal_observations_and_split_on_change(
 ) -> None:
     import_lines(run_cli, tmp_path, four_days, "in-order")
 
-    rows = query(warehouse, "SELECT endpoint_key, max_output_tokens, is_deleted, strftime(valid_from, '%d'), "
-                            "strftime(valid_to, '%d') FROM endpoint_history ORDER BY endpoint_key, valid_from")  # fmt: skip
+    sql = """SELECT endpoint_key, max_output_tokens, is_deleted, strftime(valid_from, '%d'),
+        strftime(valid_to, '%d') FROM endpoint_history ORDER BY endpoint_key, valid_from"""
+    rows = query(warehouse, sql)
     assert rows == [
         ("groq", 8192, False, "01", "03"),
         ("groq", 4096, False, "03", "04"),

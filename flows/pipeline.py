@@ -33,6 +33,7 @@ Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 LOADABLE_STATUSES = (200, 304)
 EXIT_CODES = {"ok": 0, "failed": 1, "partial": 3}
+LOAD_WAIT_S = 60.0
 
 
 def utc_now() -> datetime:
@@ -313,7 +314,8 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
     )
     started = time.perf_counter()
     try:
-        con = db.open_for_write(settings.warehouse, now)
+        # Readers hold the file for seconds; after minutes of fetching, waiting a minute beats failing.
+        con = db.open_for_write(settings.warehouse, now, wait_s=LOAD_WAIT_S)
     except db.WarehouseError as e:
         return RunResult(run.run_id, "failed", failed_urls=failures, error=str(e))
     try:

@@ -94,14 +94,13 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         concurrency = sum(p.concurrency for p in self.origins.values()) or 1
-        timeout = max(self.origins.values(), key=lambda p: p.read_timeout_s, default=HostPolicy())
         self._client = httpx.AsyncClient(
             headers={"User-Agent": USER_AGENT, **self.headers},
             limits=httpx.Limits(
                 max_connections=concurrency,
                 max_keepalive_connections=min(concurrency, MAX_KEEPALIVE),
             ),
-            timeout=httpx.Timeout(timeout.read_timeout_s, connect=timeout.connect_timeout_s),
+            # Timeouts are per host: each request passes its origin's policy.
             follow_redirects=False,
             trust_env=False,
         )
@@ -150,7 +149,8 @@ class Fetcher:
         target = self.routes.get(real_origin, real_origin) + url[len(real_origin) :]
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                async with self._client.stream("GET", target, headers=headers) as response:
+                timeout = httpx.Timeout(policy.read_timeout_s, connect=policy.connect_timeout_s)
+                async with self._client.stream("GET", target, headers=headers, timeout=timeout) as response:
                     if response.has_redirect_location:
                         location = urljoin(target, response.headers.get("location", ""))
                         if origin_of(location) != origin_of(target):

@@ -21,8 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 ORIGINS = ("live", "import", "wayback")
+TORN_TAIL_SCAN = 1 << 20  # index lines are a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,10 @@ def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | 
     pending = {p.sha256: body for p, body in items if body is not None}
     missing = [(sha, body) for sha, body in pending.items() if not object_path(root, sha).exists()]
     if missing:
+        # Threads overlap the per-file cost (0.2-0.75 ms a file here); each body is durable
+        # before the index names it. os.sync() would flush every dirty page of the machine.
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda item: _write_object(root, *item), missing))
-        os.sync()  # one sync for the whole batch: bodies are durable before the index names them
     for payload, body in items:
         if body is None and not object_path(root, payload.sha256).exists():
             raise ArchiveError(f"{object_path(root, payload.sha256)}: body for {payload.url} is not in the archive")
@@ -123,7 +126,9 @@ def read_body(root: Path, sha256: str) -> bytes:
     return body
 
 
-def _payload_from_record(record: dict[str, object]) -> ArchivedPayload:
+def _payload_from_record(record: object) -> ArchivedPayload:
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
     known = {name: record.get(name) for name in ArchivedPayload.__dataclass_fields__}
     return ArchivedPayload(
         source=str(known["source"]),
@@ -147,8 +152,28 @@ def _write_object(root: Path, sha256: str, body: bytes) -> None:
     path = object_path(root, sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
+    with tmp.open("wb") as f:
+        f.write(gzip.compress(body, compresslevel=6, mtime=0))
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _drop_torn_tail(f: BinaryIO) -> None:
+    """Cut a last line that has no newline: the write that began it never finished."""
+    end = f.seek(0, os.SEEK_END)
+    if end == 0:
+        return
+    start = max(0, end - TORN_TAIL_SCAN)
+    f.seek(start)
+    tail = f.read()
+    if tail.endswith(b"\n"):
+        return
+    cut = tail.rfind(b"\n")
+    if cut < 0 and start > 0:
+        raise ArchiveError(f"{f.name!r}: last index line is over {TORN_TAIL_SCAN:,} bytes and has no newline")
+    f.truncate(start + cut + 1)
+    f.seek(0, os.SEEK_END)
 
 
 def _append_index(index: Path, lines: Iterable[str]) -> None:
@@ -156,11 +181,7 @@ def _append_index(index: Path, lines: Iterable[str]) -> None:
     if not text:
         return
     with index.open("ab+") as f:
-        if f.tell() > 0:
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":  # a torn line from a crashed write: start ours on a fresh line
-                text = "\n" + text
-        f.seek(0, os.SEEK_END)
+        _drop_torn_tail(f)
         f.write(text.encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())

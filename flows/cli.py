@@ -233,11 +233,14 @@ class _busy_is_exit_4:  # noqa: N801 (used as a context manager, reads as one)
 def _report(result: Any) -> None:
     """Print a run's summary; raise CommandError with the exit code when it did not end ok."""
     counts = result.counts
-    changed = ", ".join(f"{n} {entity}s changed" for entity, n in counts.changed_keys.items() if n) or "no changes"
     click.echo(
         f"run {result.run_id}: {result.status}; {counts.payloads} payloads, {counts.observations} new observations, "
-        f"{counts.new_versions} new versions ({changed}), {counts.measurements} uptime measurements"
+        f"{counts.new_versions} new versions, {counts.measurements} uptime measurements"
     )
+    for entity, keys in counts.keys.items():
+        click.echo(
+            f"  {entity}s: {keys.new} new, {keys.changed} changed, {keys.retired} retired, {keys.unchanged} unchanged"
+        )
     for url, reason in result.failed_urls:
         click.echo(f"  failed: {url}: {reason}", err=True)
     if result.status == "partial":

@@ -35,6 +35,7 @@ def test_sync_loads_models_and_endpoints_from_the_mirror(warehouse: Path, mirror
     result = run_cli("sync")
 
     assert result.code == 0, result.err
+    assert "  endpoints: 3 new, 0 changed, 0 retired, 0 unchanged\n" in result.out
     assert current_endpoints(warehouse) == [
         ("meta-llama/llama-4-scout", "deepinfra/fp8", 8192),
         ("meta-llama/llama-4-scout", "groq", 8192),
@@ -105,8 +106,11 @@ def test_an_endpoint_absent_from_a_complete_listing_is_retired(warehouse: Path, 
     mirror.script(SCOUT, Reply(200, synthetic_endpoints("meta-llama/llama-4-scout", [
         synthetic_endpoint("deepinfra/fp8", "DeepInfra")])))  # fmt: skip
 
-    assert run_cli("sync").code == 0
+    result = run_cli("sync")
 
+    assert result.code == 0
+    assert "  endpoints: 0 new, 0 changed, 1 retired, 2 unchanged\n" in result.out
+    assert "  models: 0 new, 0 changed, 0 retired, 2 unchanged\n" in result.out
     assert current_endpoints(warehouse) == [
         ("meta-llama/llama-4-scout", "deepinfra/fp8", 8192),
         ("moonshotai/kimi-k3", "fireworks", 8192),

@@ -105,6 +105,16 @@ class LoadBatch:
 
 
 @dataclass(frozen=True)
+class KeyChanges:
+    """How the keys of the scopes a load touched moved: new, changed, retired or unchanged."""
+
+    new: int = 0
+    changed: int = 0
+    retired: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
 class LoadCounts:
     """What a load added."""
 
@@ -113,7 +123,7 @@ class LoadCounts:
     new_versions: int = 0
     measurements: int = 0
     quarantined: int = 0
-    changed_keys: Mapping[str, int] = field(default_factory=dict)
+    keys: Mapping[str, KeyChanges] = field(default_factory=dict)
 
 
 class InvariantError(Exception):
@@ -169,7 +179,7 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
         quarantined = _insert_all(con, "quarantine", batch.quarantine)
     observations = 0
     new_versions = 0
-    changed_keys: dict[str, int] = {}
+    keys: dict[str, KeyChanges] = {}
     for name, spec in ENTITIES.items():
         frame = batch.observations.get(name)
         snaps = None if batch.snapshots is None else batch.snapshots[batch.snapshots["entity"] == name]
@@ -190,16 +200,15 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             con.register("new_snaps", snaps)
             con.execute("INSERT INTO affected SELECT DISTINCT source, scope FROM new_snaps")
             con.unregister("new_snaps")
-        added, changed = _derive_versions(con, spec)
+        added, keys[name] = _derive_versions(con, spec)
         new_versions += added
-        changed_keys[name] = changed
     measurements = 0
     if batch.measurements is not None and not batch.measurements.empty:
         measurements = _insert_new(con, "uptime_measurements", batch.measurements, MEASUREMENT_KEY)
     broken = invariant_violations(con)
     if broken:
         raise InvariantError("; ".join(broken))
-    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, changed_keys)
+    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]) -> int:
@@ -217,19 +226,19 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
             FROM incoming n
             WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
             """
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         con.unregister("incoming")
-    return int(row[0]) if row else 0
+    return int(row[0])
 
 
 def _insert_all(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
     con.register("incoming", frame)
     try:
-        row = con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM incoming").fetchone()
+        row = con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM incoming").fetchall()[0]
     finally:
         con.unregister("incoming")
-    return int(row[0]) if row else 0
+    return int(row[0])
 
 
 def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> None:
@@ -268,13 +277,15 @@ def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> No
             con.unregister("incoming")
 
 
-def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[int, int]:
-    """Recompute the versions of every key in the ``affected`` scopes; returns (versions added, keys changed)."""
+def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[int, KeyChanges]:
+    """Recompute the versions of every key in the ``affected`` scopes; returns versions added and key moves."""
     key = ", ".join(spec.key)
     attrs = ", ".join(spec.attributes)
     null_attrs = ", ".join(f"NULL AS {a}" for a in spec.attributes)
     in_affected = f"EXISTS (SELECT 1 FROM affected a WHERE a.source = t.source AND a.scope = {spec.scope_expr})"
-    before = con.execute(f"SELECT {key}, attr_hash, valid_from FROM {spec.versions} t WHERE {in_affected}").df()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {in_affected}"
+    )
     con.execute(f"DELETE FROM {spec.versions} t WHERE {in_affected}")
     key_match = " AND ".join(f"o.{c} = f.{c}" for c in spec.key)
     con.execute(
@@ -314,10 +325,28 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[
         FROM starts
         """
     )
-    after = con.execute(f"SELECT {key}, attr_hash, valid_from FROM {spec.versions} t WHERE {in_affected}").df()
-    merged = after.merge(before, how="left", indicator=True)
-    added = merged[merged["_merge"] == "left_only"]
-    return len(added), len(added.drop_duplicates(list(spec.key)))
+    summary = f"""
+        SELECT {key}, string_agg(attr_hash || valid_from, ',' ORDER BY valid_from) AS signature,
+            bool_or(is_deleted AND valid_to IS NULL) AS retired
+        FROM {{table}} t {{where}} GROUP BY ALL"""
+    row = con.execute(
+        f"""
+        WITH a AS ({summary.format(table=spec.versions, where=f"WHERE {in_affected}")}),
+             b AS ({summary.format(table="versions_before", where="")})
+        SELECT
+            count(*) FILTER (WHERE b.signature IS NULL),
+            count(*) FILTER (WHERE b.signature IS NOT NULL AND a.signature <> b.signature
+                             AND NOT (a.retired AND NOT b.retired)),
+            count(*) FILTER (WHERE a.retired AND NOT coalesce(b.retired, true)),
+            count(*) FILTER (WHERE a.signature = b.signature),
+            (SELECT count(*) FROM {spec.versions} t WHERE {in_affected} AND NOT EXISTS (
+                SELECT 1 FROM versions_before v WHERE {" AND ".join(f"v.{c} = t.{c}" for c in spec.key)}
+                  AND v.valid_from = t.valid_from AND v.attr_hash = t.attr_hash))
+        FROM a LEFT JOIN b USING ({key})
+        """
+    ).fetchall()[0]
+    new, changed, retired, unchanged, added = (int(v) for v in row)
+    return added, KeyChanges(new, changed, retired, unchanged)
 
 
 def invariant_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -340,7 +369,7 @@ def invariant_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
                 WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.sha256 = o.payload_sha256)""",
         }
         for what, sql in checks.items():
-            row = con.execute(sql).fetchone()
+            row = con.execute(sql).fetchall()[0]
             if row and row[0]:
                 broken.append(f"{spec.versions}: {row[0]} x {what}")
     return broken

@@ -34,6 +34,7 @@ Progress = Callable[[int, int], None]
 LOADABLE_STATUSES = (200, 304)
 EXIT_CODES = {"ok": 0, "failed": 1, "partial": 3}
 LOAD_WAIT_S = 60.0
+QUARANTINE_ALLOWANCE = 5  # a few bad rows never sink a run, whatever the fraction
 
 
 def utc_now() -> datetime:
@@ -215,6 +216,17 @@ class ParsedRun:
     batch: LoadBatch
     failures: tuple[tuple[str, str], ...]
     parse_s: float
+    rows: int = 0
+    rows_quarantined: int = 0
+
+    def too_many_quarantined(self, max_fraction: float) -> bool:
+        """More rows failed their schema than a healthy run has: likely a layout change, not bad rows."""
+        return self.rows_quarantined > max(QUARANTINE_ALLOWANCE, max_fraction * self.rows)
+
+    def without_data(self) -> ParsedRun:
+        """This run with only its payload and quarantine records: what lands when the data must not."""
+        batch = replace(self.batch, observations={}, snapshots=None, measurements=None)
+        return replace(self, batch=batch)
 
 
 def parse_archived(
@@ -289,7 +301,9 @@ def parse_archived(
         measurements=measurements,
         quarantine=pd.DataFrame(quarantine) if quarantine else None,
     )
-    return ParsedRun(batch, tuple(failures), time.perf_counter() - started)
+    total = sum(len(rows) for rows in records.values())
+    rejected_rows = sum(1 for q in quarantine if q["row_key"] is not None)
+    return ParsedRun(batch, tuple(failures), time.perf_counter() - started, total, rejected_rows)
 
 
 def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str) -> pd.DataFrame:
@@ -301,6 +315,13 @@ def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str)
 def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: ParsedRun, now: datetime) -> RunResult:
     """Load a parsed run in one transaction and record how it ended (failed loads roll back whole)."""
     failures = (*archived.failures, *parsed.failures)
+    error = None
+    if parsed.too_many_quarantined(settings.max_quarantined_fraction):
+        error = (
+            f"{parsed.rows_quarantined} of {parsed.rows} rows failed validation (over the "
+            f"{settings.max_quarantined_fraction:.0%} threshold): nothing loaded; see the quarantine table"
+        )
+        parsed = parsed.without_data()
     has_rows = any(not f.empty for f in parsed.batch.observations.values())
     finished = replace(
         run,
@@ -310,7 +331,7 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
         fetch_s=archived.fetch_s,
         archive_s=archived.archive_s,
         parse_s=parsed.parse_s,
-        error=failures[0][1] if failures and not has_rows else None,
+        error=error or (failures[0][1] if failures and not has_rows else None),
     )
     started = time.perf_counter()
     try:

@@ -22,6 +22,7 @@ class Settings:
     base_urls: Mapping[str, str] = field(default_factory=dict)
     policies: Mapping[str, HostPolicy] = field(default_factory=dict)
     openrouter_api_key: str | None = None
+    max_quarantined_fraction: float = 0.1
 
 
 def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +50,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         base_urls=base_urls,
         policies=policies,
         openrouter_api_key=env.get("OPENROUTER_API_KEY") or None,
+        max_quarantined_fraction=_number(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
     )
 
 

@@ -153,3 +153,23 @@ def test_entity_declarations_match_their_tables(warehouse: Path, run_cli, tmp_pa
     for spec in (ENDPOINT, MODEL):
         columns = [row[0] for row in query(warehouse, f"SELECT column_name FROM (DESCRIBE {spec.versions})")]
         assert columns[: len(spec.key) + len(spec.attributes)] == [*spec.key, *spec.attributes]
+
+
+def test_a_run_with_too_many_invalid_rows_lands_no_data_and_says_why(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    endpoints = [synthetic_endpoint(f"p{n}", f"P{n}") for n in range(10)]
+    for endpoint in endpoints[:7]:
+        endpoint["context_length"] = -1
+    lines = write_snapshots(tmp_path, {"2026-08-01": endpoints})
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    result = run_cli("import", "--manifest", str(manifest))
+
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == (
+        "modelsync: 7 of 40 rows failed validation (over the 10% threshold): nothing loaded; see the quarantine table"
+    )
+    assert query(warehouse, "SELECT count(*) FROM endpoint_observations") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM uptime") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM quarantine") == [(7,)]
+    assert query(warehouse, "SELECT status FROM runs") == [("failed",)]

@@ -283,9 +283,7 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[
     attrs = ", ".join(spec.attributes)
     null_attrs = ", ".join(f"NULL AS {a}" for a in spec.attributes)
     in_affected = f"EXISTS (SELECT 1 FROM affected a WHERE a.source = t.source AND a.scope = {spec.scope_expr})"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {in_affected}"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {in_affected}")
     con.execute(f"DELETE FROM {spec.versions} t WHERE {in_affected}")
     key_match = " AND ".join(f"o.{c} = f.{c}" for c in spec.key)
     con.execute(

@@ -140,7 +140,9 @@ class Fetcher:
                         fetched = await self._get_once(url, conditional, host.policy)
                     return _with_attempts(fetched, attempts)
         except _Retryable as e:
-            raise FetchError(url, f"{e.reason} (gave up after {attempts} attempts)") from None
+            raise FetchError(
+                url, f"{e.reason} (gave up after {attempts} attempt{'' if attempts == 1 else 's'})"
+            ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _get_once(self, url: str, headers: dict[str, str], policy: HostPolicy) -> Fetched:

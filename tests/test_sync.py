@@ -145,3 +145,49 @@ def test_a_second_writer_exits_4_naming_the_holder(warehouse: Path, run_cli) -> 
     assert result.code == 4
     assert "'modelsync sync'" in result.err
     assert "since 2026-08-25" in result.err
+
+
+def test_the_api_key_is_sent_but_never_stored(
+    warehouse: Path, mirror: Mirror, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "synthetic-secret-key-1234"
+    monkeypatch.setenv("OPENROUTER_API_KEY", secret)
+    serve_two_models(mirror)
+
+    assert run_cli("sync").code == 0
+
+    assert {headers["authorization"] for _, headers in mirror.requests} == {f"Bearer {secret}"}
+    stored = [p for p in warehouse.parent.rglob("*") if p.is_file()]
+    assert stored
+    assert not [p for p in stored if secret.encode() in p.read_bytes()]
+
+
+def test_a_model_list_that_keeps_failing_fails_the_run_and_retires_nothing(
+    warehouse: Path, mirror: Mirror, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_two_models(mirror)
+    assert run_cli("sync").code == 0
+    monkeypatch.setenv("MODELSYNC_RETRY_ATTEMPTS", "1")
+    mirror.script(MODELS, Reply(503))
+
+    result = run_cli("sync")
+
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == "modelsync: HTTP 503 (gave up after 1 attempt)"
+    assert len(current_endpoints(warehouse)) == 3
+    assert query(warehouse, "SELECT count(*) FROM models") == [(2,)]
+    assert query(warehouse, "SELECT status FROM runs ORDER BY started_at") == [("ok",), ("failed",)]
+
+
+def test_a_model_list_with_a_changed_layout_is_quarantined_not_loaded_as_nulls(
+    warehouse: Path, mirror: Mirror, run_cli
+) -> None:
+    mirror.script(MODELS, Reply(200, b'{"models": [{"slug": "synthetic/renamed-layout"}]}'))
+
+    result = run_cli("sync")
+
+    assert result.code == 1
+    assert "openrouter payload does not parse: expected a 'data' list of models" in result.err
+    assert query(warehouse, "SELECT url, status FROM raw_fetches") == [("https://openrouter.ai/api/v1/models", 200)]
+    assert query(warehouse, "SELECT count(*) FROM model_observations") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM quarantine") == [(1,)]

@@ -93,6 +93,7 @@ SOURCE = SourceSpec(
     ),
     seeds=(MODELS_URL,),
     api_key_header="Authorization",
+    api_key_prefix="Bearer ",
     docs="https://openrouter.ai/docs/api-reference/list-available-models",
 )
 

@@ -30,5 +30,6 @@ class SourceSpec:
     payload_kinds: tuple[PayloadKind, ...]
     seeds: tuple[str, ...] = ()  # URLs a sync starts from; their parsed ``links`` are fetched next
     api_key_header: str | None = None  # header that carries the source's API key, when it has one
+    api_key_prefix: str = ""  # e.g. "Bearer " for an Authorization header
     policy: HostPolicy = field(default_factory=HostPolicy)
     docs: str = ""

@@ -119,10 +119,8 @@ async def _fetch_and_archive(
     settings: Settings, spec: SourceSpec, known: dict[str, Known], clock: Clock, progress: Progress | None
 ) -> Archived:
     routes = {spec.origin: settings.base_urls[spec.id]} if spec.id in settings.base_urls else {}
-    headers = {}
-    key = settings.openrouter_api_key if spec.id == "openrouter" else None
-    if key and spec.api_key_header:
-        headers[spec.api_key_header] = f"Bearer {key}" if spec.api_key_header == "Authorization" else key
+    key = settings.api_keys.get(spec.id)
+    headers = {spec.api_key_header: spec.api_key_prefix + key} if key and spec.api_key_header else {}
     policy = settings.policies.get(spec.id, spec.policy)
     archived: list[ArchivedPayload] = []
     failures: list[tuple[str, str]] = []

@@ -12,6 +12,9 @@ from extractors.policy import HostPolicy
 SOURCES = ("openrouter",)
 """Source ids this build can fetch, in sync order."""
 
+API_KEY_VARIABLES = {"openrouter": "OPENROUTER_API_KEY"}
+"""The environment variable that holds each source's optional API key."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -21,7 +24,7 @@ class Settings:
     raw_dir: Path
     base_urls: Mapping[str, str] = field(default_factory=dict)
     policies: Mapping[str, HostPolicy] = field(default_factory=dict)
-    openrouter_api_key: str | None = None
+    api_keys: Mapping[str, str] = field(default_factory=dict)  # never logged, archived or stored
     max_quarantined_fraction: float = 0.1
 
 
@@ -49,7 +52,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         raw_dir=raw_dir,
         base_urls=base_urls,
         policies=policies,
-        openrouter_api_key=env.get("OPENROUTER_API_KEY") or None,
+        api_keys={source: env[name] for source, name in API_KEY_VARIABLES.items() if env.get(name)},
         max_quarantined_fraction=_number(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
     )
 

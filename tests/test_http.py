@@ -216,7 +216,7 @@ def test_a_retry_after_longer_than_the_retry_budget_gives_up_without_sleeping_it
     with pytest.raises(FetchError) as caught:
         fetch(mirror, MODELS_URL, policy=HostPolicy(max_retry_wait_s=30.0), sleep=sleep)
 
-    assert (caught.value.url, caught.value.reason) == (MODELS_URL, "HTTP 429 (gave up after 1 attempts)")
+    assert (caught.value.url, caught.value.reason) == (MODELS_URL, "HTTP 429 (gave up after 1 attempt)")
     assert sleep.calls == []
     assert paths_requested(mirror) == [MODELS_PATH]
 

@@ -19,6 +19,13 @@ CHANGES_QUERY = """
 SELECT strftime(changed_at, '%Y-%m-%d %H:%M') AS changed_at, model_id, provider, field, old_value, new_value
 FROM changes WHERE entity = 'endpoint' ORDER BY changed_at, model_id, provider, field
 """
+APPEARED_QUERY = """
+SELECT strftime(min(valid_from), '%Y-%m-%d %H:%M') AS first_seen, model_id,
+    any_value(provider) AS provider, endpoint_key
+FROM endpoint_history GROUP BY model_id, endpoint_key
+HAVING min(valid_from) > (SELECT min(valid_from) FROM endpoint_history)
+ORDER BY first_seen, model_id, endpoint_key
+"""
 UPTIME_QUERY = """
 SELECT model_id, endpoint_key, strftime(observed_at, '%Y-%m-%d') AS day, round(uptime_pct, 2) AS uptime_1d
 FROM uptime WHERE period = '1d' AND endpoint_key LIKE 'novita%' ORDER BY observed_at
@@ -70,6 +77,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     try:
         echo("\nWhat changed (the `changes` view):")
         echo(str(con.sql(CHANGES_QUERY)))
+        echo("Endpoints that appeared after the first sync (`endpoint_history`):")
+        echo(str(con.sql(APPEARED_QUERY)))
         echo("An uptime dip (the `uptime` view, 1d window):")
         echo(str(con.sql(UPTIME_QUERY)))
     finally:

@@ -16,6 +16,7 @@ def test_demo_prints_changes_and_leaves_endpoint_history(tmp_path: Path, run_cli
 
     assert result.code == 0, result.err
     assert "What changed" in result.out
+    assert "moonshotai/kimi-k3 │ Morph" in result.out  # the endpoint that appears on the last date
     for change in ("max_output_tokens", "input_price_per_mtok", "implicit_caching"):
         assert change in result.out
     warehouse = tmp_path / WAREHOUSE_NAME

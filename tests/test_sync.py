@@ -191,3 +191,31 @@ def test_a_model_list_with_a_changed_layout_is_quarantined_not_loaded_as_nulls(
     assert query(warehouse, "SELECT url, status FROM raw_fetches") == [("https://openrouter.ai/api/v1/models", 200)]
     assert query(warehouse, "SELECT count(*) FROM model_observations") == [(0,)]
     assert query(warehouse, "SELECT count(*) FROM quarantine") == [(1,)]
+
+
+def test_the_console_script_exits_3_on_a_partial_run(
+    warehouse: Path, mirror: Mirror, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    from prefect.settings import PREFECT_API_URL
+
+    serve_two_models(mirror)
+    mirror.script(KIMI, Reply(500))
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), "MODELSYNC_RETRY_ATTEMPTS": "2"}
+    executable = shutil.which("modelsync")
+    assert executable is not None
+
+    done = subprocess.run([executable, "sync"], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [
+        f"  failed: https://openrouter.ai{KIMI}: HTTP 500 (gave up after 2 attempts)",
+        "modelsync: partial run: 1 URL(s) failed or were quarantined",
+    ]
+    assert done.stdout.splitlines()[1:] == [
+        "  endpoints: 2 new, 0 changed, 0 retired, 0 unchanged",
+        "  models: 2 new, 0 changed, 0 retired, 0 unchanged",
+    ]

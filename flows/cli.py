@@ -13,7 +13,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -126,19 +126,12 @@ def sql(query: str, fmt: str) -> None:
       modelsync sql "SELECT * FROM endpoint_history WHERE provider = 'Groq'" --format csv
       modelsync sql "SELECT * FROM runs ORDER BY started_at DESC LIMIT 3" --format json
 
-    Views: models, endpoints, endpoint_history, model_history, uptime, changes, runs, raw_fetches.
+    Views: models, endpoints, endpoint_history, model_history, uptime, changes, runs, raw_fetches;
+    macros endpoints_as_of(ts), models_as_of(ts).
     """
     import duckdb
 
-    from warehouse import db
-
-    settings = _settings()
-    try:
-        con = db.open_for_read(settings.warehouse)
-    except db.WarehouseBusy as e:
-        raise CommandError(str(e), EXIT_BUSY) from None
-    except db.WarehouseError as e:
-        raise CommandError(str(e)) from None
+    con = _open_read(_settings().warehouse)
     try:
         writes = [s.type.name for s in con.extract_statements(query) if s.type.name not in READ_STATEMENTS]
         if writes:
@@ -150,8 +143,7 @@ def sql(query: str, fmt: str) -> None:
         if relation is None:
             return
         if fmt == "table":
-            width = shutil.get_terminal_size((160, 40)).columns
-            relation.show(max_rows=10_000, max_width=width)
+            relation.show(max_rows=100_000, max_width=_width())
         else:
             _write_rows(relation.columns, relation.fetchall(), fmt)
     except duckdb.Error as e:
@@ -159,6 +151,44 @@ def sql(query: str, fmt: str) -> None:
         if "read-only" in message:  # a write the statement check missed still meets a read-only connection
             message = f"refused: modelsync sql is read-only ({message})"
         raise CommandError(message) from None
+    finally:
+        con.close()
+
+
+@cli.command()
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    help="A duration back from now (90m, 24h, 7d, 2w) or a date/timestamp (2026-08-01).",
+)
+@click.option("--field", help="Only this field, e.g. max_output_tokens, input_price_per_mtok, deleted.")
+@click.option("--model", help="Only models whose id contains this (case-insensitive).")
+@click.option("--provider", help="Only providers whose name contains this (case-insensitive).")
+def changes(since: str, field: str | None, model: str | None, provider: str | None) -> None:
+    """Print field-level changes: what changed, from what, to what, and when.
+
+    \b
+    Examples:
+      modelsync changes
+      modelsync changes --since 30d --field max_output_tokens
+      modelsync changes --since 2026-08-01 --model llama-4-scout --provider groq
+      modelsync changes --field deleted          # retirements and returns
+    """
+    import duckdb
+
+    from warehouse import queries
+
+    start = _since(since, datetime.now(UTC))
+    con = _open_read(_settings().warehouse)
+    try:
+        params = {"since": start, "field": field, "model": model, "provider": provider}
+        if not con.execute(f"SELECT count(*) FROM ({queries.CHANGES})", params).fetchall()[0][0]:
+            click.echo(f"no changes since {start:%Y-%m-%d %H:%M} UTC with these filters")
+            return
+        con.sql(queries.CHANGES, params=params).show(max_rows=100_000, max_width=_width())
+    except duckdb.Error as e:
+        raise CommandError(str(e).splitlines()[0]) from None
     finally:
         con.close()
 
@@ -209,6 +239,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = "" if debug else " (run with --debug for the traceback)"
         click.echo(f"modelsync: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}{where}", err=True)
         return EXIT_FAILED
+
+
+def _open_read(path: Path) -> Any:
+    from warehouse import db
+
+    try:
+        return db.open_for_read(path)
+    except db.WarehouseBusy as e:
+        raise CommandError(str(e), EXIT_BUSY) from None
+    except db.WarehouseError as e:
+        raise CommandError(str(e)) from None
+
+
+def _width() -> int:
+    return shutil.get_terminal_size((160, 40)).columns
+
+
+SINCE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _since(text: str, now: datetime) -> datetime:
+    """``now`` minus a duration like ``7d``, or a date/timestamp (UTC when it has no zone)."""
+    text = text.strip()
+    if len(text) > 1 and text[:-1].isdigit() and text[-1] in SINCE_UNITS:
+        return now - timedelta(**{SINCE_UNITS[text[-1]]: int(text[:-1])})
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is neither a duration (90m, 24h, 7d, 2w) nor a date (2026-08-01)", param_hint="'--since'"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _settings() -> Any:

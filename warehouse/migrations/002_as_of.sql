@@ -1,0 +1,28 @@
+-- 002: time travel on the valid-time axis: what was true at a moment.
+
+CREATE MACRO endpoints_as_of(ts) AS TABLE
+SELECT
+    v.model_id, v.provider, v.endpoint_key, v.source,
+    v.context_length, v.max_output_tokens, v.max_prompt_tokens,
+    v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok,
+    v.quantization, v.supported_params, v.supported_params_count,
+    v.implicit_caching, v.status,
+    (SELECT arg_max(u.uptime_pct, u.observed_at) FROM uptime_measurements u
+      WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
+        AND u.period = '1d' AND u.observed_at <= CAST(ts AS TIMESTAMPTZ)) AS uptime_1d,
+    v.valid_from, v.valid_to
+FROM endpoint_versions v
+WHERE v.valid_from <= CAST(ts AS TIMESTAMPTZ)
+  AND (v.valid_to IS NULL OR v.valid_to > CAST(ts AS TIMESTAMPTZ))
+  AND NOT v.is_deleted;
+
+CREATE MACRO models_as_of(ts) AS TABLE
+SELECT
+    model_id, name, creator, context_window, max_output_tokens, release_date, open_weights,
+    input_modalities, output_modalities, source, canonical_slug, hugging_face_id,
+    input_price_per_mtok, output_price_per_mtok, knowledge_cutoff, expiration_date,
+    supported_params, valid_from, valid_to
+FROM model_versions
+WHERE valid_from <= CAST(ts AS TIMESTAMPTZ)
+  AND (valid_to IS NULL OR valid_to > CAST(ts AS TIMESTAMPTZ))
+  AND NOT is_deleted;

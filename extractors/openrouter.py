@@ -83,13 +83,19 @@ def parse_endpoints(body: bytes) -> Parsed:
     )
 
 
+def gone_endpoints(url: str) -> Parsed:
+    """A 404/410 on a model's endpoints page: positive evidence that it has no endpoints left."""
+    model_id = url.split("/api/v1/models/", 1)[1].rsplit("/endpoints", 1)[0]
+    return Parsed(listings=(Listing("endpoint", model_id, 0, evidence="endpoints page answered 404/410"),))
+
+
 SOURCE = SourceSpec(
     id="openrouter",
     origin=ORIGIN,
     entities=("model", "endpoint", "uptime"),
     payload_kinds=(
         PayloadKind("models", r"/api/v1/models", parse_models),
-        PayloadKind("endpoints", r"/api/v1/models/[^/]+/[^/]+/endpoints", parse_endpoints),
+        PayloadKind("endpoints", r"/api/v1/models/[^/]+/[^/]+/endpoints", parse_endpoints, gone_endpoints),
     ),
     seeds=(MODELS_URL,),
     api_key_header="Authorization",

@@ -18,6 +18,7 @@ class PayloadKind:
     name: str
     path_pattern: str  # a regular expression over the URL path, anchored at both ends
     parse: Parser
+    gone: Callable[[str], Parsed] | None = None  # what a 404/410 for this URL proves, if anything
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from warehouse.history import ENTITIES, LoadBatch, LoadCounts, RunRecord
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
 LOADABLE_STATUSES = (200, 304)
+GONE_STATUSES = (404, 410)
 EXIT_CODES = {"ok": 0, "failed": 1, "partial": 3}
 LOAD_WAIT_S = 60.0
 QUARANTINE_ALLOWANCE = 5  # a few bad rows never sink a run, whatever the fraction
@@ -245,13 +246,17 @@ def parse_archived(
         failures.append((payload.url, reason if row_key is None else f"{entity} {row_key}: {reason}"))
 
     for payload in payloads:
+        kind = payload_kind_for(payload.url)[1]
         if payload.status not in LOADABLE_STATUSES:
-            failures.append((payload.url, f"HTTP {payload.status}"))
+            if payload.status in GONE_STATUSES and kind.gone is not None:
+                listings.extend((payload, listing) for listing in kind.gone(payload.url).listings)
+            else:
+                failures.append((payload.url, f"HTTP {payload.status}"))
             continue
         try:
             if payload.sha256 not in bodies:
                 bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
-            parsed = payload_kind_for(payload.url)[1].parse(bodies[payload.sha256])
+            parsed = kind.parse(bodies[payload.sha256])
         except ParseError as e:
             refuse(payload, f"{payload.source} payload does not parse: {e}")
             continue
@@ -283,11 +288,11 @@ def parse_archived(
             {"entity": listing.entity, "source": payload.source, "scope": listing.scope,
              "observed_at": payload.fetched_at, "key_count": listing.key_count,
              "complete": (listing.entity, payload.sha256) not in incomplete,
-             "reason": incomplete.get((listing.entity, payload.sha256)),
+             "reason": incomplete.get((listing.entity, payload.sha256)), "evidence": listing.evidence,
              "payload_sha256": payload.sha256, **meta}
             for payload, listing in listings
         ],
-        columns=["entity", "source", "scope", "observed_at", "key_count", "complete", "reason",
+        columns=["entity", "source", "scope", "observed_at", "key_count", "complete", "reason", "evidence",
                  "payload_sha256", "run_id", "recorded_at"],
     )  # fmt: skip
     batch = LoadBatch(

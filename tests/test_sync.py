@@ -216,6 +216,6 @@ def test_the_console_script_exits_3_on_a_partial_run(
         "modelsync: partial run: 1 URL(s) failed or were quarantined",
     ]
     assert done.stdout.splitlines()[1:] == [
-        "  endpoints: 2 new, 0 changed, 0 retired, 0 unchanged",
         "  models: 2 new, 0 changed, 0 retired, 0 unchanged",
+        "  endpoints: 2 new, 0 changed, 0 retired, 0 unchanged",
     ]

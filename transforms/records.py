@@ -20,6 +20,7 @@ class Listing:
     entity: str
     scope: str
     key_count: int
+    evidence: str | None = None  # set when the listing is positive evidence (a 404): complete whatever its size
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class EntitySpec:
     key: tuple[str, ...]
     scope: tuple[str, ...]
     attributes: tuple[str, ...]
+    parent: str | None = None  # an entity keyed by this one's scope: its complete listings retire children too
 
     @property
     def observations(self) -> str:
@@ -47,17 +48,6 @@ class EntitySpec:
         return "''" if not rest else " || '|' || ".join(f"t.{c}" for c in rest)
 
 
-ENDPOINT = EntitySpec(
-    name="endpoint",
-    key=("source", "model_id", "endpoint_key"),
-    scope=("source", "model_id"),
-    attributes=(
-        "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
-        "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok",
-        "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
-    ),
-)  # fmt: skip
-
 MODEL = EntitySpec(
     name="model",
     key=("source", "model_id"),
@@ -69,7 +59,20 @@ MODEL = EntitySpec(
     ),
 )  # fmt: skip
 
-ENTITIES: Mapping[str, EntitySpec] = {spec.name: spec for spec in (ENDPOINT, MODEL)}
+ENDPOINT = EntitySpec(
+    name="endpoint",
+    key=("source", "model_id", "endpoint_key"),
+    scope=("source", "model_id"),
+    attributes=(
+        "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
+        "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok",
+        "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
+    ),
+    parent="model",  # a model missing from a complete model list has no endpoints left
+)  # fmt: skip
+
+ENTITIES: Mapping[str, EntitySpec] = {spec.name: spec for spec in (MODEL, ENDPOINT)}
+"""Every versioned entity, parents before children (a child's derivation reads its parent's listings)."""
 
 MEASUREMENT_KEY = ("source", "model_id", "endpoint_key", "period", "observed_at")
 
@@ -180,14 +183,25 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     observations = 0
     new_versions = 0
     keys: dict[str, KeyChanges] = {}
+    listed_sources: dict[str, set[str]] = {}  # entity -> sources with a new listing in this batch
     for name, spec in ENTITIES.items():
         frame = batch.observations.get(name)
         snaps = None if batch.snapshots is None else batch.snapshots[batch.snapshots["entity"] == name]
         has_obs = frame is not None and not frame.empty
         has_snaps = snaps is not None and not snaps.empty
-        if not has_obs and not has_snaps:
+        if has_snaps:
+            assert snaps is not None
+            listed_sources[name] = set(snaps["source"])
+        parent_sources = listed_sources.get(spec.parent or "", set())
+        if not has_obs and not has_snaps and not parent_sources:
             continue
         con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR)")
+        for source in sorted(parent_sources):  # a new parent listing may retire (or restore) any child scope
+            con.execute(
+                f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr} FROM {spec.observations} t"
+                " WHERE t.source = ?",
+                [source],
+            )
         if has_obs:
             assert frame is not None
             observations += _insert_new(con, spec.observations, frame, (*spec.key, "observed_at", "attr_hash"))
@@ -251,18 +265,19 @@ def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> No
                 f"""
                 INSERT INTO snapshots
                 SELECT n.entity, n.source, n.scope, n.observed_at, n.key_count,
-                    n.complete AND NOT coalesce(n.key_count < {floor}, false),
+                    n.complete AND (n.evidence IS NOT NULL OR NOT coalesce(n.key_count < {floor}, false)),
                     CASE WHEN NOT n.complete THEN n.reason
+                         WHEN n.evidence IS NOT NULL THEN NULL
                          WHEN n.key_count < {floor}
                          THEN 'lists ' || n.key_count || ' keys, under half the recent median ' || m.recent_median
                     END,
-                    n.payload_sha256, n.run_id, n.recorded_at
+                    n.payload_sha256, n.run_id, n.recorded_at, n.evidence
                 FROM incoming n
                 LEFT JOIN LATERAL (
                     SELECT median(r.key_count) AS recent_median FROM (
                         SELECT s.key_count FROM snapshots s
                         WHERE s.entity = n.entity AND s.source = n.source AND s.scope = n.scope
-                          AND s.complete AND s.observed_at < n.observed_at
+                          AND s.complete AND s.evidence IS NULL AND s.observed_at < n.observed_at
                         ORDER BY s.observed_at DESC LIMIT {MEDIAN_WINDOW}
                     ) r
                 ) m ON true
@@ -298,13 +313,17 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[
         first_seen AS (
             SELECT {key}, {spec.scope_expr} AS scope, min(observed_at) AS first_at FROM obs t GROUP BY ALL
         ),
-        tombstones AS (
-            SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at,
-                min(s.recorded_at) AS recorded_at, min(s.payload_sha256) AS payload_sha256
+        absences AS (
+            SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
             FROM first_seen f
             JOIN snapshots s ON s.entity = '{spec.name}' AND s.source = f.source AND s.scope = f.scope
                 AND s.complete AND s.observed_at > f.first_at
-            WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {key_match} AND o.observed_at = s.observed_at)
+            {_parent_absences(spec)}
+        ),
+        tombstones AS (
+            SELECT {key}, observed_at, min(recorded_at) AS recorded_at, min(payload_sha256) AS payload_sha256
+            FROM absences f
+            WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {key_match} AND o.observed_at = f.observed_at)
             GROUP BY ALL
         ),
         events AS (
@@ -345,6 +364,21 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[
     ).fetchall()[0]
     new, changed, retired, unchanged, added = (int(v) for v in row)
     return added, KeyChanges(new, changed, retired, unchanged)
+
+
+def _parent_absences(spec: EntitySpec) -> str:
+    """SQL (a UNION branch) for times a complete parent listing lacked a key's parent."""
+    if spec.parent is None:
+        return ""
+    parent = ENTITIES[spec.parent]
+    match = " AND ".join(f"p.{c} = f.{c}" for c in parent.key)
+    return f"""
+            UNION ALL
+            SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
+            FROM first_seen f
+            JOIN snapshots s ON s.entity = '{parent.name}' AND s.source = f.source
+                AND s.scope = {parent.scope_expr.replace("t.", "f.")} AND s.complete AND s.observed_at > f.first_at
+            WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p WHERE {match} AND p.observed_at = s.observed_at)"""
 
 
 def invariant_violations(con: duckdb.DuckDBPyConnection) -> list[str]:

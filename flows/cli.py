@@ -79,6 +79,49 @@ def sync(sources: tuple[str, ...]) -> None:
     _report(result)
 
 
+@cli.command()
+@click.option(
+    "--raw-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="An archive to replay (any directory in the archive format). Default: this warehouse's.",
+)
+@click.option("--from", "since", help="Only payloads fetched on or after this date (2026-08-01) or time.")
+@click.option("--to", "until", help="Only payloads fetched on or before this date (inclusive) or time.")
+@click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES), help="Only this source (repeatable).")
+def backfill(raw_dir: Path | None, since: str | None, until: str | None, sources: tuple[str, ...]) -> None:
+    """Replay archived payloads through parse and load, oldest first.
+
+    Idempotent: payloads already loaded add nothing, and any order of replays gives
+    the same history. Payloads from another archive are copied into this warehouse's
+    archive first, so every observation points at a body it holds.
+
+    \b
+    Examples:
+      modelsync backfill                                  # rebuild from this warehouse's archive
+      modelsync backfill --raw-dir /mnt/old-machine/raw   # adopt another archive
+      modelsync backfill --from 2026-08-01 --to 2026-08-31 --source openrouter
+    """
+    start = _day_bound(since, "--from", end=False) if since else None
+    end = _day_bound(until, "--to", end=True) if until else None
+    if start and end and end <= start:
+        raise click.BadParameter("--to is before --from", param_hint="'--to'")
+    settings = _settings()
+    if raw_dir is not None and not (raw_dir / "index.jsonl").is_file():
+        raise click.BadParameter(f"{raw_dir} has no index.jsonl: not an archive", param_hint="'--raw-dir'")
+    if raw_dir is None and not (settings.raw_dir / "index.jsonl").is_file():
+        raise CommandError(f"nothing to replay: {settings.raw_dir} has no index.jsonl")
+    from flows.lock import warehouse_lock
+    from flows.pipeline import utc_now
+
+    with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "backfill", utc_now()):
+        from flows.sync import backfill_flow
+
+        result = backfill_flow(
+            raw_dir=str(raw_dir) if raw_dir else None, since=start, until=end, sources=list(sources) or None
+        )
+    _report(result)
+
+
 @cli.command("import")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", "urls", multiple=True, help="The real URL the file was fetched from (one per FILE).")
@@ -269,6 +312,20 @@ def _since(text: str, now: datetime) -> datetime:
     except ValueError:
         raise click.BadParameter(
             f"{text!r} is neither a duration (90m, 24h, 7d, 2w) nor a date (2026-08-01)", param_hint="'--since'"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _day_bound(text: str, option: str, end: bool) -> datetime:
+    """A date's start (or, with ``end``, the next day's start); a timestamp as given (UTC when no zone)."""
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return day + timedelta(days=1) if end else day
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date (2026-08-01) or a timestamp", param_hint=f"'{option}'"
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 

@@ -26,7 +26,7 @@ from transforms.frames import entity_frame
 from transforms.hashing import row_hashes
 from transforms.records import Listing, ParseError, Record
 from warehouse import db, history
-from warehouse.archive import ArchivedPayload, archive_payloads, object_path, read_body, sha256_hex
+from warehouse.archive import ArchivedPayload, archive_payloads, object_path, read_body, read_index, sha256_hex
 from warehouse.history import ENTITIES, LoadBatch, LoadCounts, RunRecord
 
 Clock = Callable[[], datetime]
@@ -202,6 +202,43 @@ def archive_files(settings: Settings, files: Sequence[tuple[Path, str, datetime]
         items.append((payload, body))
     stored = archive_payloads(settings.raw_dir, items)
     return Archived(tuple(stored), (), 0.0, time.perf_counter() - started)
+
+
+def archived_for_backfill(
+    settings: Settings,
+    raw_dir: Path,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sources: Sequence[str] = (),
+) -> Archived:
+    """Archived payloads of ``raw_dir`` in a time window, oldest first, copied into this archive if elsewhere."""
+    started = time.perf_counter()
+    chosen = [
+        p
+        for p in read_index(raw_dir)
+        if (since is None or p.fetched_at >= since)
+        and (until is None or p.fetched_at < until)
+        and (not sources or p.source in sources)
+    ]
+    chosen.sort(key=lambda p: (p.fetched_at, p.url))
+    if raw_dir.resolve() != settings.raw_dir.resolve():
+        ours = set()
+        if (settings.raw_dir / "index.jsonl").exists():
+            ours = {(p.url, p.fetched_at, p.sha256, p.status) for p in read_index(settings.raw_dir)}
+        # Raw first: the payloads become part of this warehouse's archive (bodies once each) before parsing.
+        new = [p for p in chosen if (p.url, p.fetched_at, p.sha256, p.status) not in ours]
+        bodies: dict[str, bytes | None] = {
+            p.sha256: None for p in new if not object_path(settings.raw_dir, p.sha256).exists()
+        }
+        items: list[tuple[ArchivedPayload, bytes | None]] = []
+        for payload in new:
+            if payload.sha256 in bodies and bodies[payload.sha256] is None:
+                bodies[payload.sha256] = read_body(raw_dir, payload.sha256)
+                items.append((payload, bodies[payload.sha256]))
+            else:
+                items.append((payload, None))
+        archive_payloads(settings.raw_dir, items)
+    return Archived(tuple(chosen), (), 0.0, time.perf_counter() - started)
 
 
 class ImportInputError(ValueError):

@@ -15,6 +15,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -49,6 +50,33 @@ def load_task(
 ) -> pipeline.RunResult:
     """Load the run in one transaction and record how it ended."""
     return pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
+
+
+@task(name="read-archive", cache_policy=NO_CACHE)
+def read_archive_task(
+    settings: Settings, raw_dir: str, since: datetime | None, until: datetime | None, sources: Sequence[str]
+) -> pipeline.Archived:
+    """Select archived payloads to replay (copied into this warehouse's archive when elsewhere)."""
+    return pipeline.archived_for_backfill(settings, Path(raw_dir), since, until, sources)
+
+
+@flow(name="backfill", log_prints=True)
+def backfill_flow(
+    raw_dir: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sources: Sequence[str] | None = None,
+    env_overrides: Mapping[str, str] | None = None,
+) -> pipeline.RunResult:
+    """Replay archived payloads through parse and load, oldest first; idempotent."""
+    settings = settings_from_env(env_overrides)
+    chosen = tuple(sources or SOURCES)
+    now = pipeline.utc_now()
+    run = pipeline.new_run("backfill", chosen, now)
+    pipeline.start_run(settings, run)
+    archived = read_archive_task(settings, raw_dir or str(settings.raw_dir), since, until, chosen)
+    parsed = parse_task(settings, run, archived, pipeline.utc_now())
+    return load_task(settings, run, archived, parsed)
 
 
 @flow(name="sync", log_prints=True)

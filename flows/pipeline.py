@@ -324,13 +324,13 @@ def parse_archived(
         [
             {"entity": listing.entity, "source": payload.source, "scope": listing.scope,
              "observed_at": payload.fetched_at, "key_count": listing.key_count,
-             "complete": (listing.entity, payload.sha256) not in incomplete,
-             "reason": incomplete.get((listing.entity, payload.sha256)), "evidence": listing.evidence,
+             "listed_complete": (listing.entity, payload.sha256) not in incomplete,
+             "listed_reason": incomplete.get((listing.entity, payload.sha256)), "evidence": listing.evidence,
              "payload_sha256": payload.sha256, **meta}
             for payload, listing in listings
         ],
-        columns=["entity", "source", "scope", "observed_at", "key_count", "complete", "reason", "evidence",
-                 "payload_sha256", "run_id", "recorded_at"],
+        columns=["entity", "source", "scope", "observed_at", "key_count", "listed_complete", "listed_reason",
+                 "evidence", "payload_sha256", "run_id", "recorded_at"],
     )  # fmt: skip
     batch = LoadBatch(
         run=run,

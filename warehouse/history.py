@@ -12,9 +12,11 @@ gives the same versions.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from statistics import median
 
 import duckdb
 import pandas as pd
@@ -214,6 +216,7 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             con.register("new_snaps", snaps)
             con.execute("INSERT INTO affected SELECT DISTINCT source, scope FROM new_snaps")
             con.unregister("new_snaps")
+        _settle_completeness(con, name)
         added, keys[name] = _derive_versions(con, spec)
         new_versions += added
     measurements = 0
@@ -256,40 +259,54 @@ def _insert_all(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame)
 
 
 def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> None:
-    """Insert new snapshots, oldest first; one that lists far fewer keys than usual is marked incomplete."""
-    floor = f"{COMPLETE_FRACTION_OF_MEDIAN} * m.recent_median"
-    for observed_at in sorted(snaps["observed_at"].unique()):
-        con.register("incoming", snaps[snaps["observed_at"] == observed_at])
+    """Insert snapshots not stored yet; their ``complete`` is settled later by ``_settle_completeness``."""
+    fresh = snaps.assign(complete=snaps["listed_complete"], reason=snaps["listed_reason"])
+    _insert_new(con, "snapshots", fresh, ("entity", "source", "scope", "observed_at", "payload_sha256"))
+
+
+def _settle_completeness(con: duckdb.DuckDBPyConnection, entity: str) -> None:
+    """Re-derive ``complete`` for every snapshot of the ``affected`` scopes, in time order.
+
+    A listing is complete when its payload says so and, unless it is positive evidence,
+    it lists at least half the median key count of the scope's last complete listings.
+    Settled over all snapshots of a scope, the result does not depend on load order.
+    """
+    rows = con.execute(
+        """
+        SELECT s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete,
+            s.listed_reason, s.evidence, s.complete, s.reason
+        FROM snapshots s
+        WHERE s.entity = ? AND EXISTS (SELECT 1 FROM affected a WHERE a.source = s.source AND a.scope = s.scope)
+        ORDER BY s.source, s.scope, s.observed_at, s.payload_sha256
+        """,
+        [entity],
+    ).fetchall()
+    updates = []
+    recent: deque[int] = deque(maxlen=MEDIAN_WINDOW)
+    scope = None
+    for source, scope_key, observed_at, sha, count, listed, listed_reason, evidence, was, was_reason in rows:
+        if (source, scope_key) != scope:
+            scope, recent = (source, scope_key), deque(maxlen=MEDIAN_WINDOW)
+        complete, reason = listed, listed_reason
+        if listed and evidence is None and recent and count < COMPLETE_FRACTION_OF_MEDIAN * median(recent):
+            complete, reason = False, f"lists {count} keys, under half the recent median {median(recent):g}"
+        if complete and evidence is None:
+            recent.append(count)
+        if (complete, reason) != (was, was_reason):
+            updates.append((entity, source, scope_key, observed_at, sha, complete, reason))
+    if updates:
+        columns = ["entity", "source", "scope", "observed_at", "payload_sha256", "complete", "reason"]
+        con.register("settled", pd.DataFrame(updates, columns=columns))
         try:
             con.execute(
-                f"""
-                INSERT INTO snapshots
-                SELECT n.entity, n.source, n.scope, n.observed_at, n.key_count,
-                    n.complete AND (n.evidence IS NOT NULL OR NOT coalesce(n.key_count < {floor}, false)),
-                    CASE WHEN NOT n.complete THEN n.reason
-                         WHEN n.evidence IS NOT NULL THEN NULL
-                         WHEN n.key_count < {floor}
-                         THEN 'lists ' || n.key_count || ' keys, under half the recent median ' || m.recent_median
-                    END,
-                    n.payload_sha256, n.run_id, n.recorded_at, n.evidence
-                FROM incoming n
-                LEFT JOIN LATERAL (
-                    SELECT median(r.key_count) AS recent_median FROM (
-                        SELECT s.key_count FROM snapshots s
-                        WHERE s.entity = n.entity AND s.source = n.source AND s.scope = n.scope
-                          AND s.complete AND s.evidence IS NULL AND s.observed_at < n.observed_at
-                        ORDER BY s.observed_at DESC LIMIT {MEDIAN_WINDOW}
-                    ) r
-                ) m ON true
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM snapshots s
-                    WHERE s.entity = n.entity AND s.source = n.source AND s.scope = n.scope
-                      AND s.observed_at = n.observed_at AND s.payload_sha256 = n.payload_sha256
-                )
+                """
+                UPDATE snapshots s SET complete = u.complete, reason = u.reason FROM settled u
+                WHERE s.entity = u.entity AND s.source = u.source AND s.scope = u.scope
+                  AND s.observed_at = u.observed_at AND s.payload_sha256 = u.payload_sha256
                 """
             )
         finally:
-            con.unregister("incoming")
+            con.unregister("settled")
 
 
 def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[int, KeyChanges]:

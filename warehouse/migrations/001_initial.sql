@@ -51,12 +51,19 @@ CREATE TABLE quarantine (
 );
 
 -- A payload that lists every key of one scope (a model list; one model's endpoints).
+-- `listed_complete` is what the payload itself says (it parsed with no quarantined row);
+-- `complete` is derived from all snapshots of the scope, in time order (recent-median
+-- rule), so it does not depend on load order. Positive evidence (`evidence`, e.g. a 404)
+-- is complete whatever its size and stays out of the median.
 CREATE TABLE snapshots (
     entity VARCHAR NOT NULL,
     source VARCHAR NOT NULL,
     scope VARCHAR NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
     key_count INTEGER NOT NULL,
+    listed_complete BOOLEAN NOT NULL,
+    listed_reason VARCHAR,
+    evidence VARCHAR,
     complete BOOLEAN NOT NULL,
     reason VARCHAR,                        -- why it is not complete
     payload_sha256 VARCHAR NOT NULL,

@@ -1,5 +1,11 @@
 -- 002: time travel on the valid-time axis: what was true at a moment.
+-- A bare date ('2026-08-02') means the end of that day in UTC: the values known on that date.
 
+CREATE MACRO as_of_instant(ts) AS
+    CASE WHEN length(CAST(ts AS VARCHAR)) = 10
+         THEN timezone('UTC', CAST(CAST(ts AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)) - INTERVAL 1 MICROSECOND
+         ELSE CAST(ts AS TIMESTAMPTZ)
+    END;
 CREATE MACRO endpoints_as_of(ts) AS TABLE
 SELECT
     v.model_id, v.provider, v.endpoint_key, v.source,
@@ -9,11 +15,11 @@ SELECT
     v.implicit_caching, v.status,
     (SELECT arg_max(u.uptime_pct, u.observed_at) FROM uptime_measurements u
       WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
-        AND u.period = '1d' AND u.observed_at <= CAST(ts AS TIMESTAMPTZ)) AS uptime_1d,
+        AND u.period = '1d' AND u.observed_at <= as_of_instant(ts)) AS uptime_1d,
     v.valid_from, v.valid_to
 FROM endpoint_versions v
-WHERE v.valid_from <= CAST(ts AS TIMESTAMPTZ)
-  AND (v.valid_to IS NULL OR v.valid_to > CAST(ts AS TIMESTAMPTZ))
+WHERE v.valid_from <= as_of_instant(ts)
+  AND (v.valid_to IS NULL OR v.valid_to > as_of_instant(ts))
   AND NOT v.is_deleted;
 
 CREATE MACRO models_as_of(ts) AS TABLE
@@ -23,6 +29,6 @@ SELECT
     input_price_per_mtok, output_price_per_mtok, knowledge_cutoff, expiration_date,
     supported_params, valid_from, valid_to
 FROM model_versions
-WHERE valid_from <= CAST(ts AS TIMESTAMPTZ)
-  AND (valid_to IS NULL OR valid_to > CAST(ts AS TIMESTAMPTZ))
+WHERE valid_from <= as_of_instant(ts)
+  AND (valid_to IS NULL OR valid_to > as_of_instant(ts))
   AND NOT is_deleted;

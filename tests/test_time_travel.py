@@ -1,0 +1,220 @@
+"""Backfill, time travel and the change log, on dated captures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import (
+    KIMI_AT,
+    KIMI_FILE,
+    KIMI_URL,
+    query,
+    synthetic_endpoint,
+    synthetic_endpoints,
+    synthetic_models,
+)
+
+SCOUT = "meta-llama/llama-4-scout"
+SCOUT_URL = f"https://openrouter.ai/api/v1/models/{SCOUT}/endpoints"
+MODELS_URL = "https://openrouter.ai/api/v1/models"
+HISTORY = "SELECT * EXCLUDE (recorded_at) FROM endpoint_history ORDER BY ALL"
+
+
+def write_day(tmp_path: Path, day: str, endpoints: list[dict[str, object]]) -> dict[str, str]:
+    path = tmp_path / f"synthetic_scout__{day}.json"
+    path.write_bytes(synthetic_endpoints(SCOUT, endpoints))
+    return {"path": str(path), "url": SCOUT_URL, "fetched_at": f"{day}T02:00:00Z"}
+
+
+def run_import(run_cli, tmp_path: Path, lines: list[dict[str, str]], name: str) -> str:
+    manifest = tmp_path / f"{name}.jsonl"
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = run_cli("import", "--manifest", str(manifest))
+    assert result.code in (0, 3), result.err
+    return result.out
+
+
+@pytest.fixture
+def three_days(tmp_path: Path) -> list[dict[str, str]]:
+    return [
+        write_day(tmp_path, "2026-08-01", [synthetic_endpoint("groq", "Groq", 8192, "0.0000001")]),
+        write_day(tmp_path, "2026-08-02", [synthetic_endpoint("groq", "Groq", 4096, "0.0000002")]),
+        write_day(tmp_path, "2026-08-03", [synthetic_endpoint("groq", "Groq", 4096, "0.0000003")]),
+    ]
+
+
+def test_out_of_order_imports_give_the_same_history_as_in_order(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    histories = []
+    for name, order in (("dated", [0, 1, 2]), ("shuffled", [2, 0, 1])):
+        warehouse = tmp_path / name / "w.duckdb"
+        monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
+        monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / name / "raw"))
+        for step, index in enumerate(order):
+            run_import(run_cli, tmp_path, [three_days[index]], f"{name}-{step}")
+        histories.append(query(warehouse, HISTORY))
+        assert query(warehouse, "SELECT count(*) FROM endpoint_history WHERE valid_to <= valid_from") == [(0,)]
+        assert query(warehouse, "SELECT count(*) FROM endpoint_history WHERE valid_to IS NULL") == [(1,)]
+
+    assert histories[0] == histories[1]
+    assert len(histories[0]) == 3
+
+
+def test_endpoints_as_of_returns_the_values_imported_for_that_date(
+    warehouse: Path, run_cli, tmp_path: Path, three_days: list[dict[str, str]]
+) -> None:
+    run_import(run_cli, tmp_path, three_days, "all")
+
+    rows = query(warehouse, "SELECT endpoint_key, max_output_tokens, input_price_per_mtok::VARCHAR, uptime_1d "
+                            "FROM endpoints_as_of('2026-08-02')")  # fmt: skip
+    assert rows == [("groq", 4096, "0.200000", 99.1)]
+    assert query(warehouse, "SELECT count(*) FROM endpoints_as_of('2026-07-31')") == [(0,)]
+    assert query(warehouse, "SELECT max_output_tokens FROM endpoints_as_of('2026-08-02T01:59:59Z')") == [(8192,)]
+    assert query(warehouse, "SELECT max_output_tokens FROM endpoints_as_of('2026-08-02T02:00:00Z')") == [(4096,)]
+
+
+def test_models_as_of_returns_the_model_list_of_that_date(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    lines = []
+    for day, models in (("2026-08-01", ["a/one", "b/two"]), ("2026-08-02", ["a/one"])):
+        path = tmp_path / f"synthetic_models__{day}.json"
+        path.write_bytes(synthetic_models(models))
+        lines.append({"path": str(path), "url": MODELS_URL, "fetched_at": f"{day}T02:00:00Z"})
+    run_import(run_cli, tmp_path, lines, "models")
+
+    assert query(warehouse, "SELECT model_id FROM models_as_of('2026-08-01T12:00:00Z') ORDER BY 1") == [
+        ("a/one",),
+        ("b/two",),
+    ]
+    assert query(warehouse, "SELECT model_id FROM models_as_of('2026-08-02T12:00:00Z')") == [("a/one",)]
+
+
+def test_changes_command_prints_and_filters_the_change_log(
+    warehouse: Path, run_cli, tmp_path: Path, three_days: list[dict[str, str]]
+) -> None:
+    run_import(run_cli, tmp_path, three_days, "all")
+
+    everything = run_cli("changes", "--since", "2026-08-01")
+    only_output = run_cli("changes", "--since", "2026-08-01", "--field", "max_output_tokens", "--provider", "GRO")
+    nothing = run_cli("changes", "--since", "2026-08-01", "--model", "no-such-model")
+
+    assert everything.code == 0
+    assert everything.out.count("input_price_per_mtok") == 2
+    assert only_output.out.count("│ groq ") == 1
+    assert "8192" in only_output.out
+    assert "input_price_per_mtok" not in only_output.out
+    assert nothing.out.startswith("no changes since 2026-08-01 00:00 UTC")
+
+
+def test_changes_with_a_bad_since_is_a_usage_error(warehouse: Path, run_cli) -> None:
+    result = run_cli("changes", "--since", "last tuesday")
+
+    assert result.code == 2
+    assert "neither a duration (90m, 24h, 7d, 2w) nor a date" in result.err
+
+
+def test_a_model_missing_from_an_incomplete_list_keeps_its_endpoints(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    ten = [f"synthetic/m{n}" for n in range(10)]
+    lines = model_lists(tmp_path, {"2026-08-01": ten, "2026-08-02": ten[:4]})  # far below the median: incomplete
+    lines.insert(1, endpoints_of(tmp_path, "synthetic/m9", "2026-08-01"))
+
+    run_import(run_cli, tmp_path, lines, "incomplete")
+
+    assert query(warehouse, "SELECT model_id, endpoint_key FROM endpoints") == [("synthetic/m9", "groq")]
+    assert query(warehouse, "SELECT count(*) FROM models") == [(10,)]
+
+
+def test_a_model_missing_from_a_complete_list_retires_its_endpoints_and_they_return(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    ten = [f"synthetic/m{n}" for n in range(10)]
+    lines = model_lists(tmp_path, {"2026-08-01": ten, "2026-08-02": ten[:9], "2026-08-03": ten})
+    lines.insert(1, endpoints_of(tmp_path, "synthetic/m9", "2026-08-01"))
+    lines.append(endpoints_of(tmp_path, "synthetic/m9", "2026-08-03"))
+
+    run_import(run_cli, tmp_path, lines, "complete")
+
+    rows = query(warehouse, "SELECT entity, key, field, old_value, new_value, strftime(changed_at, '%d') "
+                            "FROM changes WHERE model_id = 'synthetic/m9' ORDER BY changed_at, entity")  # fmt: skip
+    assert rows == [
+        ("endpoint", "synthetic/m9 groq", "deleted", "false", "true", "02"),
+        ("model", "synthetic/m9", "deleted", "false", "true", "02"),
+        ("endpoint", "synthetic/m9 groq", "deleted", "true", "false", "03"),
+        ("model", "synthetic/m9", "deleted", "true", "false", "03"),
+    ]
+    assert query(warehouse, "SELECT model_id, endpoint_key FROM endpoints") == [("synthetic/m9", "groq")]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_backfill_of_a_copied_archive_into_an_empty_warehouse_gives_the_same_history(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    original = tmp_path / "original" / "w.duckdb"
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(original))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / "original" / "raw"))
+    run_import(run_cli, tmp_path, three_days, "all")
+    run_cli("import", str(KIMI_FILE), "--url", KIMI_URL, "--fetched-at", KIMI_AT)
+    copy = tmp_path / "copy-of-raw"
+    import shutil
+
+    shutil.copytree(tmp_path / "original" / "raw", copy)
+    rebuilt = tmp_path / "rebuilt" / "w.duckdb"
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(rebuilt))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / "rebuilt" / "raw"))
+
+    first = run_cli("backfill", "--raw-dir", str(copy))
+    again = run_cli("backfill", "--raw-dir", str(copy))
+
+    assert (first.code, again.code) == (0, 0), first.err + again.err
+    assert query(rebuilt, HISTORY) == query(original, HISTORY)
+    assert query(rebuilt, "SELECT * EXCLUDE (observed_since) FROM endpoints ORDER BY ALL") == query(
+        original, "SELECT * EXCLUDE (observed_since) FROM endpoints ORDER BY ALL"
+    )
+    assert "0 new versions" in again.out
+    index = (tmp_path / "rebuilt" / "raw" / "index.jsonl").read_text().splitlines()
+    assert len(index) == 4  # adopted once, not again on the second replay
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_backfill_with_a_window_replays_only_those_days(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    run_import(run_cli, tmp_path, three_days, "all")
+    rebuilt = tmp_path / "rebuilt" / "w.duckdb"
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(rebuilt))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / "rebuilt" / "raw"))
+
+    result = run_cli(
+        "backfill", "--raw-dir", str(warehouse.parent / "raw"), "--from", "2026-08-02", "--to", "2026-08-02"
+    )
+
+    assert result.code == 0, result.err
+    assert query(rebuilt, "SELECT strftime(valid_from, '%d'), max_output_tokens FROM endpoint_history") == [
+        ("02", 4096)
+    ]
+
+
+def test_backfill_with_a_bad_window_is_a_usage_error(warehouse: Path, run_cli) -> None:
+    result = run_cli("backfill", "--from", "2026-08-05", "--to", "2026-08-01")
+
+    assert result.code == 2
+    assert "--to is before --from" in result.err
+
+
+def model_lists(tmp_path: Path, days: dict[str, list[str]]) -> list[dict[str, str]]:
+    lines = []
+    for day, models in days.items():
+        path = tmp_path / f"synthetic_models__{day}.json"
+        path.write_bytes(synthetic_models(models))
+        lines.append({"path": str(path), "url": MODELS_URL, "fetched_at": f"{day}T02:00:00Z"})
+    return lines
+
+
+def endpoints_of(tmp_path: Path, model_id: str, day: str) -> dict[str, str]:
+    path = tmp_path / f"synthetic_endpoints__{model_id.replace('/', '_')}__{day}.json"
+    path.write_bytes(synthetic_endpoints(model_id, [synthetic_endpoint("groq", "Groq")]))
+    url = f"https://openrouter.ai/api/v1/models/{model_id}/endpoints"
+    return {"path": str(path), "url": url, "fetched_at": f"{day}T02:00:00Z"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -266,15 +266,24 @@ class ParsedRun:
 
 
 def parse_archived(
-    settings: Settings, run: RunRecord, payloads: Sequence[ArchivedPayload], recorded_at: datetime
+    settings: Settings,
+    run: RunRecord,
+    payloads: Sequence[ArchivedPayload],
+    recorded_at: datetime,
+    bodies: Mapping[str, bytes] | None = None,
 ) -> ParsedRun:
-    """Parse archived payloads into validated frames; bad payloads and rows go to quarantine."""
+    """Parse archived payloads into validated frames; bad payloads and rows go to quarantine.
+
+    Bodies are read from the archive unless ``bodies`` (sha256 -> body) already holds them.
+    """
     started = time.perf_counter()
     records: dict[str, list[Record]] = {}
     listings: list[tuple[ArchivedPayload, Listing]] = []
     quarantine: list[dict[str, object]] = []
     failures: list[tuple[str, str]] = []
-    bodies: dict[str, bytes] = {}
+    bodies = dict(bodies or {})
+    # The same fetch listed twice (a manifest naming a file twice, an index replayed twice) is one observation.
+    payloads = list({(p.url, p.fetched_at, p.sha256, p.status): p for p in payloads}.values())
 
     def refuse(payload: ArchivedPayload, reason: str, entity: str | None = None, row_key: str | None = None) -> None:
         quarantine.append({"run_id": run.run_id, "source": payload.source, "url": payload.url,

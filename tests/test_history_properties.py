@@ -1,0 +1,138 @@
+"""Property: any load order, any duplicates, any batching of the same snapshots give the same history.
+
+Snapshots are generated (hypothesis): model lists and endpoints pages over a few days,
+with changed values, re-ordered parameter lists, keys that vanish and return, and
+listings small enough to be judged incomplete. They are loaded once in date order,
+one run each, and once shuffled, duplicated and batched at random; the derived
+tables must match row for row (``recorded_at`` aside: it is when a row was learned).
+
+CI runs the order property on 200 generated cases (hypothesis profile ``ci``, chosen
+in conftest when ``CI`` is set); a local run tries 30.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows import pipeline
+from flows.settings import settings_from_env
+from tests.conftest import synthetic_endpoint, synthetic_endpoints, synthetic_models
+from warehouse import db, history
+from warehouse.archive import ArchivedPayload, sha256_hex
+
+DAY0 = datetime(2026, 8, 1, 2, tzinfo=UTC)
+MODELS = ("synthetic/a", "synthetic/b")
+TAGS = ("groq", "deepinfra/fp8", "novita", "together")
+PARAMS = ["max_tokens", "temperature", "tools", "top_p"]
+
+endpoint_values = st.fixed_dictionaries({
+    "max_out": st.sampled_from([4096, 8192, None]),
+    "prompt": st.sampled_from(["0.0000001", "0.00000010", "0.0000002"]),  # the first two are one price
+    "params": st.permutations(PARAMS),
+})  # fmt: skip
+
+
+@st.composite
+def snapshot(draw: st.DrawFn, day: int) -> list[tuple[str, bytes]]:
+    """One day's payloads: maybe a model list, and an endpoints page for some models."""
+    payloads = []
+    if draw(st.booleans()):
+        listed = draw(st.lists(st.sampled_from(MODELS), unique=True, min_size=0, max_size=2))
+        payloads.append(("https://openrouter.ai/api/v1/models", synthetic_models(sorted(listed))))
+    for model in draw(st.lists(st.sampled_from(MODELS), unique=True, min_size=1, max_size=2)):
+        endpoints = []
+        for tag in draw(st.lists(st.sampled_from(TAGS), unique=True, min_size=0, max_size=4)):
+            values = draw(endpoint_values)
+            endpoint = synthetic_endpoint(tag, tag.split("/")[0].title(), values["max_out"], values["prompt"])
+            endpoint["supported_parameters"] = values["params"]
+            endpoint["uptime_last_1d"] = 99.0 - day
+            endpoints.append(endpoint)
+        payloads.append(
+            (f"https://openrouter.ai/api/v1/models/{model}/endpoints", synthetic_endpoints(model, endpoints))
+        )
+    return payloads
+
+
+@st.composite
+def load_plans(draw: st.DrawFn) -> tuple[list[list[tuple[int, str, bytes]]], list[list[tuple[int, str, bytes]]]]:
+    """The same snapshots as (in date order, one run a day) and (shuffled, duplicated, batched at random)."""
+    days = draw(st.integers(min_value=1, max_value=5))
+    snapshots = [[(day, url, body) for url, body in draw(snapshot(day))] for day in range(days)]
+    in_order = snapshots
+    units = [payload for day in snapshots for payload in day]
+    shuffled = draw(st.permutations(units))
+    duplicated = shuffled + draw(st.lists(st.sampled_from(units), max_size=3)) if units else []
+    batches: list[list[tuple[int, str, bytes]]] = []
+    for payload in duplicated:
+        if batches and draw(st.booleans()):
+            batches[-1].append(payload)
+        else:
+            batches.append([payload])
+    return in_order, batches
+
+
+def derived_tables(
+    plan: list[list[tuple[int, str, bytes]]], con: duckdb.DuckDBPyConnection | None = None
+) -> dict[str, list[tuple[object, ...]]]:
+    """Load each batch of the plan as one run into a fresh in-memory warehouse; return its derived tables."""
+    settings = settings_from_env({"MODELSYNC_WAREHOUSE": ":memory:", "MODELSYNC_RAW_DIR": "/nonexistent"})
+    con = con or duckdb.connect()
+    db.apply_migrations(con, DAY0)
+    try:
+        for n, batch in enumerate(plan):
+            now = DAY0 + timedelta(days=30, minutes=n)
+            run = pipeline.new_run("import", ["openrouter"], now)
+            history.record_run_start(con, run)
+            payloads = [
+                ArchivedPayload("openrouter", url, DAY0 + timedelta(days=day), 200, sha256_hex(body), len(body))
+                for day, url, body in batch
+            ]
+            bodies = {sha256_hex(body): body for _, _, body in batch}
+            parsed = pipeline.parse_archived(settings, run, payloads, now, bodies)
+            history.load_batch(con, parsed.batch)
+        tables = {
+            table: con.execute(f"SELECT * EXCLUDE (recorded_at) FROM {table} ORDER BY ALL").fetchall()
+            for table in ("endpoint_versions", "model_versions")
+        } | {
+            "snapshots": con.execute(
+                "SELECT entity, scope, observed_at, complete, reason FROM snapshots ORDER BY ALL"
+            ).fetchall(),
+            "uptime": con.execute(
+                "SELECT * EXCLUDE (recorded_at, run_id) FROM uptime_measurements ORDER BY ALL"
+            ).fetchall(),
+        }
+    except BaseException:
+        con.close()
+        raise
+    return tables
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(plans=load_plans())
+def test_any_order_duplicates_and_batching_give_identical_history(
+    plans: tuple[list[list[tuple[int, str, bytes]]], list[list[tuple[int, str, bytes]]]],
+) -> None:
+    in_order, shuffled = plans
+
+    assert derived_tables(shuffled) == derived_tables(in_order)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(plans=load_plans())
+def test_derived_history_always_keeps_its_invariants(
+    plans: tuple[list[list[tuple[int, str, bytes]]], list[list[tuple[int, str, bytes]]]],
+) -> None:
+    con = duckdb.connect()
+    derived_tables(plans[1], con)
+
+    assert history.invariant_violations(con) == []
+
+
+def test_the_generator_produces_json_payloads() -> None:
+    body = synthetic_endpoints("synthetic/a", [synthetic_endpoint("groq", "Groq")])
+    assert json.loads(body)["data"]["id"] == "synthetic/a"

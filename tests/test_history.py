@@ -35,7 +35,7 @@ def import_lines(run_cli, tmp_path: Path, lines: list[dict[str, str]], name: str
 
 
 def versions(warehouse: Path) -> list[tuple[object, ...]]:
-    return query(warehouse, f"SELECT {VERSION_COLUMNS} FROM endpoint_versions ORDER BY ALL")
+    return query(warehouse, f"SELECT {VERSION_COLUMNS} FROM endpoint_versions WHERE superseded_at IS NULL ORDER BY ALL")
 
 
 @pytest.fixture

@@ -96,7 +96,9 @@ def derived_tables(
             parsed = pipeline.parse_archived(settings, run, payloads, now, bodies)
             history.load_batch(con, parsed.batch)
         tables = {
-            table: con.execute(f"SELECT * EXCLUDE (recorded_at) FROM {table} ORDER BY ALL").fetchall()
+            table: con.execute(
+                f"SELECT * EXCLUDE (recorded_at, superseded_at) FROM {table} WHERE superseded_at IS NULL ORDER BY ALL"
+            ).fetchall()
             for table in ("endpoint_versions", "model_versions")
         } | {
             "snapshots": con.execute(

@@ -22,7 +22,8 @@ CORRUPTIONS = {
             valid_from - INTERVAL 1 DAY AS valid_to, 'x' AS attr_hash)
         FROM endpoint_versions WHERE endpoint_key = 'alibaba'""",
     "an observation whose payload is not archived": """
-        INSERT INTO endpoint_observations SELECT * REPLACE ('0000' AS payload_sha256, observed_at - INTERVAL 9 DAY AS observed_at)
+        INSERT INTO endpoint_observations
+        SELECT * REPLACE ('0000' AS payload_sha256, observed_at - INTERVAL 9 DAY AS observed_at)
         FROM endpoint_observations WHERE endpoint_key = 'alibaba'""",
 }
 

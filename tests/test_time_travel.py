@@ -218,3 +218,24 @@ def endpoints_of(tmp_path: Path, model_id: str, day: str) -> dict[str, str]:
     path.write_bytes(synthetic_endpoints(model_id, [synthetic_endpoint("groq", "Groq")]))
     url = f"https://openrouter.ai/api/v1/models/{model_id}/endpoints"
     return {"path": str(path), "url": url, "fetched_at": f"{day}T02:00:00Z"}
+
+
+def test_the_warehouse_can_say_what_it_held_before_a_backfill_rewrote_history(
+    warehouse: Path, run_cli, tmp_path: Path, three_days: list[dict[str, str]]
+) -> None:
+    columns = "model_id, endpoint_key, max_output_tokens, is_deleted, valid_from, valid_to"
+    run_import(run_cli, tmp_path, three_days[1:], "later-days")
+    held_then = query(warehouse, f"SELECT {columns} FROM endpoint_history ORDER BY ALL")
+    known_at = query(warehouse, "SELECT max(recorded_at) FROM endpoint_versions")[0][0]
+
+    run_import(run_cli, tmp_path, three_days[:1], "older-day")  # a backfill older than the newest data
+
+    now = query(warehouse, f"SELECT {columns} FROM endpoint_history ORDER BY ALL")
+    then = query(warehouse, f"SELECT {columns} FROM endpoint_history_as_known(TIMESTAMPTZ '{known_at}') ORDER BY ALL")
+    assert then == held_then
+    assert now != held_then
+    assert (len(held_then), len(now)) == (2, 3)
+    as_of_then = query(warehouse, f"SELECT max_output_tokens FROM endpoints_as_of('2026-08-01', "
+                                  f"known_at := TIMESTAMPTZ '{known_at}')")  # fmt: skip
+    assert as_of_then == []  # on the valid date 08-01, the warehouse knew of nothing yet
+    assert query(warehouse, "SELECT max_output_tokens FROM endpoints_as_of('2026-08-01')") == [(8192,)]

@@ -217,7 +217,7 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             con.execute("INSERT INTO affected SELECT DISTINCT source, scope FROM new_snaps")
             con.unregister("new_snaps")
         _settle_completeness(con, name)
-        added, keys[name] = _derive_versions(con, spec)
+        added, keys[name] = _derive_versions(con, spec, batch.recorded_at)
         new_versions += added
     measurements = 0
     if batch.measurements is not None and not batch.measurements.empty:
@@ -309,19 +309,23 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, entity: str) -> None:
             con.unregister("settled")
 
 
-def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[int, KeyChanges]:
-    """Recompute the versions of every key in the ``affected`` scopes; returns versions added and key moves."""
+def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime) -> tuple[int, KeyChanges]:
+    """Re-derive the versions of every key in the ``affected`` scopes; returns versions added and key moves.
+
+    Rows the derivation no longer yields are not deleted but superseded (``superseded_at = now``),
+    and new rows are recorded at ``now``: the versions table is bitemporal, so what the warehouse
+    said at any moment stays answerable.
+    """
     key = ", ".join(spec.key)
     attrs = ", ".join(spec.attributes)
     null_attrs = ", ".join(f"NULL AS {a}" for a in spec.attributes)
     in_affected = f"EXISTS (SELECT 1 FROM affected a WHERE a.source = t.source AND a.scope = {spec.scope_expr})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {in_affected}")
-    con.execute(f"DELETE FROM {spec.versions} t WHERE {in_affected}")
+    live = f"t.superseded_at IS NULL AND {in_affected}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {live}")
     key_match = " AND ".join(f"o.{c} = f.{c}" for c in spec.key)
     con.execute(
         f"""
-        INSERT INTO {spec.versions}
-            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, payload_sha256)
+        CREATE OR REPLACE TEMP TABLE derived AS
         WITH obs AS (
             SELECT t.* FROM {spec.observations} t WHERE {in_affected}
             QUALIFY row_number() OVER (
@@ -354,10 +358,29 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[
             QUALIFY attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
         )
         SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at AS valid_from,
-            lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to,
-            recorded_at, payload_sha256
+            lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256
         FROM starts
         """
+    )
+    same_row = " AND ".join(
+        [*(f"d.{c} = t.{c}" for c in spec.key), "d.valid_from = t.valid_from", "d.attr_hash = t.attr_hash",
+         "d.valid_to IS NOT DISTINCT FROM t.valid_to"]
+    )  # fmt: skip
+    con.execute(
+        f"UPDATE {spec.versions} t SET superseded_at = ? WHERE {live}"
+        f" AND NOT EXISTS (SELECT 1 FROM derived d WHERE {same_row})",
+        [now],
+    )
+    con.execute(
+        f"""
+        INSERT INTO {spec.versions}
+            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, superseded_at, payload_sha256)
+        SELECT {", ".join(f"d.{c}" for c in (*spec.key, *spec.attributes))}, d.attr_hash, d.is_deleted,
+            d.valid_from, d.valid_to, ?, NULL, d.payload_sha256
+        FROM derived d
+        WHERE NOT EXISTS (SELECT 1 FROM {spec.versions} t WHERE t.superseded_at IS NULL AND {same_row})
+        """,
+        [now],
     )
     summary = f"""
         SELECT {key}, string_agg(attr_hash || valid_from, ',' ORDER BY valid_from) AS signature,
@@ -365,7 +388,7 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[
         FROM {{table}} t {{where}} GROUP BY ALL"""
     row = con.execute(
         f"""
-        WITH a AS ({summary.format(table=spec.versions, where=f"WHERE {in_affected}")}),
+        WITH a AS ({summary.format(table=spec.versions, where=f"WHERE {live}")}),
              b AS ({summary.format(table="versions_before", where="")})
         SELECT
             count(*) FILTER (WHERE b.signature IS NULL),
@@ -373,7 +396,7 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[
                              AND NOT (a.retired AND NOT b.retired)),
             count(*) FILTER (WHERE a.retired AND NOT coalesce(b.retired, true)),
             count(*) FILTER (WHERE a.signature = b.signature),
-            (SELECT count(*) FROM {spec.versions} t WHERE {in_affected} AND NOT EXISTS (
+            (SELECT count(*) FROM {spec.versions} t WHERE {live} AND NOT EXISTS (
                 SELECT 1 FROM versions_before v WHERE {" AND ".join(f"v.{c} = t.{c}" for c in spec.key)}
                   AND v.valid_from = t.valid_from AND v.attr_hash = t.attr_hash))
         FROM a LEFT JOIN b USING ({key})
@@ -399,20 +422,21 @@ def _parent_absences(spec: EntitySpec) -> str:
 
 
 def invariant_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Descriptions of broken history invariants (empty when history is sound)."""
+    """Descriptions of broken history invariants of the versions held now (empty when history is sound)."""
     broken = []
     for spec in ENTITIES.values():
         key = ", ".join(spec.key)
+        held = f"(SELECT * FROM {spec.versions} WHERE superseded_at IS NULL)"
         checks = {
             "more than one current version for a key": f"""
-                SELECT count(*) FROM (SELECT {key} FROM {spec.versions} WHERE valid_to IS NULL
+                SELECT count(*) FROM (SELECT {key} FROM {held} WHERE valid_to IS NULL
                 GROUP BY ALL HAVING count(*) > 1)""",
             "an interval with valid_to <= valid_from": f"""
-                SELECT count(*) FROM {spec.versions} WHERE valid_to IS NOT NULL AND valid_to <= valid_from""",
+                SELECT count(*) FROM {held} WHERE valid_to IS NOT NULL AND valid_to <= valid_from""",
             "overlapping or gapped intervals": f"""
                 SELECT count(*) FROM (
                     SELECT valid_to, lead(valid_from) OVER (PARTITION BY {key} ORDER BY valid_from) AS next_from
-                    FROM {spec.versions}) WHERE next_from IS DISTINCT FROM valid_to""",
+                    FROM {held}) WHERE next_from IS DISTINCT FROM valid_to""",
             "an observation whose payload is not archived": f"""
                 SELECT count(*) FROM {spec.observations} o
                 WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.sha256 = o.payload_sha256)""",

@@ -114,7 +114,8 @@ CREATE TABLE endpoint_versions (
     is_deleted BOOLEAN NOT NULL,
     valid_from TIMESTAMPTZ NOT NULL,
     valid_to TIMESTAMPTZ,
-    recorded_at TIMESTAMPTZ NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,      -- when the warehouse came to hold this row
+    superseded_at TIMESTAMPTZ,             -- when a later load replaced it (NULL: held now)
     payload_sha256 VARCHAR NOT NULL
 );
 
@@ -165,7 +166,8 @@ CREATE TABLE model_versions (
     is_deleted BOOLEAN NOT NULL,
     valid_from TIMESTAMPTZ NOT NULL,
     valid_to TIMESTAMPTZ,
-    recorded_at TIMESTAMPTZ NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,      -- when the warehouse came to hold this row
+    superseded_at TIMESTAMPTZ,             -- when a later load replaced it (NULL: held now)
     payload_sha256 VARCHAR NOT NULL
 );
 
@@ -199,7 +201,8 @@ SELECT
         AND u.period = '1d' AND u.observed_at >= v.valid_from
         AND (v.valid_to IS NULL OR u.observed_at < v.valid_to)) AS uptime_1d,
     v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
-FROM endpoint_versions v;
+FROM endpoint_versions v
+WHERE v.superseded_at IS NULL;
 
 CREATE VIEW endpoints AS
 SELECT
@@ -213,7 +216,7 @@ LEFT JOIN (
     SELECT source, model_id, endpoint_key, arg_max(uptime_pct, observed_at) AS uptime_1d
     FROM uptime_measurements WHERE period = '1d' GROUP BY ALL
 ) u USING (source, model_id, endpoint_key)
-WHERE v.valid_to IS NULL AND NOT v.is_deleted;
+WHERE v.valid_to IS NULL AND NOT v.is_deleted AND v.superseded_at IS NULL;
 
 CREATE VIEW model_history AS
 SELECT
@@ -221,7 +224,8 @@ SELECT
     input_modalities, output_modalities, source, canonical_slug, hugging_face_id,
     input_price_per_mtok, output_price_per_mtok, knowledge_cutoff, expiration_date,
     supported_params, is_deleted, valid_from, valid_to, recorded_at
-FROM model_versions;
+FROM model_versions
+WHERE superseded_at IS NULL;
 
 CREATE VIEW models AS
 SELECT
@@ -230,7 +234,7 @@ SELECT
     input_price_per_mtok, output_price_per_mtok, knowledge_cutoff, expiration_date,
     supported_params
 FROM model_versions
-WHERE valid_to IS NULL AND NOT is_deleted;
+WHERE valid_to IS NULL AND NOT is_deleted AND superseded_at IS NULL;
 
 CREATE VIEW raw_fetches AS
 SELECT DISTINCT ON (url, fetched_at, sha256)
@@ -256,7 +260,7 @@ WITH endpoint_fields AS (
             array_to_string(supported_params, ',') AS supported_params,
             CAST(implicit_caching AS VARCHAR) AS implicit_caching,
             CAST(status AS VARCHAR) AS status
-        FROM endpoint_versions WHERE NOT is_deleted
+        FROM endpoint_versions WHERE NOT is_deleted AND superseded_at IS NULL
     ) UNPIVOT INCLUDE NULLS (value FOR field IN (provider, context_length, max_output_tokens,
         max_prompt_tokens, input_price_per_mtok, output_price_per_mtok, cache_read_price_per_mtok,
         quantization, supported_params, implicit_caching, status))
@@ -279,7 +283,7 @@ model_fields AS (
             array_to_string(input_modalities, ',') AS input_modalities,
             array_to_string(output_modalities, ',') AS output_modalities,
             array_to_string(supported_params, ',') AS supported_params
-        FROM model_versions WHERE NOT is_deleted
+        FROM model_versions WHERE NOT is_deleted AND superseded_at IS NULL
     ) UNPIVOT INCLUDE NULLS (value FOR field IN (name, creator, canonical_slug, hugging_face_id,
         context_window, max_output_tokens, input_price_per_mtok, output_price_per_mtok, release_date,
         knowledge_cutoff, expiration_date, open_weights, input_modalities, output_modalities,
@@ -301,11 +305,11 @@ deletion_steps AS (
     SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id,
         coalesce(provider, lag(provider) OVER w) AS provider, is_deleted, valid_from, source,
         lag(is_deleted) OVER w AS was_deleted
-    FROM endpoint_versions WINDOW w AS (PARTITION BY source, model_id, endpoint_key ORDER BY valid_from)
+    FROM endpoint_versions WHERE superseded_at IS NULL WINDOW w AS (PARTITION BY source, model_id, endpoint_key ORDER BY valid_from)
     UNION ALL
     SELECT 'model', model_id, model_id, NULL, is_deleted, valid_from, source,
         lag(is_deleted) OVER (PARTITION BY source, model_id ORDER BY valid_from)
-    FROM model_versions
+    FROM model_versions WHERE superseded_at IS NULL
 )
 SELECT entity, key, model_id, provider, field, old_value, value AS new_value, valid_from AS changed_at, source
 FROM field_steps WHERE n > 1 AND old_value IS DISTINCT FROM value

@@ -72,6 +72,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
             )
             for url, reason in result.failed_urls:
                 echo(f"    failed: {url}: {reason}")
+            if result.error and not result.failed_urls:
+                echo(f"    error: {result.error}")
             worst = max(worst, result.exit_code)
     con = db.open_for_read(warehouse)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import duckdb
@@ -21,10 +22,6 @@ CORRUPTIONS = {
         INSERT INTO endpoint_versions SELECT * REPLACE (valid_from - INTERVAL 2 DAY AS valid_from,
             valid_from - INTERVAL 1 DAY AS valid_to, 'x' AS attr_hash)
         FROM endpoint_versions WHERE endpoint_key = 'alibaba'""",
-    "an observation whose payload is not archived": """
-        INSERT INTO endpoint_observations
-        SELECT * REPLACE ('0000' AS payload_sha256, observed_at - INTERVAL 9 DAY AS observed_at)
-        FROM endpoint_observations WHERE endpoint_key = 'alibaba'""",
 }
 
 
@@ -48,3 +45,28 @@ def test_a_broken_invariant_fails_the_next_run_and_lands_nothing(
     assert query(warehouse, "SELECT count(*) FROM endpoint_observations") == before
     assert query(warehouse, "SELECT count(*) FROM endpoint_versions WHERE model_id = 'synthetic/other'") == [(0,)]
     assert query(warehouse, "SELECT status FROM runs ORDER BY started_at") == [("ok",), ("failed",)]
+
+
+def test_an_observation_whose_payload_is_not_recorded_fails_its_load(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from flows import pipeline
+    from flows.settings import settings_from_env
+    from warehouse import db, history
+    from warehouse.archive import ArchivedPayload, sha256_hex
+
+    now = datetime(2026, 8, 26, tzinfo=UTC)
+    settings = settings_from_env({"MODELSYNC_WAREHOUSE": str(tmp_path / "w.duckdb")})
+    body = synthetic_endpoints("synthetic/other", [synthetic_endpoint("groq", "Groq")])
+    payload = ArchivedPayload("openrouter", OTHER_URL, now, 200, sha256_hex(body), len(body))
+    run = pipeline.new_run("import", ["openrouter"], now)
+    parsed = pipeline.parse_archived(settings, run, [payload], now, {payload.sha256: body})
+    orphaned = parsed.batch.payloads.iloc[0:0]  # the load forgets to record the payload its rows came from
+    con = db.open_for_write(settings.warehouse, now)
+    history.record_run_start(con, run)
+
+    with pytest.raises(history.InvariantError, match="an observation whose payload is not archived"):
+        history.load_batch(con, dataclasses.replace(parsed.batch, payloads=orphaned))
+
+    assert con.execute("SELECT count(*) FROM endpoint_observations").fetchall() == [(0,)]
+    con.close()

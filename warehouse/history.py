@@ -185,44 +185,53 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     observations = 0
     new_versions = 0
     keys: dict[str, KeyChanges] = {}
-    listed_sources: dict[str, set[str]] = {}  # entity -> sources with a new listing in this batch
+    listed: dict[str, pd.DataFrame] = {}  # entity -> earliest new listing per source in this batch
     for name, spec in ENTITIES.items():
         frame = batch.observations.get(name)
         snaps = None if batch.snapshots is None else batch.snapshots[batch.snapshots["entity"] == name]
         has_obs = frame is not None and not frame.empty
         has_snaps = snaps is not None and not snaps.empty
-        if has_snaps:
-            assert snaps is not None
-            listed_sources[name] = set(snaps["source"])
-        parent_sources = listed_sources.get(spec.parent or "", set())
-        if not has_obs and not has_snaps and not parent_sources:
+        parent_listed = listed.get(spec.parent or "")
+        if not has_obs and not has_snaps and parent_listed is None:
             continue
-        con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR)")
-        for source in sorted(parent_sources):  # a new parent listing may retire (or restore) any child scope
+        # affected: each scope this load touches, and `since`, the earliest time a new event of it lands at.
+        con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR, since TIMESTAMPTZ)")
+        if parent_listed is not None:  # a new parent listing may retire (or restore) any child scope
+            con.register("parent_listed", parent_listed)
             con.execute(
-                f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr} FROM {spec.observations} t"
-                " WHERE t.source = ?",
-                [source],
+                f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr}, p.since"
+                f" FROM {spec.observations} t JOIN parent_listed p USING (source)"
             )
+            con.unregister("parent_listed")
         if has_obs:
             assert frame is not None
             observations += _insert_new(con, spec.observations, frame, (*spec.key, "observed_at", "attr_hash"))
             con.register("new_rows", frame)
-            con.execute(f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr} FROM new_rows t")
+            con.execute(
+                f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at)"
+                " FROM new_rows t GROUP BY ALL"
+            )
             con.unregister("new_rows")
         if has_snaps:
             assert snaps is not None
             _insert_snapshots(con, snaps)
+            listed[name] = (
+                snaps.groupby("source", as_index=False)["observed_at"].min().rename(columns={"observed_at": "since"})
+            )
             con.register("new_snaps", snaps)
-            con.execute("INSERT INTO affected SELECT DISTINCT source, scope FROM new_snaps")
+            con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM new_snaps GROUP BY ALL")
             con.unregister("new_snaps")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE affected AS"
+            " SELECT source, scope, min(since) AS since FROM affected GROUP BY ALL"
+        )
         _settle_completeness(con, name)
         added, keys[name] = _derive_versions(con, spec, batch.recorded_at)
         new_versions += added
     measurements = 0
     if batch.measurements is not None and not batch.measurements.empty:
         measurements = _insert_new(con, "uptime_measurements", batch.measurements, MEASUREMENT_KEY)
-    broken = invariant_violations(con)
+    broken = invariant_violations(con, batch.run.run_id)
     if broken:
         raise InvariantError("; ".join(broken))
     return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys)
@@ -272,21 +281,32 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     Settled over all snapshots of a scope, the result does not depend on load order.
     """
     rows = con.execute(
-        """
-        SELECT s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete,
-            s.listed_reason, s.evidence, s.complete, s.reason
-        FROM snapshots s
-        WHERE s.entity = ? AND EXISTS (SELECT 1 FROM affected a WHERE a.source = s.source AND a.scope = s.scope)
-        ORDER BY s.source, s.scope, s.observed_at, s.payload_sha256
+        f"""
+        SELECT * FROM (
+            SELECT s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete,
+                s.listed_reason, s.evidence, s.complete, s.reason, false AS is_seed
+            FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
+            WHERE s.entity = $entity AND s.observed_at >= a.since
+            UNION ALL
+            SELECT s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete,
+                s.listed_reason, s.evidence, s.complete, s.reason, true AS is_seed
+            FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
+            WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL
+            QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC) <= {MEDIAN_WINDOW}
+        )
+        ORDER BY source, scope, observed_at, payload_sha256
         """,
-        [entity],
+        {"entity": entity},
     ).fetchall()
     updates = []
     recent: deque[int] = deque(maxlen=MEDIAN_WINDOW)
     scope = None
-    for source, scope_key, observed_at, sha, count, listed, listed_reason, evidence, was, was_reason in rows:
+    for source, scope_key, observed_at, sha, count, listed, listed_reason, evidence, was, was_reason, seed in rows:
         if (source, scope_key) != scope:
             scope, recent = (source, scope_key), deque(maxlen=MEDIAN_WINDOW)
+        if seed:  # a complete listing before the window: it only feeds the median
+            recent.append(count)
+            continue
         complete, reason = listed, listed_reason
         if listed and evidence is None and recent and count < COMPLETE_FRACTION_OF_MEDIAN * median(recent):
             complete, reason = False, f"lists {count} keys, under half the recent median {median(recent):g}"
@@ -310,48 +330,91 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, entity: str) -> None:
 
 
 def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime) -> tuple[int, KeyChanges]:
-    """Re-derive the versions of every key in the ``affected`` scopes; returns versions added and key moves.
+    """Re-derive the versions of the keys in the ``affected`` scopes; returns versions added and key moves.
 
-    Rows the derivation no longer yields are not deleted but superseded (``superseded_at = now``),
-    and new rows are recorded at ``now``: the versions table is bitemporal, so what the warehouse
-    said at any moment stays answerable.
+    Only a window is re-derived per key: from the version in force just before the scope's
+    ``since`` (the seed, taken from the versions table) to the end. Versions are a pure function
+    of observations and listings, so the window gives the same rows a full re-derivation would,
+    at a cost that grows with the change, not the history. Rows the derivation no longer yields
+    are superseded (``superseded_at = now``), new rows are recorded at ``now``: the versions
+    table is bitemporal.
     """
     key = ", ".join(spec.key)
     attrs = ", ".join(spec.attributes)
     null_attrs = ", ".join(f"NULL AS {a}" for a in spec.attributes)
-    in_affected = f"EXISTS (SELECT 1 FROM affected a WHERE a.source = t.source AND a.scope = {spec.scope_expr})"
-    live = f"t.superseded_at IS NULL AND {in_affected}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {live}")
-    key_match = " AND ".join(f"o.{c} = f.{c}" for c in spec.key)
+
+    def match(left: str, right: str) -> str:
+        return " AND ".join(f"{left}.{c} = {right}.{c}" for c in spec.key)
+
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE window_keys AS
+        WITH candidates AS (
+            SELECT {", ".join(f"t.{c}" for c in spec.key)}, a.since
+            FROM {spec.versions} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
+            WHERE t.superseded_at IS NULL
+            UNION ALL
+            SELECT {", ".join(f"t.{c}" for c in spec.key)}, a.since
+            FROM {spec.observations} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
+            WHERE t.observed_at >= a.since
+        ),
+        keys AS (SELECT {key}, min(since) AS since FROM candidates GROUP BY ALL)
+        SELECT {", ".join(f"k.{c}" for c in spec.key)}, k.since,
+            max(v.valid_from) FILTER (WHERE v.valid_from < k.since) AS seed_from,
+            min(v.valid_from) AS first_version
+        FROM keys k LEFT JOIN {spec.versions} v ON {match("v", "k")} AND v.superseded_at IS NULL
+        GROUP BY ALL
+        """
+    )
+    floor = con.execute("SELECT min(since) FROM window_keys").fetchall()[0][0]
+    if floor is None:
+        return 0, KeyChanges()
+    in_window = (
+        f"t.superseded_at IS NULL AND EXISTS (SELECT 1 FROM window_keys w WHERE {match('w', 't')}"
+        " AND t.valid_from >= coalesce(w.seed_from, w.since))"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {in_window}")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE derived AS
         WITH obs AS (
-            SELECT t.* FROM {spec.observations} t WHERE {in_affected}
+            SELECT t.* FROM {spec.observations} t JOIN window_keys w ON {match("w", "t")}
+            WHERE t.observed_at >= $floor AND t.observed_at >= w.since
             QUALIFY row_number() OVER (
-                PARTITION BY {key}, observed_at ORDER BY attr_hash, recorded_at, payload_sha256) = 1
+                PARTITION BY {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at
+                ORDER BY t.attr_hash, t.recorded_at, t.payload_sha256) = 1
         ),
         first_seen AS (
-            SELECT {key}, {spec.scope_expr} AS scope, min(observed_at) AS first_at FROM obs t GROUP BY ALL
+            SELECT {", ".join(f"w.{c}" for c in spec.key)}, {spec.scope_expr.replace("t.", "w.")} AS scope, w.since,
+                least(w.first_version, m.first_observed) AS first_at
+            FROM window_keys w
+            LEFT JOIN (SELECT {key}, min(observed_at) AS first_observed FROM obs GROUP BY ALL) m ON {match("m", "w")}
         ),
         absences AS (
             SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
             FROM first_seen f
             JOIN snapshots s ON s.entity = '{spec.name}' AND s.source = f.source AND s.scope = f.scope
-                AND s.complete AND s.observed_at > f.first_at
+                AND s.complete AND s.observed_at >= f.since AND s.observed_at > f.first_at
             {_parent_absences(spec)}
         ),
         tombstones AS (
             SELECT {key}, observed_at, min(recorded_at) AS recorded_at, min(payload_sha256) AS payload_sha256
             FROM absences f
-            WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {key_match} AND o.observed_at = f.observed_at)
+            WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {match("o", "f")} AND o.observed_at = f.observed_at)
             GROUP BY ALL
         ),
+        seeds AS (
+            SELECT {", ".join(f"v.{c}" for c in (*spec.key, *spec.attributes))}, v.attr_hash, v.is_deleted,
+                v.valid_from AS observed_at, v.payload_sha256
+            FROM {spec.versions} v JOIN window_keys w ON {match("v", "w")} AND v.valid_from = w.seed_from
+            WHERE v.superseded_at IS NULL
+        ),
         events AS (
-            SELECT {key}, {attrs}, attr_hash, false AS is_deleted, observed_at, recorded_at, payload_sha256 FROM obs
+            SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at, payload_sha256 FROM seeds
             UNION ALL
-            SELECT {key}, {null_attrs}, 'deleted' AS attr_hash, true AS is_deleted, observed_at, recorded_at,
-                payload_sha256 FROM tombstones
+            SELECT {key}, {attrs}, attr_hash, false, observed_at, payload_sha256 FROM obs
+            UNION ALL
+            SELECT {key}, {null_attrs}, 'deleted', true, observed_at, payload_sha256 FROM tombstones
         ),
         starts AS (
             SELECT * FROM events
@@ -360,14 +423,15 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
         SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at AS valid_from,
             lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256
         FROM starts
-        """
+        """,
+        {"floor": floor},
     )
     same_row = " AND ".join(
-        [*(f"d.{c} = t.{c}" for c in spec.key), "d.valid_from = t.valid_from", "d.attr_hash = t.attr_hash",
+        [match("d", "t"), "d.valid_from = t.valid_from", "d.attr_hash = t.attr_hash",
          "d.valid_to IS NOT DISTINCT FROM t.valid_to"]
     )  # fmt: skip
     con.execute(
-        f"UPDATE {spec.versions} t SET superseded_at = ? WHERE {live}"
+        f"UPDATE {spec.versions} t SET superseded_at = ? WHERE {in_window}"
         f" AND NOT EXISTS (SELECT 1 FROM derived d WHERE {same_row})",
         [now],
     )
@@ -388,7 +452,7 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
         FROM {{table}} t {{where}} GROUP BY ALL"""
     row = con.execute(
         f"""
-        WITH a AS ({summary.format(table=spec.versions, where=f"WHERE {live}")}),
+        WITH a AS ({summary.format(table=spec.versions, where=f"WHERE {in_window}")}),
              b AS ({summary.format(table="versions_before", where="")})
         SELECT
             count(*) FILTER (WHERE b.signature IS NULL),
@@ -396,8 +460,8 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
                              AND NOT (a.retired AND NOT b.retired)),
             count(*) FILTER (WHERE a.retired AND NOT coalesce(b.retired, true)),
             count(*) FILTER (WHERE a.signature = b.signature),
-            (SELECT count(*) FROM {spec.versions} t WHERE {live} AND NOT EXISTS (
-                SELECT 1 FROM versions_before v WHERE {" AND ".join(f"v.{c} = t.{c}" for c in spec.key)}
+            (SELECT count(*) FROM {spec.versions} t WHERE {in_window} AND NOT EXISTS (
+                SELECT 1 FROM versions_before v WHERE {match("v", "t")}
                   AND v.valid_from = t.valid_from AND v.attr_hash = t.attr_hash))
         FROM a LEFT JOIN b USING ({key})
         """
@@ -417,12 +481,18 @@ def _parent_absences(spec: EntitySpec) -> str:
             SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
             FROM first_seen f
             JOIN snapshots s ON s.entity = '{parent.name}' AND s.source = f.source
-                AND s.scope = {parent.scope_expr.replace("t.", "f.")} AND s.complete AND s.observed_at > f.first_at
-            WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p WHERE {match} AND p.observed_at = s.observed_at)"""
+                AND s.scope = {parent.scope_expr.replace("t.", "f.")} AND s.complete
+                AND s.observed_at >= f.since AND s.observed_at > f.first_at
+            WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p
+                              WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor)"""
 
 
-def invariant_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Descriptions of broken history invariants of the versions held now (empty when history is sound)."""
+def invariant_violations(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:
+    """Descriptions of broken history invariants of the versions held now (empty when history is sound).
+
+    Observations are immutable and each load checks its own, so with ``run_id`` only that run's
+    observations are checked against the payload records (the rest of the table is not re-read).
+    """
     broken = []
     for spec in ENTITIES.values():
         key = ", ".join(spec.key)
@@ -439,10 +509,12 @@ def invariant_violations(con: duckdb.DuckDBPyConnection) -> list[str]:
                     FROM {held}) WHERE next_from IS DISTINCT FROM valid_to""",
             "an observation whose payload is not archived": f"""
                 SELECT count(*) FROM {spec.observations} o
-                WHERE NOT EXISTS (SELECT 1 FROM payloads p WHERE p.sha256 = o.payload_sha256)""",
+                WHERE {"o.run_id = $run_id" if run_id else "true"}
+                  AND NOT EXISTS (SELECT 1 FROM payloads p WHERE p.sha256 = o.payload_sha256)""",
         }
         for what, sql in checks.items():
-            row = con.execute(sql).fetchall()[0]
+            params = {"run_id": run_id} if run_id and "$run_id" in sql else None
+            row = con.execute(sql, params).fetchall()[0]
             if row and row[0]:
                 broken.append(f"{spec.versions}: {row[0]} x {what}")
     return broken

@@ -215,9 +215,8 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
         if has_snaps:
             assert snaps is not None
             _insert_snapshots(con, snaps)
-            listed[name] = (
-                snaps.groupby("source", as_index=False)["observed_at"].min().rename(columns={"observed_at": "since"})
-            )
+            since = snaps.groupby("source")["observed_at"].min()
+            listed[name] = pd.DataFrame({"source": since.index, "since": since.to_numpy()})
             con.register("new_snaps", snaps)
             con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM new_snaps GROUP BY ALL")
             con.unregister("new_snaps")

@@ -134,6 +134,7 @@ def _model_record(item: Any, where: str) -> Record:
             "input_modalities": sorted_set(architecture.get("input_modalities")),
             "output_modalities": sorted_set(architecture.get("output_modalities")),
             "supported_params": sorted_set(item.get("supported_parameters")),
+            "description": item.get("description"),
         }
     except (UnitError, ValueError) as e:
         raise ParseError(f"{where} ({model_id}): {e}") from None

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import query, synthetic_endpoint, synthetic_endpoints
+from tests.conftest import query, synthetic_endpoint, synthetic_endpoints, synthetic_models
 from warehouse.history import ENDPOINT, MODEL
 
 SCOUT = "meta-llama/llama-4-scout"
 SCOUT_URL = f"https://openrouter.ai/api/v1/models/{SCOUT}/endpoints"
+MODELS_URL = "https://openrouter.ai/api/v1/models"
 VERSION_COLUMNS = ", ".join(
     (*ENDPOINT.key, *ENDPOINT.attributes, "attr_hash", "is_deleted", "valid_from", "valid_to", "payload_sha256")
 )
@@ -177,3 +178,43 @@ def test_a_run_with_too_many_invalid_rows_lands_no_data_and_says_why(warehouse: 
     assert query(warehouse, "SELECT count(*) FROM uptime") == [(0,)]
     assert query(warehouse, "SELECT count(*) FROM quarantine") == [(7,)]
     assert query(warehouse, "SELECT status FROM runs") == [("failed",)]
+
+
+def test_a_volatile_field_is_shown_but_never_starts_a_version(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    lines = []
+    for day, description in (("2026-08-01", "A model."), ("2026-08-02", "A model, described again.")):
+        document = json.loads(synthetic_models(["synthetic/a"]))
+        document["data"][0]["description"] = description
+        path = tmp_path / f"synthetic_models__{day}.json"
+        path.write_text(json.dumps(document))
+        lines.append(
+            {"path": str(path), "url": "https://openrouter.ai/api/v1/models", "fetched_at": f"{day}T02:00:00Z"}
+        )
+    import_lines(run_cli, tmp_path, lines, "descriptions")
+
+    assert query(warehouse, "SELECT description, valid_to FROM model_history") == [("A model, described again.", None)]
+
+
+def test_a_model_past_its_expiration_date_is_retired_with_its_endpoints(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    lines = []
+    for day, expires in (("2026-08-01", "2026-08-02"), ("2026-08-03", "2026-08-02")):
+        document = json.loads(synthetic_models(["synthetic/a"]))
+        document["data"][0]["expiration_date"] = expires
+        path = tmp_path / f"synthetic_models__{day}.json"
+        path.write_text(json.dumps(document))
+        lines.append(
+            {"path": str(path), "url": "https://openrouter.ai/api/v1/models", "fetched_at": f"{day}T02:00:00Z"}
+        )
+        endpoints = tmp_path / f"synthetic_endpoints__{day}.json"
+        endpoints.write_bytes(synthetic_endpoints("synthetic/a", [synthetic_endpoint("groq", "Groq")]))
+        if day == "2026-08-01":
+            url = "https://openrouter.ai/api/v1/models/synthetic/a/endpoints"
+            lines.append({"path": str(endpoints), "url": url, "fetched_at": f"{day}T02:00:00Z"})
+    import_lines(run_cli, tmp_path, lines, "expiring")
+
+    assert query(warehouse, "SELECT count(*) FROM models") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM endpoints") == [(0,)]
+    assert query(warehouse, "SELECT entity, strftime(changed_at, '%d') FROM changes WHERE field = 'deleted' "
+                            "ORDER BY entity") == [("endpoint", "03"), ("model", "03")]  # fmt: skip

@@ -113,6 +113,7 @@ SCHEMAS: Mapping[str, pa.DataFrameSchema] = {
             "input_modalities": _string_set(),
             "output_modalities": _string_set(),
             "supported_params": _string_set(),
+            "description": _text(),
             **META,
         },
         unique=["source", "model_id", "observed_at", "payload_sha256"],

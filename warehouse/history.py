@@ -21,19 +21,20 @@ from statistics import median
 import duckdb
 import pandas as pd
 
-COMPLETE_FRACTION_OF_MEDIAN = 0.5
-MEDIAN_WINDOW = 7
-
 
 @dataclass(frozen=True)
 class EntitySpec:
-    """A versioned entity: its key, the scope a snapshot lists, and its versioned attributes."""
+    """A versioned entity: key, listing scope, versioned attributes, volatile fields and retirement rules."""
 
     name: str
     key: tuple[str, ...]
-    scope: tuple[str, ...]
-    attributes: tuple[str, ...]
+    scope: tuple[str, ...]  # a listing of one scope value lists every key in it
+    attributes: tuple[str, ...]  # versioned: hashed, a change starts a new version
+    volatile: tuple[str, ...] = ()  # stored and shown (latest value of the version), never hashed
     parent: str | None = None  # an entity keyed by this one's scope: its complete listings retire children too
+    retired_when: str | None = None  # SQL over an observation: positive evidence that the key is retired
+    complete_fraction: float = 0.5  # a listing under this fraction of the recent median is incomplete
+    median_window: int = 7  # how many recent complete listings make the median
 
     @property
     def observations(self) -> str:
@@ -59,6 +60,9 @@ MODEL = EntitySpec(
         "input_price_per_mtok", "output_price_per_mtok", "release_date", "knowledge_cutoff",
         "expiration_date", "open_weights", "input_modalities", "output_modalities", "supported_params",
     ),
+    volatile=("description",),  # edited often, rarely meaningful: shown, not versioned
+    # OpenRouter lists a model with an expiration date until it goes: past that date it is retired.
+    retired_when="expiration_date IS NOT NULL AND expiration_date <= CAST(observed_at AS DATE)",
 )  # fmt: skip
 
 ENDPOINT = EntitySpec(
@@ -224,7 +228,7 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             "CREATE OR REPLACE TEMP TABLE affected AS"
             " SELECT source, scope, min(since) AS since FROM affected GROUP BY ALL"
         )
-        _settle_completeness(con, name)
+        _settle_completeness(con, spec)
         added, keys[name] = _derive_versions(con, spec, batch.recorded_at)
         new_versions += added
     measurements = 0
@@ -272,7 +276,7 @@ def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> No
     _insert_new(con, "snapshots", fresh, ("entity", "source", "scope", "observed_at", "payload_sha256"))
 
 
-def _settle_completeness(con: duckdb.DuckDBPyConnection, entity: str) -> None:
+def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
     """Re-derive ``complete`` for every snapshot of the ``affected`` scopes, in time order.
 
     A listing is complete when its payload says so and, unless it is positive evidence,
@@ -291,28 +295,29 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, entity: str) -> None:
                 s.listed_reason, s.evidence, s.complete, s.reason, true AS is_seed
             FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
             WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL
-            QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC) <= {MEDIAN_WINDOW}
+            QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC)
+                <= {spec.median_window}
         )
         ORDER BY source, scope, observed_at, payload_sha256
         """,
-        {"entity": entity},
+        {"entity": spec.name},
     ).fetchall()
     updates = []
-    recent: deque[int] = deque(maxlen=MEDIAN_WINDOW)
+    recent: deque[int] = deque(maxlen=spec.median_window)
     scope = None
     for source, scope_key, observed_at, sha, count, listed, listed_reason, evidence, was, was_reason, seed in rows:
         if (source, scope_key) != scope:
-            scope, recent = (source, scope_key), deque(maxlen=MEDIAN_WINDOW)
+            scope, recent = (source, scope_key), deque(maxlen=spec.median_window)
         if seed:  # a complete listing before the window: it only feeds the median
             recent.append(count)
             continue
         complete, reason = listed, listed_reason
-        if listed and evidence is None and recent and count < COMPLETE_FRACTION_OF_MEDIAN * median(recent):
+        if listed and evidence is None and recent and count < spec.complete_fraction * median(recent):
             complete, reason = False, f"lists {count} keys, under half the recent median {median(recent):g}"
         if complete and evidence is None:
             recent.append(count)
         if (complete, reason) != (was, was_reason):
-            updates.append((entity, source, scope_key, observed_at, sha, complete, reason))
+            updates.append((spec.name, source, scope_key, observed_at, sha, complete, reason))
     if updates:
         columns = ["entity", "source", "scope", "observed_at", "payload_sha256", "complete", "reason"]
         con.register("settled", pd.DataFrame(updates, columns=columns))
@@ -341,6 +346,10 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     key = ", ".join(spec.key)
     attrs = ", ".join(spec.attributes)
     null_attrs = ", ".join(f"NULL AS {a}" for a in spec.attributes)
+    vol = "".join(f", {c}" for c in spec.volatile)
+    null_vol = "".join(f", NULL AS {c}" for c in spec.volatile)
+    retired_sql = f"coalesce(({spec.retired_when}), false)" if spec.retired_when else "false"
+    obs_attrs = ", ".join(f"CASE WHEN {retired_sql} THEN NULL ELSE {a} END AS {a}" for a in spec.attributes)
 
     def match(left: str, right: str) -> str:
         return " AND ".join(f"{left}.{c} = {right}.{c}" for c in spec.key)
@@ -403,31 +412,38 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
             GROUP BY ALL
         ),
         seeds AS (
-            SELECT {", ".join(f"v.{c}" for c in (*spec.key, *spec.attributes))}, v.attr_hash, v.is_deleted,
-                v.valid_from AS observed_at, v.payload_sha256
+            SELECT {", ".join(f"v.{c}" for c in (*spec.key, *spec.attributes, *spec.volatile))}, v.attr_hash,
+                v.is_deleted, v.valid_from AS observed_at, v.payload_sha256
             FROM {spec.versions} v JOIN window_keys w ON {match("v", "w")} AND v.valid_from = w.seed_from
             WHERE v.superseded_at IS NULL
         ),
         events AS (
-            SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at, payload_sha256 FROM seeds
+            SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at, payload_sha256{vol} FROM seeds
             UNION ALL
-            SELECT {key}, {attrs}, attr_hash, false, observed_at, payload_sha256 FROM obs
+            SELECT {key}, {obs_attrs}, CASE WHEN {retired_sql} THEN 'deleted' ELSE attr_hash END, {retired_sql},
+                observed_at, payload_sha256{vol} FROM obs
             UNION ALL
-            SELECT {key}, {null_attrs}, 'deleted', true, observed_at, payload_sha256 FROM tombstones
+            SELECT {key}, {null_attrs}, 'deleted', true, observed_at, payload_sha256{null_vol} FROM tombstones
         ),
-        starts AS (
-            SELECT * FROM events
-            QUALIFY attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
-        )
+        flagged AS (
+            SELECT *, CASE WHEN attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
+                THEN 1 ELSE 0 END AS is_start
+            FROM events
+        ),
+        grouped AS (
+            SELECT *, sum(is_start) OVER (PARTITION BY {key} ORDER BY observed_at ROWS UNBOUNDED PRECEDING) AS grp
+            FROM flagged
+        ),
+        starts AS ({_version_starts(spec)})
         SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at AS valid_from,
-            lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256
+            lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256{vol}
         FROM starts
         """,
         {"floor": floor},
     )
     same_row = " AND ".join(
         [match("d", "t"), "d.valid_from = t.valid_from", "d.attr_hash = t.attr_hash",
-         "d.valid_to IS NOT DISTINCT FROM t.valid_to"]
+         "d.valid_to IS NOT DISTINCT FROM t.valid_to", *(f"d.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.volatile)]
     )  # fmt: skip
     con.execute(
         f"UPDATE {spec.versions} t SET superseded_at = ? WHERE {in_window}"
@@ -437,9 +453,10 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     con.execute(
         f"""
         INSERT INTO {spec.versions}
-            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, superseded_at, payload_sha256)
+            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, superseded_at,
+             payload_sha256{vol})
         SELECT {", ".join(f"d.{c}" for c in (*spec.key, *spec.attributes))}, d.attr_hash, d.is_deleted,
-            d.valid_from, d.valid_to, ?, NULL, d.payload_sha256
+            d.valid_from, d.valid_to, ?, NULL, d.payload_sha256{"".join(f", d.{c}" for c in spec.volatile)}
         FROM derived d
         WHERE NOT EXISTS (SELECT 1 FROM {spec.versions} t WHERE t.superseded_at IS NULL AND {same_row})
         """,
@@ -469,12 +486,27 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     return added, KeyChanges(new, changed, retired, unchanged)
 
 
+def _version_starts(spec: EntitySpec) -> str:
+    """SQL keeping the first event of each version; its volatile fields are the version's latest."""
+    if not spec.volatile:
+        return "SELECT * FROM grouped WHERE is_start = 1"
+    key = ", ".join(spec.key)
+    latest = ", ".join(
+        f"last_value({c}) OVER (PARTITION BY {key}, grp ORDER BY observed_at "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {c}"
+        for c in spec.volatile
+    )
+    return f"SELECT * REPLACE ({latest}) FROM grouped QUALIFY is_start = 1"
+
+
 def _parent_absences(spec: EntitySpec) -> str:
     """SQL (a UNION branch) for times a complete parent listing lacked a key's parent."""
     if spec.parent is None:
         return ""
     parent = ENTITIES[spec.parent]
     match = " AND ".join(f"p.{c} = f.{c}" for c in parent.key)
+    # A parent listed but retired by positive evidence does not keep its children.
+    retired = f"coalesce(({parent.retired_when}), false)" if parent.retired_when else "false"
     return f"""
             UNION ALL
             SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
@@ -483,7 +515,8 @@ def _parent_absences(spec: EntitySpec) -> str:
                 AND s.scope = {parent.scope_expr.replace("t.", "f.")} AND s.complete
                 AND s.observed_at >= f.since AND s.observed_at > f.first_at
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p
-                              WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor)"""
+                              WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor
+                                AND NOT {retired})"""
 
 
 def invariant_violations(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:

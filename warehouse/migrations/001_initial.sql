@@ -137,6 +137,7 @@ CREATE TABLE model_observations (
     input_modalities VARCHAR[],
     output_modalities VARCHAR[],
     supported_params VARCHAR[],
+    description VARCHAR,                   -- volatile: stored, not versioned
     attr_hash VARCHAR NOT NULL,
     observed_at TIMESTAMPTZ NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
@@ -162,6 +163,7 @@ CREATE TABLE model_versions (
     input_modalities VARCHAR[],
     output_modalities VARCHAR[],
     supported_params VARCHAR[],
+    description VARCHAR,                   -- volatile: stored, not versioned
     attr_hash VARCHAR NOT NULL,
     is_deleted BOOLEAN NOT NULL,
     valid_from TIMESTAMPTZ NOT NULL,
@@ -223,7 +225,7 @@ SELECT
     model_id, name, creator, context_window, max_output_tokens, release_date, open_weights,
     input_modalities, output_modalities, source, canonical_slug, hugging_face_id,
     input_price_per_mtok, output_price_per_mtok, knowledge_cutoff, expiration_date,
-    supported_params, is_deleted, valid_from, valid_to, recorded_at
+    supported_params, description, is_deleted, valid_from, valid_to, recorded_at
 FROM model_versions
 WHERE superseded_at IS NULL;
 
@@ -232,7 +234,7 @@ SELECT
     model_id, name, creator, context_window, max_output_tokens, release_date, open_weights,
     input_modalities, output_modalities, source, canonical_slug, hugging_face_id,
     input_price_per_mtok, output_price_per_mtok, knowledge_cutoff, expiration_date,
-    supported_params
+    supported_params, description
 FROM model_versions
 WHERE valid_to IS NULL AND NOT is_deleted AND superseded_at IS NULL;
 

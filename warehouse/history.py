@@ -443,7 +443,8 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     )
     same_row = " AND ".join(
         [match("d", "t"), "d.valid_from = t.valid_from", "d.attr_hash = t.attr_hash",
-         "d.valid_to IS NOT DISTINCT FROM t.valid_to", *(f"d.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.volatile)]
+         "d.valid_to IS NOT DISTINCT FROM t.valid_to", "d.payload_sha256 = t.payload_sha256",
+         *(f"d.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.volatile)]
     )  # fmt: skip
     con.execute(
         f"UPDATE {spec.versions} t SET superseded_at = ? WHERE {in_window}"

@@ -219,3 +219,24 @@ def test_the_console_script_exits_3_on_a_partial_run(
         "  models: 2 new, 0 changed, 0 retired, 0 unchanged",
         "  endpoints: 2 new, 0 changed, 0 retired, 0 unchanged",
     ]
+
+
+def test_a_404_on_an_endpoints_page_is_positive_evidence_and_retires_its_endpoints(
+    warehouse: Path, mirror: Mirror, run_cli
+) -> None:
+    serve_two_models(mirror)
+    assert run_cli("sync").code == 0
+    mirror.script(SCOUT, Reply(404, b'{"error": {"code": 404, "message": "No endpoints found"}}'))
+
+    result = run_cli("sync")
+
+    assert result.code == 0, result.err
+    assert "  endpoints: 0 new, 0 changed, 2 retired, 1 unchanged\n" in result.out
+    assert current_endpoints(warehouse) == [("moonshotai/kimi-k3", "fireworks", 8192)]
+    assert query(warehouse, "SELECT evidence, complete FROM snapshots WHERE key_count = 0") == [
+        ("endpoints page answered 404/410", True)
+    ]
+    assert query(warehouse, "SELECT status FROM raw_fetches WHERE url LIKE '%llama-4-scout%' ORDER BY fetched_at") == [
+        (200,),
+        (404,),
+    ]

@@ -90,6 +90,13 @@ def query(warehouse: Path, sql: str) -> list[tuple[object, ...]]:
         con.close()
 
 
+def capture(tmp_path: Path, name: str, body: bytes, url: str, day: str) -> dict[str, str]:
+    """Write a synthetic payload file; return its ``import --manifest`` line (fetched at 02:00 UTC)."""
+    path = tmp_path / f"synthetic_{name}__{day}.json"
+    path.write_bytes(body)
+    return {"path": str(path), "url": url, "fetched_at": f"{day}T02:00:00Z"}
+
+
 def synthetic_endpoints(model_id: str, endpoints: list[dict[str, object]]) -> bytes:
     """A synthetic endpoints payload in OpenRouter's shape."""
     return json.dumps({"data": {"id": model_id, "name": model_id, "endpoints": endpoints}}).encode()

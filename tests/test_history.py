@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import query, synthetic_endpoint, synthetic_endpoints, synthetic_models
+from tests.conftest import capture, query, synthetic_endpoint, synthetic_endpoints, synthetic_models
 from warehouse.history import ENDPOINT, MODEL
 
 SCOUT = "meta-llama/llama-4-scout"
@@ -185,11 +185,7 @@ def test_a_volatile_field_is_shown_but_never_starts_a_version(warehouse: Path, r
     for day, description in (("2026-08-01", "A model."), ("2026-08-02", "A model, described again.")):
         document = json.loads(synthetic_models(["synthetic/a"]))
         document["data"][0]["description"] = description
-        path = tmp_path / f"synthetic_models__{day}.json"
-        path.write_text(json.dumps(document))
-        lines.append(
-            {"path": str(path), "url": "https://openrouter.ai/api/v1/models", "fetched_at": f"{day}T02:00:00Z"}
-        )
+        lines.append(capture(tmp_path, "models", json.dumps(document).encode(), MODELS_URL, day))
     import_lines(run_cli, tmp_path, lines, "descriptions")
 
     assert query(warehouse, "SELECT description, valid_to FROM model_history") == [("A model, described again.", None)]
@@ -198,20 +194,12 @@ def test_a_volatile_field_is_shown_but_never_starts_a_version(warehouse: Path, r
 def test_a_model_past_its_expiration_date_is_retired_with_its_endpoints(
     warehouse: Path, run_cli, tmp_path: Path
 ) -> None:
-    lines = []
-    for day, expires in (("2026-08-01", "2026-08-02"), ("2026-08-03", "2026-08-02")):
+    endpoints = synthetic_endpoints("synthetic/a", [synthetic_endpoint("groq", "Groq")])
+    lines = [capture(tmp_path, "endpoints", endpoints, f"{MODELS_URL}/synthetic/a/endpoints", "2026-08-01")]
+    for day in ("2026-08-01", "2026-08-03"):
         document = json.loads(synthetic_models(["synthetic/a"]))
-        document["data"][0]["expiration_date"] = expires
-        path = tmp_path / f"synthetic_models__{day}.json"
-        path.write_text(json.dumps(document))
-        lines.append(
-            {"path": str(path), "url": "https://openrouter.ai/api/v1/models", "fetched_at": f"{day}T02:00:00Z"}
-        )
-        endpoints = tmp_path / f"synthetic_endpoints__{day}.json"
-        endpoints.write_bytes(synthetic_endpoints("synthetic/a", [synthetic_endpoint("groq", "Groq")]))
-        if day == "2026-08-01":
-            url = "https://openrouter.ai/api/v1/models/synthetic/a/endpoints"
-            lines.append({"path": str(endpoints), "url": url, "fetched_at": f"{day}T02:00:00Z"})
+        document["data"][0]["expiration_date"] = "2026-08-02"
+        lines.append(capture(tmp_path, "models", json.dumps(document).encode(), MODELS_URL, day))
     import_lines(run_cli, tmp_path, lines, "expiring")
 
     assert query(warehouse, "SELECT count(*) FROM models") == [(0,)]

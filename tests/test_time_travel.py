@@ -11,6 +11,7 @@ from tests.conftest import (
     KIMI_AT,
     KIMI_FILE,
     KIMI_URL,
+    capture,
     query,
     synthetic_endpoint,
     synthetic_endpoints,
@@ -205,19 +206,12 @@ def test_backfill_with_a_bad_window_is_a_usage_error(warehouse: Path, run_cli) -
 
 
 def model_lists(tmp_path: Path, days: dict[str, list[str]]) -> list[dict[str, str]]:
-    lines = []
-    for day, models in days.items():
-        path = tmp_path / f"synthetic_models__{day}.json"
-        path.write_bytes(synthetic_models(models))
-        lines.append({"path": str(path), "url": MODELS_URL, "fetched_at": f"{day}T02:00:00Z"})
-    return lines
+    return [capture(tmp_path, "models", synthetic_models(models), MODELS_URL, day) for day, models in days.items()]
 
 
 def endpoints_of(tmp_path: Path, model_id: str, day: str) -> dict[str, str]:
-    path = tmp_path / f"synthetic_endpoints__{model_id.replace('/', '_')}__{day}.json"
-    path.write_bytes(synthetic_endpoints(model_id, [synthetic_endpoint("groq", "Groq")]))
-    url = f"https://openrouter.ai/api/v1/models/{model_id}/endpoints"
-    return {"path": str(path), "url": url, "fetched_at": f"{day}T02:00:00Z"}
+    body = synthetic_endpoints(model_id, [synthetic_endpoint("groq", "Groq")])
+    return capture(tmp_path, f"endpoints_{model_id.replace('/', '_')}", body, f"{MODELS_URL}/{model_id}/endpoints", day)
 
 
 def test_the_warehouse_can_say_what_it_held_before_a_backfill_rewrote_history(

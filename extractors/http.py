@@ -180,6 +180,8 @@ class Fetcher:
                 raise _Retryable(f"timeout ({type(e).__name__})") from None
             except httpx.TransportError as e:
                 raise _Retryable(f"connection error ({type(e).__name__}: {e})") from None
+            except httpx.HTTPError as e:  # e.g. a body that does not decode as its Content-Encoding says
+                raise FetchError(url, f"{type(e).__name__}: {e}") from None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import shutil
 import sys
 import traceback
@@ -306,7 +307,10 @@ def _since(text: str, now: datetime) -> datetime:
     """``now`` minus a duration like ``7d``, or a date/timestamp (UTC when it has no zone)."""
     text = text.strip()
     if len(text) > 1 and text[:-1].isdigit() and text[-1] in SINCE_UNITS:
-        return now - timedelta(**{SINCE_UNITS[text[-1]]: int(text[:-1])})
+        try:
+            return now - timedelta(**{SINCE_UNITS[text[-1]]: int(text[:-1])})
+        except OverflowError:
+            raise click.BadParameter(f"{text!r} reaches back before year 1", param_hint="'--since'") from None
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -390,13 +394,19 @@ def _import_items(
 
 def _manifest_items(manifest: Path) -> list[tuple[Path, str, datetime]]:
     items = []
-    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{manifest} is not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{manifest}, line {number}"
         try:
             entry = json.loads(line)
             path, url, fetched_at = entry["path"], entry["url"], entry["fetched_at"]
+            if not all(isinstance(value, str) for value in (path, url, fetched_at)):
+                raise TypeError("path, url and fetched_at must be strings")
         except (ValueError, KeyError, TypeError) as e:
             raise click.UsageError(f"{where}: expected a JSON object with path, url, fetched_at ({e})") from None
         file = manifest.parent / path
@@ -423,7 +433,7 @@ def _timestamp(text: str, where: str) -> datetime:
 
     try:
         return parse_rfc3339(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise click.UsageError(
             f"{where}: {text!r} is not an RFC 3339 timestamp with a zone (e.g. 2026-08-25T10:26:01Z)"
         ) from None
@@ -435,7 +445,11 @@ def _write_rows(columns: Sequence[str], rows: Sequence[tuple[Any, ...]], fmt: st
         writer.writerow(columns)
         writer.writerows(rows)
         return
-    records = [dict(zip(columns, row, strict=True)) for row in rows]
+    # JSON has no NaN or infinity: such doubles become null.
+    records = [
+        {c: None if isinstance(v, float) and not math.isfinite(v) else v for c, v in zip(columns, row, strict=True)}
+        for row in rows
+    ]
     json.dump(records, sys.stdout, default=_json_value, indent=1)
     sys.stdout.write("\n")
 

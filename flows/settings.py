@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,10 +43,10 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         default = HostPolicy()
         policies[source] = HostPolicy(
             rate_per_s=_number(env, f"{prefix}_RATE", default.rate_per_s),
-            concurrency=int(_number(env, f"{prefix}_CONCURRENCY", default.concurrency)),
-            max_attempts=int(_number(env, "MODELSYNC_RETRY_ATTEMPTS", default.max_attempts)),
+            concurrency=_whole(env, f"{prefix}_CONCURRENCY", default.concurrency),
+            max_attempts=_whole(env, "MODELSYNC_RETRY_ATTEMPTS", default.max_attempts),
             max_retry_wait_s=_number(env, "MODELSYNC_RETRY_WAIT_S", default.max_retry_wait_s),
-            max_bytes=int(_number(env, "MODELSYNC_MAX_BYTES", default.max_bytes)),
+            max_bytes=_whole(env, "MODELSYNC_MAX_BYTES", default.max_bytes),
         )
     return Settings(
         warehouse=warehouse,
@@ -53,7 +54,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         base_urls=base_urls,
         policies=policies,
         api_keys={source: env[name] for source, name in API_KEY_VARIABLES.items() if env.get(name)},
-        max_quarantined_fraction=_number(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
+        max_quarantined_fraction=_fraction(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
     )
 
 
@@ -69,6 +70,20 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingError(f"{name}={raw!r} is not a number") from None
-    if value <= 0:
-        raise SettingError(f"{name}={raw!r} must be positive")
+    if not math.isfinite(value) or value <= 0:
+        raise SettingError(f"{name}={raw!r} must be a positive number")
+    return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _number(env, name, default)
+    if value != int(value):
+        raise SettingError(f"{name}={env[name]!r} must be a whole number")
+    return int(value)
+
+
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
+    if value > 1:
+        raise SettingError(f"{name}={env[name]!r} must be a fraction between 0 and 1")
     return value

@@ -43,7 +43,11 @@ def snapshot(draw: st.DrawFn, day: int) -> list[tuple[str, bytes]]:
     payloads = []
     if draw(st.booleans()):
         listed = draw(st.lists(st.sampled_from(MODELS), unique=True, min_size=0, max_size=2))
-        payloads.append(("https://openrouter.ai/api/v1/models", synthetic_models(sorted(listed))))
+        document = json.loads(synthetic_models(sorted(listed)))
+        for model in document["data"]:  # a volatile field, and a versioned one, varying by day
+            model["description"] = draw(st.sampled_from(["d1", "d2", "d3"]))
+            model["context_length"] = draw(st.sampled_from([1000, 2000]))
+        payloads.append(("https://openrouter.ai/api/v1/models", json.dumps(document).encode()))
     for model in draw(st.lists(st.sampled_from(MODELS), unique=True, min_size=1, max_size=2)):
         endpoints = []
         for tag in draw(st.lists(st.sampled_from(TAGS), unique=True, min_size=0, max_size=4)):

@@ -404,3 +404,14 @@ def test_origin_of_keeps_scheme_host_and_port_lowercased() -> None:
     assert origin_of("HTTPS://OpenRouter.AI/api/v1/models") == "https://openrouter.ai"
     assert origin_of("http://127.0.0.1:8123/api") == "http://127.0.0.1:8123"
     assert origin_of("https://openrouter.ai") == "https://openrouter.ai"
+
+
+def test_a_body_that_does_not_decode_as_its_content_encoding_is_a_fetch_error(mirror: Mirror) -> None:
+    mirror.script(MODELS_PATH, Reply(200, b"synthetic: not gzip at all", headers={"Content-Encoding": "gzip"}))
+
+    with pytest.raises(FetchError) as caught:
+        fetch(mirror, MODELS_URL)
+
+    assert caught.value.url == MODELS_URL
+    assert caught.value.reason.startswith("DecodingError: ")
+    assert paths_requested(mirror) == [MODELS_PATH]

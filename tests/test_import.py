@@ -6,6 +6,8 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import KIMI_AT, KIMI_FILE, KIMI_URL, query
 
 ENDPOINT_COLUMNS = """model_id, provider, endpoint_key, source, context_length, max_output_tokens,
@@ -136,3 +138,38 @@ def test_import_manifest_loads_every_line_in_one_run(warehouse: Path, run_cli, t
     assert result.code == 0, result.err
     assert query(warehouse, "SELECT count(*), count(DISTINCT run_id) FROM endpoint_observations") == [(8, 1)]
     assert query(warehouse, "SELECT count(*) FROM endpoint_history") == [(4,)]  # unchanged: one version each
+
+
+@pytest.mark.parametrize(
+    ("line", "complaint"),
+    [
+        ('{"path": 5, "url": "u", "fetched_at": "t"}', "path, url and fetched_at must be strings"),
+        ('{"path": "x.json"}', "expected a JSON object with path, url, fetched_at"),
+        ("not json", "expected a JSON object with path, url, fetched_at"),
+    ],
+)
+def test_a_bad_manifest_line_is_a_usage_error_naming_the_line(
+    warehouse: Path, run_cli, tmp_path: Path, line: str, complaint: str
+) -> None:
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(line + "\n")
+
+    result = run_cli("import", "--manifest", str(manifest))
+
+    assert result.code == 2
+    assert f"{manifest}, line 1: " in result.err
+    assert complaint in result.err
+    assert result.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("value", ["0.5", "nan", "inf", "-3", "many"])
+def test_a_bad_concurrency_setting_is_a_usage_error(
+    warehouse: Path, run_cli, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("MODELSYNC_OPENROUTER_CONCURRENCY", value)
+
+    result = run_cli("import", str(KIMI_FILE), "--url", KIMI_URL, "--fetched-at", KIMI_AT)
+
+    assert result.code == 2
+    assert result.err.startswith(f"modelsync: MODELSYNC_OPENROUTER_CONCURRENCY={value!r} ")
+    assert result.err.count("\n") == 1

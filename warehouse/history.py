@@ -412,8 +412,8 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
             GROUP BY ALL
         ),
         seeds AS (
-            SELECT {", ".join(f"v.{c}" for c in (*spec.key, *spec.attributes, *spec.volatile))}, v.attr_hash,
-                v.is_deleted, v.valid_from AS observed_at, v.payload_sha256
+            SELECT {", ".join(f"v.{c}" for c in (*spec.key, *spec.attributes))}, v.attr_hash,
+                v.is_deleted, v.valid_from AS observed_at, v.payload_sha256{_seed_volatile(spec)}
             FROM {spec.versions} v JOIN window_keys w ON {match("v", "w")} AND v.valid_from = w.seed_from
             WHERE v.superseded_at IS NULL
         ),
@@ -485,6 +485,20 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     ).fetchall()[0]
     new, changed, retired, unchanged, added = (int(v) for v in row)
     return added, KeyChanges(new, changed, retired, unchanged)
+
+
+def _seed_volatile(spec: EntitySpec) -> str:
+    """SQL columns: a seed's volatile fields, latest among its observations before the window.
+
+    Not the stored value: a backfill can cut the seed version, and the stored latest value
+    may belong to an observation that now falls in a later version.
+    """
+    return "".join(
+        f""", (SELECT arg_max(o.{c}, o.observed_at) FROM {spec.observations} o
+              WHERE {" AND ".join(f"o.{k} = w.{k}" for k in spec.key)}
+                AND o.observed_at >= w.seed_from AND o.observed_at < w.since) AS {c}"""
+        for c in spec.volatile
+    )
 
 
 def _version_starts(spec: EntitySpec) -> str:

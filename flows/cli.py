@@ -150,9 +150,12 @@ def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ..
 
     now = pipeline.utc_now()
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "import", now):
+        try:  # raw first: archived before the run is recorded, so an unreadable file leaves no run behind
+            archived = pipeline.archive_files(settings, items)
+        except pipeline.ImportInputError as e:
+            raise CommandError(str(e)) from None
         run = pipeline.new_run("import", sorted({_source_of(url) for _, url, _ in items}), now)
         pipeline.start_run(settings, run)
-        archived = pipeline.archive_files(settings, items)
         parsed = pipeline.parse_archived(settings, run, archived.payloads, pipeline.utc_now())
         result = pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
     _report(result)

@@ -389,12 +389,15 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
     except db.WarehouseError as e:
         return RunResult(run.run_id, "failed", failed_urls=failures, error=str(e))
     try:
-        counts = history.load_batch(con, replace(parsed.batch, run=finished))
-        con.execute("UPDATE runs SET load_s = ? WHERE run_id = ?", [time.perf_counter() - started, run.run_id])
-    except (history.InvariantError, duckdb.Error) as e:
-        error = f"load rolled back, nothing landed: {str(e).splitlines()[0]}"
-        history.record_run_end(con, replace(finished, status="failed", error=error))
-        return RunResult(run.run_id, "failed", failed_urls=failures, error=error)
+        try:
+            counts = history.load_batch(con, replace(parsed.batch, run=finished))
+        except (history.InvariantError, duckdb.Error) as e:
+            error = f"load rolled back, nothing landed: {str(e).splitlines()[0]}"
+            history.record_run_end(con, replace(finished, status="failed", error=error))
+            return RunResult(run.run_id, "failed", failed_urls=failures, error=error)
+        # The data has landed; load_s is a timing, so failing to record it must not mark the run failed.
+        with suppress(duckdb.Error):
+            con.execute("UPDATE runs SET load_s = ? WHERE run_id = ?", [time.perf_counter() - started, run.run_id])
     finally:
         con.close()
     return RunResult(run.run_id, finished.status, counts, failures, finished.error)

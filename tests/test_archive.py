@@ -215,32 +215,24 @@ def test_after_a_torn_line_and_a_new_append_the_good_lines_and_the_new_line_read
     assert list(read_index(root)) == [good, later]
 
 
-def test_a_corrupt_line_in_the_middle_raises_naming_the_file_and_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("bad_line", "complaint"),
+    [("{synthetic corrupt line", "Expecting property name"), ('["synthetic", "list"]', "expected a JSON object")],
+)
+def test_a_bad_line_in_the_middle_raises_naming_the_file_and_line(
+    tmp_path: Path, bad_line: str, complaint: str
+) -> None:
     root = tmp_path / "raw"
     first = synthetic_payload()
     last = synthetic_payload(fetched_at=FETCHED_AT + timedelta(hours=2))
     index = root / "index.jsonl"
     root.mkdir()
-    index.write_text(f"{first.index_line()}\n{{synthetic corrupt line\n{last.index_line()}\n", encoding="utf-8")
+    index.write_text(f"{first.index_line()}\n{bad_line}\n{last.index_line()}\n", encoding="utf-8")
 
     with pytest.raises(ArchiveError) as caught:
         list(read_index(root))
 
-    assert str(caught.value).startswith(f"{index}, line 2: ")
-
-
-def test_a_json_line_that_is_not_an_object_raises_naming_the_file_and_line(tmp_path: Path) -> None:
-    root = tmp_path / "raw"
-    first = synthetic_payload()
-    last = synthetic_payload(fetched_at=FETCHED_AT + timedelta(hours=2))
-    index = root / "index.jsonl"
-    root.mkdir()
-    index.write_text(f'{first.index_line()}\n["synthetic", "list"]\n{last.index_line()}\n', encoding="utf-8")
-
-    with pytest.raises(ArchiveError) as caught:
-        list(read_index(root))
-
-    assert str(caught.value).startswith(f"{index}, line 2: ")
+    assert str(caught.value).startswith(f"{index}, line 2: {complaint}")
 
 
 def test_a_complete_but_corrupt_last_line_is_not_taken_for_a_torn_one(tmp_path: Path) -> None:

@@ -20,12 +20,7 @@ VERSION_COLUMNS = ", ".join(
 
 def write_snapshots(tmp_path: Path, days: dict[str, list[dict[str, object]]]) -> list[dict[str, str]]:
     """One synthetic endpoints payload file per day; returns manifest lines."""
-    lines = []
-    for day, endpoints in days.items():
-        path = tmp_path / f"synthetic_endpoints__{day}.json"
-        path.write_bytes(synthetic_endpoints(SCOUT, endpoints))
-        lines.append({"path": str(path), "url": SCOUT_URL, "fetched_at": f"{day}T02:00:00Z"})
-    return lines
+    return [capture(tmp_path, "endpoints", synthetic_endpoints(SCOUT, e), SCOUT_URL, day) for day, e in days.items()]
 
 
 def import_lines(run_cli, tmp_path: Path, lines: list[dict[str, str]], name: str) -> None:

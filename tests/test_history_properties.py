@@ -137,8 +137,3 @@ def test_derived_history_always_keeps_its_invariants(
     derived_tables(plans[1], con)
 
     assert history.invariant_violations(con) == []
-
-
-def test_the_generator_produces_json_payloads() -> None:
-    body = synthetic_endpoints("synthetic/a", [synthetic_endpoint("groq", "Groq")])
-    assert json.loads(body)["data"]["id"] == "synthetic/a"

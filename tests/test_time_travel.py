@@ -25,9 +25,7 @@ HISTORY = "SELECT * EXCLUDE (recorded_at) FROM endpoint_history ORDER BY ALL"
 
 
 def write_day(tmp_path: Path, day: str, endpoints: list[dict[str, object]]) -> dict[str, str]:
-    path = tmp_path / f"synthetic_scout__{day}.json"
-    path.write_bytes(synthetic_endpoints(SCOUT, endpoints))
-    return {"path": str(path), "url": SCOUT_URL, "fetched_at": f"{day}T02:00:00Z"}
+    return capture(tmp_path, "scout", synthetic_endpoints(SCOUT, endpoints), SCOUT_URL, day)
 
 
 def run_import(run_cli, tmp_path: Path, lines: list[dict[str, str]], name: str) -> str:

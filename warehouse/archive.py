@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-ORIGINS = ("live", "import", "wayback")
 TORN_TAIL_SCAN = 1 << 20  # index lines are a few hundred bytes
 
 

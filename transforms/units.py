@@ -1,11 +1,18 @@
-"""Units and formats, normalized once: exact prices per million tokens, token counts, sorted sets."""
+"""Units and formats, normalized once: exact prices per million tokens, token counts, sorted sets,
+dates, percentages and yes/no flags as pages print them ("130,000 tokens", "Apr 11, 2022", "100.0%").
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 PER_MILLION = Decimal(1_000_000)
+UNKNOWN = frozenset({"", "unknown", "n/a", "na", "none", "-", "—", "null", "not specified"})
+"""How pages spell "no value"."""
+_DATE_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y", "%B %Y")
 
 
 class UnitError(ValueError):
@@ -44,7 +51,7 @@ def token_count(value: object) -> int | None:
     if isinstance(value, int):
         return value
     text = str(value).lower().replace(",", "").replace("tokens", "").replace("token", "").strip()
-    if not text:
+    if text in UNKNOWN:
         return None
     number = exact_decimal(text)
     if number is None or number != number.to_integral_value():
@@ -63,3 +70,56 @@ def _plain(number: Decimal) -> Decimal:
     """Normalized without exponent: ``3E+0`` becomes ``3``, ``1.50`` becomes ``1.5``."""
     normal = number.normalize()
     return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+def calendar_date(value: object) -> date | None:
+    """A date from ``2025-04-05``, ``2025-04-05T00:00:00Z``, ``2024-08`` (first of the month) or ``Apr 11, 2022``."""
+    if value is None or isinstance(value, date):
+        return value if not isinstance(value, datetime) else value.date()
+    text = str(value).strip()
+    if text.lower() in UNKNOWN:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", text):
+        return date.fromisoformat(text[:10])
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return date.fromisoformat(f"{text}-01")
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise UnitError(f"{value!r} is not a date")
+
+
+def percent(value: object) -> float | None:
+    """A percentage as a number: ``"99.7%"`` -> 99.7; numbers pass through."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise UnitError(f"{value!r} is not a percentage")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().rstrip("%").strip()
+    if text.lower() in UNKNOWN:
+        return None
+    number = exact_decimal(text)
+    return None if number is None else float(number)
+
+
+def yes_no(value: object) -> bool | None:
+    """``Yes``/``No``/``true``/``false`` as a flag; ``Unknown`` as None."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in UNKNOWN:
+        return None
+    if text in {"yes", "true", "y", "1"}:
+        return True
+    if text in {"no", "false", "n", "0"}:
+        return False
+    raise UnitError(f"{value!r} is not yes or no")
+
+
+def slug(name: str) -> str:
+    """A lower-case key from a display name: ``"Hugging Face"`` -> ``hugging-face``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

@@ -44,10 +44,15 @@ def test_sorted_set_sorts_trims_and_dedupes() -> None:
 
 
 def test_equal_facts_hash_alike_whatever_their_spelling() -> None:
-    assert row_hash(["0.00003", ["b", "a"], " x "]) == row_hash([3e-05, ["a", "b"], "x"])
-    assert row_hash([Decimal("3.450000")]) == row_hash([Decimal("3.45")])
-    assert row_hash([None]) != row_hash([0])
-    assert row_hash([1]) != row_hash([2])
+    assert row_hash({"p": "0.00003", "s": ["b", "a"], "t": " x "}) == row_hash({"p": 3e-05, "s": ["a", "b"], "t": "x"})
+    assert row_hash({"p": Decimal("3.450000")}) == row_hash({"p": Decimal("3.45")})
+    assert row_hash({"p": None}) != row_hash({"p": 0})
+    assert row_hash({"p": 1}) != row_hash({"p": 2})
+    assert row_hash({"p": 1}) != row_hash({"q": 1})
+
+
+def test_a_new_null_column_leaves_existing_hashes_alone() -> None:
+    assert row_hash({"p": 1, "added_later": None}) == row_hash({"p": 1})
 
 
 def test_parse_endpoints_reads_every_field_of_the_real_kimi_capture() -> None:
@@ -58,7 +63,7 @@ def test_parse_endpoints_reads_every_field_of_the_real_kimi_capture() -> None:
         "source": "openrouter", "model_id": "moonshotai/kimi-k3", "endpoint_key": "morph/fast", "provider": "Morph",
         "context_length": 1048576, "max_output_tokens": 1048576, "max_prompt_tokens": None,
         "input_price_per_mtok": Decimal("6"), "output_price_per_mtok": Decimal("22.5"),
-        "cache_read_price_per_mtok": Decimal("0.6"), "quantization": "fp4",
+        "cache_read_price_per_mtok": Decimal("0.6"), "cache_write_price_per_mtok": None, "quantization": "fp4",
         "supported_params": sorted(json.loads(KIMI_FILE.read_text())["data"]["endpoints"][3]["supported_parameters"]),
         "supported_params_count": 20, "implicit_caching": False, "status": -2,
     }  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -36,9 +36,13 @@ def canonical_value(value: object) -> object:
     return str(value)
 
 
-def row_hash(values: Sequence[object]) -> str:
-    """Hex digest (32 chars) of the canonical form of one row's versioned values."""
-    text = json.dumps([canonical_value(v) for v in values], separators=(",", ":"))
+def row_hash(values: Mapping[str, object]) -> str:
+    """Hex digest (32 chars) of the canonical form of one row's versioned values, by column name.
+
+    NULLs are left out, so adding a column (NULL in old rows) never changes an existing hash.
+    """
+    canonical = {name: canonical_value(v) for name, v in values.items()}
+    text = json.dumps({k: v for k, v in canonical.items() if v is not None}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -46,5 +50,6 @@ def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     """``row_hash`` of ``columns`` for every row of ``frame``."""
     if frame.empty:
         return pd.Series([], index=frame.index, dtype="object")
-    rows = frame[list(columns)].astype(object).itertuples(index=False, name=None)
-    return pd.Series([row_hash(row) for row in rows], index=frame.index, dtype="object")
+    names = list(columns)
+    rows = frame[names].astype(object).itertuples(index=False, name=None)
+    return pd.Series([row_hash(dict(zip(names, row, strict=True))) for row in rows], index=frame.index, dtype="object")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -28,6 +29,7 @@ USER_AGENT = "modelsync/0.1 (+https://github.com/modelsync/modelsync; history of
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_KEEPALIVE = 32  # httpcore scans its pool per request: above 32 it slows sharply (encode/httpx#3215)
 MAX_REDIRECTS = 5
+ROBOTS_AGENT = "modelsync"  # the product token robots.txt rules are matched against
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class _Host:
     policy: HostPolicy
     limiter: AsyncLimiter
     slots: asyncio.Semaphore
+    robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    robots: RobotFileParser | FetchError | None = None  # read once per origin; an error refuses every page
 
 
 @dataclass
@@ -122,7 +126,40 @@ class Fetcher:
         host = self._hosts.get(origin)
         if host is None:
             raise FetchError(url, f"host {origin} is not a configured source")
-        conditional = _conditional_headers(validators)
+        if host.policy.obey_robots:
+            await self._check_robots(url, origin, host)
+        return await self._fetch(url, host, _conditional_headers(validators))
+
+    async def _check_robots(self, url: str, origin: str, host: _Host) -> None:
+        """Refuse ``url`` when the origin's robots.txt disallows it; honour its Crawl-delay.
+
+        Per RFC 9309: a robots.txt answering 4xx allows everything; one that cannot be
+        read (5xx, connection errors after retries) disallows everything.
+        """
+        async with host.robots_lock:
+            if host.robots is None:
+                host.robots = await self._read_robots(origin, host)
+        if isinstance(host.robots, FetchError):
+            raise FetchError(url, host.robots.reason)
+        if not host.robots.can_fetch(ROBOTS_AGENT, url):
+            raise FetchError(url, f"disallowed by {origin}/robots.txt")
+
+    async def _read_robots(self, origin: str, host: _Host) -> RobotFileParser | FetchError:
+        rules = RobotFileParser()
+        try:
+            fetched = await self._fetch(f"{origin}/robots.txt", host, {})
+        except FetchError as e:
+            if e.reason.startswith("HTTP 4") and not e.reason.startswith("HTTP 429"):  # no robots.txt: all allowed
+                rules.parse([])
+                return rules
+            return FetchError(e.url, f"robots.txt could not be read ({e.reason}): pages of {origin} are not fetched")
+        rules.parse(fetched.body.decode("utf-8", "replace").splitlines() if fetched.status == 200 else [])
+        delay = rules.crawl_delay(ROBOTS_AGENT)
+        if delay and float(delay) > 1 / host.policy.rate_per_s:
+            host.limiter = AsyncLimiter(1, float(delay))  # the site asks for slower than our policy
+        return rules
+
+    async def _fetch(self, url: str, host: _Host, conditional: dict[str, str]) -> Fetched:
         attempts = 0
         retrying = AsyncRetrying(
             retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),

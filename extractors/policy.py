@@ -17,3 +17,4 @@ class HostPolicy:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
     backoff_s: float = 0.5
+    obey_robots: bool = False  # HTML pages: read the origin's robots.txt first and follow it

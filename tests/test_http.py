@@ -415,3 +415,77 @@ def test_a_body_that_does_not_decode_as_its_content_encoding_is_a_fetch_error(mi
     assert caught.value.url == MODELS_URL
     assert caught.value.reason.startswith("DecodingError: ")
     assert paths_requested(mirror) == [MODELS_PATH]
+
+
+# --- robots.txt (HTML pages) ---------------------------------------------------------------------------------------
+
+ROBOTS = "/robots.txt"
+PAGE_PATH = "/models/llama-4-scout"
+PRIVATE_PATH = "/private/page"
+ROBOTS_POLICY = HostPolicy(obey_robots=True, backoff_s=0.01)
+
+
+def fetch_pages(mirror: Mirror, *paths: str) -> list[Fetched | str]:
+    """GET each path in one Fetcher (robots.txt is read once); a refusal comes back as its reason."""
+
+    async def go() -> list[Fetched | str]:
+        results: list[Fetched | str] = []
+        async with Fetcher({ORIGIN: ROBOTS_POLICY}, routes={ORIGIN: mirror.base_url}, sleep=RecordingSleep()) as f:
+            for path in paths:
+                try:
+                    results.append(await f.get(ORIGIN + path))
+                except FetchError as e:
+                    results.append(e.reason)
+        return results
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def page_mirror(mirror: Mirror) -> Mirror:
+    for path in (ROBOTS, PAGE_PATH, PRIVATE_PATH):
+        mirror.script(path)
+    mirror.script(PAGE_PATH, Reply(200, b"<html><body>page</body></html>", content_type="text/html"))
+    mirror.script(PRIVATE_PATH, Reply(200, b"<html>private</html>", content_type="text/html"))
+    return mirror
+
+
+def test_robots_txt_is_read_once_and_a_disallowed_page_is_refused_unfetched(page_mirror: Mirror) -> None:
+    page_mirror.script(ROBOTS, Reply(200, b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"))
+
+    page, private = fetch_pages(page_mirror, PAGE_PATH, PRIVATE_PATH)
+
+    assert isinstance(page, Fetched)
+    assert private == f"disallowed by {ORIGIN}/robots.txt"
+    assert paths_requested(page_mirror) == [ROBOTS, PAGE_PATH]
+
+
+def test_robots_rules_for_modelsync_apply_to_it(page_mirror: Mirror) -> None:
+    page_mirror.script(ROBOTS, Reply(200, b"User-agent: modelsync\nDisallow: /\n\nUser-agent: *\nAllow: /\n"))
+
+    assert fetch_pages(page_mirror, PAGE_PATH) == [f"disallowed by {ORIGIN}/robots.txt"]
+
+
+def test_a_missing_robots_txt_allows_every_page(page_mirror: Mirror) -> None:
+    (page,) = fetch_pages(page_mirror, PAGE_PATH)  # /robots.txt answers 404
+
+    assert isinstance(page, Fetched)
+
+
+def test_an_unreadable_robots_txt_refuses_every_page(page_mirror: Mirror) -> None:
+    page_mirror.script(ROBOTS, Reply(503))
+
+    page, private = fetch_pages(page_mirror, PAGE_PATH, PRIVATE_PATH)
+
+    assert isinstance(page, str)
+    assert page.startswith("robots.txt could not be read (HTTP 503")
+    assert private == page
+    assert PAGE_PATH not in paths_requested(page_mirror)
+
+
+def test_api_origins_do_not_read_robots_txt(mirror: Mirror) -> None:
+    mirror.script(MODELS_PATH, Reply(200, synthetic_models_body()))
+
+    fetch(mirror, MODELS_URL)
+
+    assert paths_requested(mirror) == [MODELS_PATH]

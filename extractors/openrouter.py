@@ -24,7 +24,7 @@ from typing import Any
 
 from extractors.spec import PayloadKind, SourceSpec
 from transforms.records import Listing, Parsed, ParseError, Record, required
-from transforms.units import UnitError, price_per_mtok, sorted_set, token_count
+from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count
 
 ORIGIN = "https://openrouter.ai"
 MODELS_URL = f"{ORIGIN}/api/v1/models"
@@ -121,6 +121,7 @@ def _model_record(item: Any, where: str) -> Record:
             "creator": _creator(model_id, name),
             "canonical_slug": item.get("canonical_slug"),
             "hugging_face_id": hf_id,
+            "base_model": None,
             "context_window": token_count(item.get("context_length")),
             "max_output_tokens": token_count(top.get("max_completion_tokens")),
             "input_price_per_mtok": price_per_mtok(pricing.get("prompt")),
@@ -129,11 +130,15 @@ def _model_record(item: Any, where: str) -> Record:
             "release_date": _date_from_epoch(item.get("created")),
             "knowledge_cutoff": _date(item.get("knowledge_cutoff")),
             "expiration_date": _date(item.get("expiration_date")),
+            "last_updated": None,
             # A Hugging Face repository is published weights; its absence proves nothing.
             "open_weights": True if hf_id else None,
+            "status": None,
             "input_modalities": sorted_set(architecture.get("input_modalities")),
             "output_modalities": sorted_set(architecture.get("output_modalities")),
             "supported_params": sorted_set(item.get("supported_parameters")),
+            "api_providers": None,
+            "capabilities": None,
             "description": item.get("description"),
         }
     except (UnitError, ValueError) as e:
@@ -159,6 +164,7 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
             "input_price_per_mtok": price_per_mtok(required(pricing, "prompt", f"{where}.pricing")),
             "output_price_per_mtok": price_per_mtok(required(pricing, "completion", f"{where}.pricing")),
             "cache_read_price_per_mtok": price_per_mtok(pricing.get("input_cache_read")),
+            "cache_write_price_per_mtok": price_per_mtok(pricing.get("input_cache_write")),
             "quantization": item.get("quantization"),
             "supported_params": params,
             "supported_params_count": None if params is None else len(params),
@@ -187,9 +193,7 @@ def _creator(model_id: str, name: object) -> str:
 
 
 def _date(value: object) -> date | None:
-    if value in (None, ""):
-        return None
-    return date.fromisoformat(str(value)[:10])
+    return calendar_date(value)
 
 
 def _date_from_epoch(value: object) -> date | None:

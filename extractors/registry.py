@@ -6,11 +6,13 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from extractors import openrouter
+from extractors import artificial_analysis, catalog, models_dev, openrouter
 from extractors.http import origin_of
 from extractors.spec import PayloadKind, SourceSpec
 
-SOURCES: Mapping[str, SourceSpec] = {spec.id: spec for spec in (openrouter.SOURCE,)}
+SOURCES: Mapping[str, SourceSpec] = {
+    spec.id: spec for spec in (openrouter.SOURCE, models_dev.SOURCE, artificial_analysis.SOURCE, catalog.SOURCE)
+}
 
 
 class UnknownURL(ValueError):

@@ -9,6 +9,7 @@ from extractors.policy import HostPolicy
 from transforms.records import Parsed
 
 Parser = Callable[[bytes], Parsed]
+UrlParser = Callable[[bytes, str], Parsed]  # for payloads whose key is only in their URL (an HTML page's slug)
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,13 @@ class PayloadKind:
 
     name: str
     path_pattern: str  # a regular expression over the URL path, anchored at both ends
-    parse: Parser
+    parse: Callable[..., Parsed]  # a Parser, or a UrlParser when ``needs_url``
     gone: Callable[[str], Parsed] | None = None  # what a 404/410 for this URL proves, if anything
+    needs_url: bool = False  # when True the pipeline calls ``parse(body, url)``
+
+    def parse_payload(self, body: bytes, url: str) -> Parsed:
+        """Parse one payload of this kind fetched from ``url``."""
+        return self.parse(body, url) if self.needs_url else self.parse(body)
 
 
 @dataclass(frozen=True)
@@ -32,5 +38,6 @@ class SourceSpec:
     seeds: tuple[str, ...] = ()  # URLs a sync starts from; their parsed ``links`` are fetched next
     api_key_header: str | None = None  # header that carries the source's API key, when it has one
     api_key_prefix: str = ""  # e.g. "Bearer " for an Authorization header
+    requires_api_key: bool = False  # without a key the source is skipped (one line), not fetched
     policy: HostPolicy = field(default_factory=HostPolicy)
     docs: str = ""

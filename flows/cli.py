@@ -359,14 +359,22 @@ class _busy_is_exit_4:  # noqa: N801 (used as a context manager, reads as one)
 def _report(result: Any) -> None:
     """Print a run's summary; raise CommandError with the exit code when it did not end ok."""
     counts = result.counts
+    for source, why in getattr(result, "skipped", ()):
+        click.echo(f"{source}: {why}", err=True)
     click.echo(
         f"run {result.run_id}: {result.status}; {counts.payloads} payloads, {counts.observations} new observations, "
-        f"{counts.new_versions} new versions, {counts.measurements} uptime measurements"
+        f"{counts.new_versions} new versions, {counts.measurements} measurements"
     )
     for entity, keys in counts.keys.items():
+        if keys.new == keys.changed == keys.retired == keys.unchanged == 0:
+            continue  # the run did not touch this entity
         click.echo(
             f"  {entity}s: {keys.new} new, {keys.changed} changed, {keys.retired} retired, {keys.unchanged} unchanged"
         )
+    if counts.unmatched:
+        shown = ", ".join(f"{source} {key}" for source, key in counts.unmatched[:5])
+        more = f" and {len(counts.unmatched) - 5} more" if len(counts.unmatched) > 5 else ""
+        click.echo(f"  unmatched model keys: {shown}{more} (see the unmatched_keys view)")
     for url, reason in result.failed_urls:
         click.echo(f"  failed: {url}: {reason}", err=True)
     if result.status == "partial":

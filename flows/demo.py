@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flows.mirror import Mirror, read_manifest
+from flows.settings import SOURCES
 from warehouse import db
 from warehouse.archive import parse_rfc3339
 
@@ -16,8 +17,13 @@ WAREHOUSE_NAME = "modelsync-demo.duckdb"
 RAW_NAME = "modelsync-demo-raw"
 
 CHANGES_QUERY = """
-SELECT strftime(changed_at, '%Y-%m-%d %H:%M') AS changed_at, model_id, provider, field, old_value, new_value
-FROM changes WHERE entity = 'endpoint' ORDER BY changed_at, model_id, provider, field
+SELECT strftime(changed_at, '%m-%d %H:%M') AS changed_at, source, model_id, provider, field, old_value AS old,
+    new_value AS new
+FROM changes ORDER BY changed_at, source, model_id, provider, field
+"""
+CONFLICTS_QUERY = """
+SELECT model_id, field, source, value, count(*) AS source_keys
+FROM conflicts WHERE field IN ('release_date', 'open_weights') GROUP BY ALL ORDER BY model_id, field, source, value
 """
 APPEARED_QUERY = """
 SELECT strftime(min(valid_from), '%Y-%m-%d %H:%M') AS first_seen, model_id,
@@ -36,6 +42,9 @@ Try next (the demo warehouse is {warehouse}):
   uv run modelsync sql "SELECT model_id, provider, max_output_tokens, input_price_per_mtok, uptime_1d FROM endpoints"
   uv run modelsync sql "SELECT * FROM endpoint_history WHERE endpoint_key = 'alibaba'"
   uv run modelsync sql "SELECT * FROM changes ORDER BY changed_at" --format csv
+  uv run modelsync sql "SELECT * FROM models"
+  uv run modelsync sql "SELECT * FROM benchmarks WHERE model_id = 'meta-llama/llama-4-scout'"
+  uv run modelsync sql "SELECT * FROM model_aliases ORDER BY model_id"
   uv run modelsync sql "SELECT run_id, status, payloads, new_versions, load_s FROM runs"
   duckdb -readonly {warehouse}    # the same file, in the DuckDB CLI
 """
@@ -52,7 +61,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     shutil.rmtree(raw_dir, ignore_errors=True)
     captures = read_manifest(DEMO_MANIFEST)
     dates = sorted({c.fetched_at for c in captures}, key=parse_rfc3339)
-    echo(f"modelsync demo: {len(captures)} recorded OpenRouter payloads over {len(dates)} dates")
+    echo(f"modelsync demo: {len(captures)} recorded payloads of {len(SOURCES)} sources over {len(dates)} dates")
     echo("Starting Prefect (a temporary local server when PREFECT_API_URL is unset: about 15 s) ...")
     worst = 0
     with Mirror(captures) as mirror:
@@ -62,13 +71,15 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
             overrides = {
                 "MODELSYNC_WAREHOUSE": str(warehouse),
                 "MODELSYNC_RAW_DIR": str(raw_dir),
-                "MODELSYNC_OPENROUTER_BASE_URL": mirror.base_url,
+                # Every source is served by the mirror; it needs no real key.
+                **{f"MODELSYNC_{source.upper()}_BASE_URL": mirror.base_url for source in SOURCES},
+                "ARTIFICIAL_ANALYSIS_API_KEY": "demo",
             }
             result = sync_flow(env_overrides=overrides, as_of=parse_rfc3339(stamp))
             counts = result.counts
             echo(
                 f"  {stamp}  sync {result.status}: {counts.payloads} payloads, "
-                f"{counts.new_versions} new versions, {counts.measurements} uptime measurements"
+                f"{counts.new_versions} new versions, {counts.measurements} measurements"
             )
             for url, reason in result.failed_urls:
                 echo(f"    failed: {url}: {reason}")
@@ -83,6 +94,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
         echo(str(con.sql(APPEARED_QUERY)))
         echo("An uptime dip (the `uptime` view, 1d window):")
         echo(str(con.sql(UPTIME_QUERY)))
+        echo("Where sources disagree (the `conflicts` view; one model_id joins all four sources):")
+        echo(str(con.sql(CONFLICTS_QUERY)))
     finally:
         con.close()
     echo(f"Done in {time.perf_counter() - started:.0f} s.\n")

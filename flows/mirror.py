@@ -61,7 +61,7 @@ class Mirror:
         self.captures = list(captures)
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._scripts: dict[str, list[Reply]] = defaultdict(list)
-        self._day_bodies: dict[str, bytes] = {}
+        self._day_bodies: dict[str, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -81,7 +81,7 @@ class Mirror:
             if parse_rfc3339(capture.fetched_at) <= cutoff:
                 newest[urlsplit(capture.url).path] = capture
         with self._lock:
-            self._day_bodies = {path: c.path.read_bytes() for path, c in newest.items()}
+            self._day_bodies = {path: (c.path.read_bytes(), _content_type(c.path)) for path, c in newest.items()}
 
     def script(self, path: str, *replies: Reply) -> None:
         """Answer ``path`` with these replies in turn; the last one repeats."""
@@ -105,10 +105,14 @@ class Mirror:
             script = self._scripts.get(path)
             if script:
                 return script.pop(0) if len(script) > 1 else script[0]
-            body = self._day_bodies.get(path)
-        if body is None:
+            served = self._day_bodies.get(path)
+        if served is None:
             return Reply(404, b'{"error": {"code": 404, "message": "Not Found"}}')
-        return Reply(200, body)
+        return Reply(200, served[0], content_type=served[1])
+
+
+def _content_type(path: Path) -> str:
+    return {".html": "text/html; charset=utf-8", ".xml": "application/xml"}.get(path.suffix, "application/json")
 
 
 def _handler_for(mirror: Mirror) -> type[BaseHTTPRequestHandler]:

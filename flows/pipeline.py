@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,14 @@ import pandas as pd
 from extractors.http import Fetched, Fetcher, FetchError, Validators
 from extractors.registry import SOURCES, payload_kind_for
 from extractors.spec import SourceSpec
-from flows.settings import Settings
+from flows.settings import API_KEY_VARIABLES, Settings
 from transforms.frames import entity_frame
 from transforms.hashing import row_hashes
+from transforms.identity import crosswalk, read_overrides
 from transforms.records import Listing, ParseError, Record
 from warehouse import db, history
 from warehouse.archive import ArchivedPayload, archive_payloads, object_path, read_body, read_index, sha256_hex
-from warehouse.history import ENTITIES, LoadBatch, LoadCounts, RunRecord
+from warehouse.history import ENTITIES, MEASUREMENTS, LoadBatch, LoadCounts, Resolver, RunRecord
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -36,6 +38,8 @@ GONE_STATUSES = (404, 410)
 EXIT_CODES = {"ok": 0, "failed": 1, "partial": 3}
 LOAD_WAIT_S = 60.0
 QUARANTINE_ALLOWANCE = 5  # a few bad rows never sink a run, whatever the fraction
+OVERRIDES_FILE = "identity_overrides.csv"
+MAX_LINK_DEPTH = 3  # seed -> links -> their links: enough for a sitemap index
 
 
 def utc_now() -> datetime:
@@ -71,6 +75,7 @@ class RunResult:
     counts: LoadCounts = field(default_factory=LoadCounts)
     failed_urls: tuple[tuple[str, str], ...] = ()
     error: str | None = None
+    skipped: tuple[tuple[str, str], ...] = ()  # (source, why) for sources this run did not fetch
 
     @property
     def exit_code(self) -> int:
@@ -104,6 +109,28 @@ def start_run(settings: Settings, run: RunRecord) -> dict[str, Known]:
     }
 
 
+def identity_resolver() -> Resolver:
+    """The crosswalk rules with the reviewed overrides file shipped in ``transforms/identity_overrides.csv``."""
+    text = resources.files("transforms").joinpath(OVERRIDES_FILE).read_text(encoding="utf-8")
+    try:
+        overrides = read_overrides(text)
+    except ValueError as e:
+        raise ImportInputError(f"transforms/{OVERRIDES_FILE}: {e}") from None
+    return lambda facts: crosswalk(facts, overrides)
+
+
+def runnable_sources(settings: Settings, sources: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The sources a sync can fetch, and those it skips with the reason (a key it needs is not set)."""
+    runnable, skipped = [], []
+    for source_id in sources:
+        spec = SOURCES[source_id]
+        if spec.requires_api_key and source_id not in settings.api_keys:
+            skipped.append((source_id, f"skipped: set {API_KEY_VARIABLES[source_id]} to fetch it"))
+        else:
+            runnable.append(source_id)
+    return runnable, skipped
+
+
 def fetch_and_archive(
     settings: Settings,
     source_id: str,
@@ -122,7 +149,7 @@ async def _fetch_and_archive(
     routes = {spec.origin: settings.base_urls[spec.id]} if spec.id in settings.base_urls else {}
     key = settings.api_keys.get(spec.id)
     headers = {spec.api_key_header: spec.api_key_prefix + key} if key and spec.api_key_header else {}
-    policy = settings.policies.get(spec.id, spec.policy)
+    policy = settings.policy(spec.id, spec.policy)
     archived: list[ArchivedPayload] = []
     failures: list[tuple[str, str]] = []
     timings = {"fetch": 0.0, "archive": 0.0}
@@ -160,15 +187,23 @@ async def _fetch_and_archive(
             timings["archive"] += time.perf_counter() - started
             return stored
 
-        seeds = await fetch_all(spec.seeds)
-        archived.extend(seeds)
-        links: list[str] = []
-        for payload in seeds:
-            if payload.status in LOADABLE_STATUSES:
-                parse = payload_kind_for(payload.url)[1].parse
-                with suppress(ParseError):  # the parse phase quarantines this payload and says why
-                    links.extend(parse(read_body(settings.raw_dir, payload.sha256)).links)
-        archived.extend(await fetch_all(list(dict.fromkeys(links))))
+        # Seeds first, then the URLs they link to, level by level (a sitemap index -> sitemaps -> pages).
+        seen = set(spec.seeds)
+        level = await fetch_all(spec.seeds)
+        archived.extend(level)
+        for _ in range(MAX_LINK_DEPTH):
+            links: list[str] = []
+            for payload in level:
+                if payload.status in LOADABLE_STATUSES:
+                    kind = payload_kind_for(payload.url)[1]
+                    with suppress(ParseError):  # the parse phase quarantines this payload and says why
+                        body = read_body(settings.raw_dir, payload.sha256)
+                        links.extend(url for url in kind.parse_payload(body, payload.url).links if url not in seen)
+            if not links:
+                break
+            seen.update(links)
+            level = await fetch_all(list(dict.fromkeys(links)))
+            archived.extend(level)
     return Archived(tuple(archived), tuple(failures), timings["fetch"], timings["archive"])
 
 
@@ -261,7 +296,7 @@ class ParsedRun:
 
     def without_data(self) -> ParsedRun:
         """This run with only its payload and quarantine records: what lands when the data must not."""
-        batch = replace(self.batch, observations={}, snapshots=None, measurements=None)
+        batch = replace(self.batch, observations={}, snapshots=None, measurements={})
         return replace(self, batch=batch)
 
 
@@ -302,7 +337,7 @@ def parse_archived(
         try:
             if payload.sha256 not in bodies:
                 bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
-            parsed = kind.parse(bodies[payload.sha256])
+            parsed = kind.parse_payload(bodies[payload.sha256], payload.url)
         except ParseError as e:
             refuse(payload, f"{payload.source} payload does not parse: {e}")
             continue
@@ -328,7 +363,7 @@ def parse_archived(
         if name in frames:
             frame = frames[name].assign(attr_hash=row_hashes(frames[name], spec.attributes), **meta)
             observations[name] = frame
-    measurements = frames["uptime"].assign(**meta) if "uptime" in frames else None
+    measurements = {name: frames[name].assign(**meta) for name in MEASUREMENTS if name in frames}
     snapshots = pd.DataFrame(
         [
             {"entity": listing.entity, "source": payload.source, "scope": listing.scope,
@@ -349,6 +384,7 @@ def parse_archived(
         snapshots=snapshots,
         measurements=measurements,
         quarantine=pd.DataFrame(quarantine) if quarantine else None,
+        resolve_identity=identity_resolver(),
     )
     total = sum(len(rows) for rows in records.values())
     rejected_rows = sum(1 for q in quarantine if q["row_key"] is not None)

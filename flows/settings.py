@@ -5,15 +5,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from extractors.policy import HostPolicy
 
-SOURCES = ("openrouter",)
+SOURCES = ("openrouter", "models_dev", "artificial_analysis", "catalog")
 """Source ids this build can fetch, in sync order."""
 
-API_KEY_VARIABLES = {"openrouter": "OPENROUTER_API_KEY"}
+API_KEY_VARIABLES = {"openrouter": "OPENROUTER_API_KEY", "artificial_analysis": "ARTIFICIAL_ANALYSIS_API_KEY"}
 """The environment variable that holds each source's optional API key."""
 
 
@@ -24,9 +25,19 @@ class Settings:
     warehouse: Path
     raw_dir: Path
     base_urls: Mapping[str, str] = field(default_factory=dict)
-    policies: Mapping[str, HostPolicy] = field(default_factory=dict)
+    policy_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # source -> HostPolicy fields
     api_keys: Mapping[str, str] = field(default_factory=dict)  # never logged, archived or stored
+    sources: tuple[str, ...] = SOURCES  # what `sync` fetches when no --source is named
     max_quarantined_fraction: float = 0.1
+
+    def policy(self, source: str, default: HostPolicy) -> HostPolicy:
+        """A source's politeness: its declared policy with the environment's overrides applied."""
+        whole = ("concurrency", "max_attempts", "max_bytes")
+        fields: dict[str, Any] = {
+            name: int(value) if name in whole else value
+            for name, value in self.policy_overrides.get(source, {}).items()
+        }
+        return replace(default, **fields)
 
 
 def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
@@ -35,24 +46,33 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
     warehouse = Path(env.get("MODELSYNC_WAREHOUSE") or "modelsync.duckdb")
     raw_dir = Path(env.get("MODELSYNC_RAW_DIR") or warehouse.parent / "raw")
     base_urls: dict[str, str] = {}
-    policies: dict[str, HostPolicy] = {}
+    policy_overrides: dict[str, dict[str, float]] = {}
     for source in SOURCES:
         prefix = f"MODELSYNC_{source.upper()}"
         if env.get(f"{prefix}_BASE_URL"):
             base_urls[source] = env[f"{prefix}_BASE_URL"].rstrip("/")
-        default = HostPolicy()
-        policies[source] = HostPolicy(
-            rate_per_s=_number(env, f"{prefix}_RATE", default.rate_per_s),
-            concurrency=_whole(env, f"{prefix}_CONCURRENCY", default.concurrency),
-            max_attempts=_whole(env, "MODELSYNC_RETRY_ATTEMPTS", default.max_attempts),
-            max_retry_wait_s=_number(env, "MODELSYNC_RETRY_WAIT_S", default.max_retry_wait_s),
-            max_bytes=_whole(env, "MODELSYNC_MAX_BYTES", default.max_bytes),
-        )
+        # Only what the environment sets; the rest comes from the source's declared policy.
+        named = {
+            "rate_per_s": (f"{prefix}_RATE", _number),
+            "concurrency": (f"{prefix}_CONCURRENCY", _whole),
+            "max_attempts": ("MODELSYNC_RETRY_ATTEMPTS", _whole),
+            "max_retry_wait_s": ("MODELSYNC_RETRY_WAIT_S", _number),
+            "max_bytes": ("MODELSYNC_MAX_BYTES", _whole),
+        }
+        policy_overrides[source] = {
+            name: float(read(env, variable, 0)) for name, (variable, read) in named.items() if env.get(variable)
+        }
+    enabled = tuple(s.strip() for s in (env.get("MODELSYNC_SOURCES") or ",".join(SOURCES)).split(",") if s.strip())
+    unknown = [s for s in enabled if s not in SOURCES]
+    if unknown or not enabled:
+        given = env.get("MODELSYNC_SOURCES")
+        raise SettingError(f"MODELSYNC_SOURCES={given!r}: known sources are {', '.join(SOURCES)}")
     return Settings(
+        sources=enabled,
         warehouse=warehouse,
         raw_dir=raw_dir,
         base_urls=base_urls,
-        policies=policies,
+        policy_overrides=policy_overrides,
         api_keys={source: env[name] for source, name in API_KEY_VARIABLES.items() if env.get(name)},
         max_quarantined_fraction=_fraction(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
     )

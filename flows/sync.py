@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def sync_flow(
     ``as_of`` stamps fetches with a fixed time (the demo replays dated captures).
     """
     settings = settings_from_env(env_overrides)
-    chosen = tuple(sources or SOURCES)
+    chosen, skipped = pipeline.runnable_sources(settings, tuple(sources or settings.sources))
     now = pipeline.utc_now()
     run = pipeline.new_run("sync", chosen, now)
     known = pipeline.start_run(settings, run)
@@ -102,4 +103,4 @@ def sync_flow(
         archive_s=sum(a.archive_s for a in archived),
     )
     parsed = parse_task(settings, run, merged, pipeline.utc_now())
-    return load_task(settings, run, merged, parsed)
+    return replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped))

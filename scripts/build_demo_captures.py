@@ -372,6 +372,7 @@ def main() -> None:
     model_list = {"data": [maverick, scout, kimi_list_entry(kimi)]}
 
     files: dict[str, str | None] = {}  # name -> text (None = copy the real Kimi file)
+    copies: dict[str, Path] = {}  # name -> fixture file copied as it is
     manifest: list[dict[str, str]] = []
     table: list[tuple[str, str, str, str, str]] = []
     real_kimi_src = f"`{SRC_KIMI}`"
@@ -439,12 +440,44 @@ def main() -> None:
             "Maverick: 1 DeepInfra endpoint, unchanged across dates except uptimes (no change to report)",
         )
 
+    # The other three sources, from the test fixtures (each documented in its own README there).
+    fixtures = REPO / "tests" / "fixtures"
+    for name, url, date, fixture, shows in (
+        ("synthetic_models_dev_api__2026-08-23.json", "https://models.dev/api.json", D23,
+         "models_dev/synthetic_api__2026-03-13.json",
+         "models.dev baseline: deepinfra's Llama 4 Scout with context 10,000,000, no output limit, input 0.08"),
+        ("synthetic_models_dev_api__2026-08-25.json", "https://models.dev/api.json", D25,
+         "models_dev/synthetic_api.json",
+         "models.dev: deepinfra's Scout context 327,680, output limit 16,384, input price 0.08 -> 0.10"),
+        ("synthetic_aa_models__2026-08-23.json", "https://artificialanalysis.ai/api/v2/data/llms/models", D23,
+         "artificial_analysis/synthetic_aa_v2_models__llama4__2026-07-05.json",
+         "Artificial Analysis: Llama 4 Scout intelligence index 10, speed 113.6 tokens/s"),
+        ("synthetic_aa_models__2026-08-25.json", "https://artificialanalysis.ai/api/v2/data/llms/models", D25,
+         "artificial_analysis/synthetic_aa_v2_models__llama4__2026-10-09.json",
+         "Artificial Analysis RE-SCORE: Scout intelligence index 10 -> 8.1, speed 56 tokens/s"),
+        ("synthetic_catalog_sitemap__2026-08-23.xml", "https://www.mindstudio.ai/sitemap.xml", D23,
+         "catalog/synthetic_sitemap.xml", "catalog sitemap: two model pages"),
+        ("synthetic_catalog_page__llama-4-scout__2026-08-23.html",
+         "https://www.mindstudio.ai/models/llama-4-scout-17b-16e-instruct-groq", D23,
+         "catalog/synthetic_catalog_page__dl.html",
+         "catalog page built from the seed: release date 2022-04-11 and open source No CONFLICT with other sources"),
+        ("synthetic_catalog_page__llama-4-maverick__2026-08-23.html",
+         "https://www.mindstudio.ai/models/llama-4-maverick-17b-128e-instruct-fp8-deepinfra", D23,
+         "catalog/synthetic_catalog_page__maverick.html", "catalog page for Llama 4 Maverick"),
+    ):  # fmt: skip
+        copies[name] = fixtures / fixture
+        add(name, url, date, "", f"`tests/fixtures/{fixture}`", shows)
+
     out.mkdir(parents=True, exist_ok=True)
+    for name in copies:
+        del files[name]
     files["manifest.jsonl"] = "".join(json.dumps(m) + "\n" for m in manifest)
     files["README.md"] = readme(table, hashes)
     for stale in sorted(out.iterdir()):  # drop files a previous build made but this one does not
-        if stale.is_file() and stale.name not in files:
+        if stale.is_file() and stale.name not in files and stale.name not in copies:
             stale.unlink()
+    for name, fixture in copies.items():
+        shutil.copyfile(fixture, out / name)
     for name, text in files.items():
         if text is None:
             shutil.copyfile(src / name, out / name)

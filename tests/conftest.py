@@ -17,6 +17,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from flows.cli import main
 from flows.mirror import Mirror
+from flows.settings import SOURCES
 
 # The order property runs 200 generated cases in CI (CI=true), 30 locally.
 hypothesis_settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
@@ -48,15 +49,20 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "wh" / "modelsync.duckdb"
     monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(path))
     monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / "wh" / "raw"))
-    monkeypatch.delenv("MODELSYNC_OPENROUTER_BASE_URL", raising=False)
+    for source in SOURCES:
+        monkeypatch.delenv(f"MODELSYNC_{source.upper()}_BASE_URL", raising=False)
+    monkeypatch.delenv("ARTIFICIAL_ANALYSIS_API_KEY", raising=False)
+    monkeypatch.delenv("MODELSYNC_SOURCES", raising=False)
     return path
 
 
 @pytest.fixture
 def mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
-    """A real HTTP server on 127.0.0.1 that OpenRouter's URLs are routed to."""
+    """A real HTTP server on 127.0.0.1 that every source's URLs are routed to; ``sync`` fetches OpenRouter."""
     with Mirror() as server:
-        monkeypatch.setenv("MODELSYNC_OPENROUTER_BASE_URL", server.base_url)
+        for source in SOURCES:
+            monkeypatch.setenv(f"MODELSYNC_{source.upper()}_BASE_URL", server.base_url)
+        monkeypatch.setenv("MODELSYNC_SOURCES", "openrouter")
         monkeypatch.setenv("MODELSYNC_RETRY_WAIT_S", "5")
         yield server
 

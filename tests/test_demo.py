@@ -28,3 +28,7 @@ def test_demo_prints_changes_and_leaves_endpoint_history(tmp_path: Path, run_cli
     assert str(appeared[0][0]).startswith("2026-08-25")
     unchanged = query(warehouse, "SELECT count(*) FROM endpoint_history WHERE endpoint_key = 'deepinfra/fp8'")
     assert unchanged == [(2,)]  # the re-ordered parameter list on 08-25 is not a change; implicit caching is
+    scout_sources = query(warehouse, "SELECT DISTINCT source FROM model_aliases WHERE model_id LIKE '%llama-4-scout'")
+    assert sorted(s for (s,) in scout_sources) == ["artificial_analysis", "catalog", "models_dev", "openrouter"]
+    assert "aa_intelligence_index" in result.out  # the re-score
+    assert "2022-04-11" in result.out  # the catalog page's release date, in conflict with the others

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import capture, query, synthetic_endpoint, synthetic_endpoints, synthetic_models
-from warehouse.history import ENDPOINT, MODEL
+from warehouse.history import ENDPOINT, ENTITIES
 
 SCOUT = "meta-llama/llama-4-scout"
 SCOUT_URL = f"https://openrouter.ai/api/v1/models/{SCOUT}/endpoints"
@@ -150,9 +150,10 @@ def test_migrations_are_recorded_in_the_database(warehouse: Path, run_cli, tmp_p
 def test_entity_declarations_match_their_tables(warehouse: Path, run_cli, tmp_path: Path) -> None:
     import_lines(run_cli, tmp_path, write_snapshots(tmp_path, {"2026-08-01": [synthetic_endpoint("g", "G")]}), "m")
 
-    for spec in (ENDPOINT, MODEL):
-        columns = [row[0] for row in query(warehouse, f"SELECT column_name FROM (DESCRIBE {spec.versions})")]
-        assert columns[: len(spec.key) + len(spec.attributes)] == [*spec.key, *spec.attributes]
+    for spec in ENTITIES.values():
+        for table in (spec.observations, spec.versions):
+            columns = {row[0] for row in query(warehouse, f"SELECT column_name FROM (DESCRIBE {table})")}
+            assert {*spec.key, *spec.attributes, *spec.volatile} <= columns, table
 
 
 def test_a_run_with_too_many_invalid_rows_lands_no_data_and_says_why(warehouse: Path, run_cli, tmp_path: Path) -> None:

@@ -62,6 +62,8 @@ def _date() -> pa.Column:
     return pa.Column(object, nullable=True)
 
 
+SPEED_METRICS = ("output_tokens_per_s", "time_to_first_token_s", "time_to_first_answer_token_s")
+
 META = {
     "observed_at": pa.Column(pd.DatetimeTZDtype("us", "UTC")),
     "payload_sha256": pa.Column(pd.StringDtype(), checks=pa.Check.str_length(64, 64)),
@@ -82,6 +84,7 @@ SCHEMAS: Mapping[str, pa.DataFrameSchema] = {
             "input_price_per_mtok": _price(),
             "output_price_per_mtok": _price(),
             "cache_read_price_per_mtok": _price(),
+            "cache_write_price_per_mtok": _price(),
             "quantization": _text(),
             "supported_params": _string_set(),
             "supported_params_count": _count(),
@@ -102,6 +105,7 @@ SCHEMAS: Mapping[str, pa.DataFrameSchema] = {
             "creator": _text(),
             "canonical_slug": _text(),
             "hugging_face_id": _text(),
+            "base_model": _text(),
             "context_window": _count(),
             "max_output_tokens": _count(),
             "input_price_per_mtok": _price(),
@@ -109,10 +113,14 @@ SCHEMAS: Mapping[str, pa.DataFrameSchema] = {
             "release_date": _date(),
             "knowledge_cutoff": _date(),
             "expiration_date": _date(),
+            "last_updated": _date(),
             "open_weights": pa.Column("boolean", nullable=True),
+            "status": _text(),
             "input_modalities": _string_set(),
             "output_modalities": _string_set(),
             "supported_params": _string_set(),
+            "api_providers": _string_set(),
+            "capabilities": _string_set(),
             "description": _text(),
             **META,
         },
@@ -136,12 +144,40 @@ SCHEMAS: Mapping[str, pa.DataFrameSchema] = {
         strict=True,
         ordered=True,
     ),
+    "benchmark": pa.DataFrameSchema(
+        {
+            "source": _text(False),
+            "model_id": _text(False),
+            "benchmark": _text(False),
+            "score": pa.Column(float, checks=pa.Check.in_range(0.0, 100.0)),
+            **META,
+        },
+        unique=["source", "model_id", "benchmark", "observed_at", "payload_sha256"],
+        report_duplicates="all",
+        strict=True,
+        ordered=True,
+    ),
+    "speed": pa.DataFrameSchema(
+        {
+            "source": _text(False),
+            "model_id": _text(False),
+            "metric": pa.Column(pd.StringDtype(), checks=pa.Check.isin(list(SPEED_METRICS))),
+            "value": pa.Column(float, checks=pa.Check.ge(0.0)),
+            **META,
+        },
+        unique=["source", "model_id", "metric", "observed_at", "payload_sha256"],
+        report_duplicates="all",
+        strict=True,
+        ordered=True,
+    ),
 }
 
 KEYS: Mapping[str, Sequence[str]] = {
     "endpoint": ("model_id", "endpoint_key"),
     "model": ("model_id",),
     "uptime": ("model_id", "endpoint_key", "period"),
+    "benchmark": ("model_id", "benchmark"),
+    "speed": ("model_id", "metric"),
 }
 
 

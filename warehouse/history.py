@@ -13,7 +13,7 @@ gives the same versions.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
@@ -56,13 +56,16 @@ MODEL = EntitySpec(
     key=("source", "model_id"),
     scope=("source",),
     attributes=(
-        "name", "creator", "canonical_slug", "hugging_face_id", "context_window", "max_output_tokens",
+        "name", "creator", "canonical_slug", "hugging_face_id", "base_model", "context_window", "max_output_tokens",
         "input_price_per_mtok", "output_price_per_mtok", "release_date", "knowledge_cutoff",
-        "expiration_date", "open_weights", "input_modalities", "output_modalities", "supported_params",
+        "expiration_date", "last_updated", "open_weights", "status", "input_modalities", "output_modalities",
+        "supported_params", "api_providers", "capabilities",
     ),
     volatile=("description",),  # edited often, rarely meaningful: shown, not versioned
-    # OpenRouter lists a model with an expiration date until it goes: past that date it is retired.
-    retired_when="expiration_date IS NOT NULL AND expiration_date <= CAST(observed_at AS DATE)",
+    # OpenRouter lists a model with an expiration date until it goes: past that date it is retired;
+    # models.dev marks a model `deprecated` before it drops it.
+    retired_when="(expiration_date IS NOT NULL AND expiration_date <= CAST(observed_at AS DATE))"
+    " OR status = 'deprecated'",
 )  # fmt: skip
 
 ENDPOINT = EntitySpec(
@@ -71,16 +74,31 @@ ENDPOINT = EntitySpec(
     scope=("source", "model_id"),
     attributes=(
         "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
-        "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok",
+        "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok", "cache_write_price_per_mtok",
         "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
     ),
     parent="model",  # a model missing from a complete model list has no endpoints left
 )  # fmt: skip
 
-ENTITIES: Mapping[str, EntitySpec] = {spec.name: spec for spec in (MODEL, ENDPOINT)}
+BENCHMARK = EntitySpec(
+    name="benchmark",
+    key=("source", "model_id", "benchmark"),
+    scope=("source", "model_id"),
+    attributes=("score",),  # a re-score is a new version
+    parent="model",
+)
+
+ENTITIES: Mapping[str, EntitySpec] = {spec.name: spec for spec in (MODEL, ENDPOINT, BENCHMARK)}
 """Every versioned entity, parents before children (a child's derivation reads its parent's listings)."""
 
-MEASUREMENT_KEY = ("source", "model_id", "endpoint_key", "period", "observed_at")
+MEASUREMENTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "uptime": ("uptime_measurements", ("source", "model_id", "endpoint_key", "period", "observed_at")),
+    "speed": ("speed_measurements", ("source", "model_id", "metric", "observed_at")),
+}
+"""Append-only series: entity -> (table, key)."""
+
+Resolver = Callable[[pd.DataFrame], pd.DataFrame]
+"""Identity facts (one row per source key) -> the crosswalk (source, source_key, model_id, rule)."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +127,9 @@ class LoadBatch:
     payloads: pd.DataFrame
     observations: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     snapshots: pd.DataFrame | None = None
-    measurements: pd.DataFrame | None = None
+    measurements: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     quarantine: pd.DataFrame | None = None
+    resolve_identity: Resolver | None = None  # when set, the crosswalk is re-resolved in the same transaction
 
 
 @dataclass(frozen=True)
@@ -133,6 +152,7 @@ class LoadCounts:
     measurements: int = 0
     quarantined: int = 0
     keys: Mapping[str, KeyChanges] = field(default_factory=dict)
+    unmatched: tuple[tuple[str, str], ...] = ()  # (source, source key) the crosswalk could not match
 
 
 class InvariantError(Exception):
@@ -232,12 +252,17 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
         added, keys[name] = _derive_versions(con, spec, batch.recorded_at)
         new_versions += added
     measurements = 0
-    if batch.measurements is not None and not batch.measurements.empty:
-        measurements = _insert_new(con, "uptime_measurements", batch.measurements, MEASUREMENT_KEY)
+    for name, frame in batch.measurements.items():
+        table, key = MEASUREMENTS[name]
+        if not frame.empty:
+            measurements += _insert_new(con, table, frame, key)
+    unmatched: tuple[tuple[str, str], ...] = ()
+    if batch.resolve_identity is not None:
+        unmatched = refresh_crosswalk(con, batch.resolve_identity, batch.recorded_at)
     broken = invariant_violations(con, batch.run.run_id)
     if broken:
         raise InvariantError("; ".join(broken))
-    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys)
+    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]) -> int:
@@ -532,6 +557,56 @@ def _parent_absences(spec: EntitySpec) -> str:
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p
                               WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor
                                 AND NOT {retired})"""
+
+
+IDENTITY_FACTS = """
+WITH latest AS (
+    SELECT source, model_id AS source_key, canonical_slug, hugging_face_id, base_model, api_providers
+    FROM model_versions WHERE superseded_at IS NULL AND NOT is_deleted
+    QUALIFY row_number() OVER (PARTITION BY source, model_id ORDER BY valid_from DESC) = 1
+),
+keyed AS (
+    SELECT DISTINCT source, model_id AS source_key FROM endpoint_versions WHERE superseded_at IS NULL
+    UNION SELECT DISTINCT source, model_id FROM benchmark_versions WHERE superseded_at IS NULL
+    UNION SELECT DISTINCT source, model_id FROM speed_measurements
+    UNION SELECT DISTINCT source, model_id FROM model_versions WHERE superseded_at IS NULL
+)
+SELECT k.source, k.source_key, l.canonical_slug, l.hugging_face_id, l.base_model, l.api_providers
+FROM keyed k LEFT JOIN latest l USING (source, source_key)
+ORDER BY k.source, k.source_key
+"""
+"""One row per source key the warehouse knows, with the facts identity rules read (latest live version)."""
+
+
+def refresh_crosswalk(con: duckdb.DuckDBPyConnection, resolve: Resolver, now: datetime) -> tuple[tuple[str, str], ...]:
+    """Re-resolve every source key; supersede mappings that changed, record new ones; returns the unmatched keys."""
+    facts = con.execute(IDENTITY_FACTS).df()
+    wanted = resolve(facts).astype(pd.StringDtype())
+    con.register("wanted", wanted)
+    try:
+        con.execute(
+            """
+            UPDATE model_alias_log l SET superseded_at = ?
+            WHERE l.superseded_at IS NULL AND NOT EXISTS (
+                SELECT 1 FROM wanted w WHERE w.source = l.source AND w.source_key = l.source_key
+                  AND w.model_id IS NOT DISTINCT FROM l.model_id AND w.rule = l.rule)
+            """,
+            [now],
+        ).fetchall()
+        con.execute(
+            """
+            INSERT INTO model_alias_log (source, source_key, model_id, rule, recorded_at, superseded_at)
+            SELECT w.source, w.source_key, w.model_id, w.rule, ?, NULL FROM wanted w
+            WHERE NOT EXISTS (
+                SELECT 1 FROM model_alias_log l WHERE l.superseded_at IS NULL AND l.source = w.source
+                  AND l.source_key = w.source_key AND l.model_id IS NOT DISTINCT FROM w.model_id AND l.rule = w.rule)
+            """,
+            [now],
+        ).fetchall()
+    finally:
+        con.unregister("wanted")
+    unmatched = wanted[wanted["model_id"].isna()]
+    return tuple(zip(unmatched["source"].astype(str), unmatched["source_key"].astype(str), strict=True))
 
 
 def invariant_violations(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:

@@ -44,27 +44,34 @@ def cli(ctx: click.Context, debug: bool) -> None:
     \b
     Examples:
       modelsync demo                          # offline demo on bundled captures
-      modelsync sync                          # fetch, archive and load every source
+      modelsync sync                          # fetch, archive and load every enabled source
       modelsync sql "SELECT * FROM endpoints LIMIT 5"
+      modelsync sql "SELECT * FROM conflicts"
 
     \b
+    Sources: openrouter, models_dev, artificial_analysis (needs ARTIFICIAL_ANALYSIS_API_KEY), catalog.
     Environment: MODELSYNC_WAREHOUSE (default ./modelsync.duckdb), MODELSYNC_RAW_DIR
-    (default <warehouse dir>/raw), MODELSYNC_OPENROUTER_BASE_URL, OPENROUTER_API_KEY.
+    (default <warehouse dir>/raw), MODELSYNC_SOURCES (enabled sources, default all),
+    MODELSYNC_<SOURCE>_BASE_URL, MODELSYNC_<SOURCE>_RATE, MODELSYNC_<SOURCE>_CONCURRENCY,
+    OPENROUTER_API_KEY, ARTIFICIAL_ANALYSIS_API_KEY. See README.md.
     """
     ctx.obj = {"debug": debug}
 
 
 @cli.command()
 @click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
-              help="Sync only this source (repeatable). Default: every source.")  # fmt: skip
+              help="Sync only this source (repeatable). Default: MODELSYNC_SOURCES, else all four.")  # fmt: skip
 def sync(sources: tuple[str, ...]) -> None:
-    """Fetch, archive and load every source (or those named); print what changed.
+    """Fetch, archive and load every enabled source (or those named); print what changed.
 
     \b
     Examples:
       modelsync sync
-      modelsync sync --source openrouter
-      MODELSYNC_OPENROUTER_BASE_URL=http://127.0.0.1:8123 modelsync sync
+      modelsync sync --source openrouter --source catalog
+      ARTIFICIAL_ANALYSIS_API_KEY=... modelsync sync --source artificial_analysis
+      MODELSYNC_OPENROUTER_BASE_URL=http://127.0.0.1:8123 modelsync sync --source openrouter
+
+    A source that needs an API key which is not set is skipped with one line.
 
     Exits 3 (partial) when some URLs failed: what was fetched landed, and
     nothing in the scope of a failed URL was retired.
@@ -371,7 +378,7 @@ def _report(result: Any) -> None:
         click.echo(
             f"  {entity}s: {keys.new} new, {keys.changed} changed, {keys.retired} retired, {keys.unchanged} unchanged"
         )
-    if counts.unmatched:
+    if counts.unmatched and result.status != "failed":
         shown = ", ".join(f"{source} {key}" for source, key in counts.unmatched[:5])
         more = f" and {len(counts.unmatched) - 5} more" if len(counts.unmatched) > 5 else ""
         click.echo(f"  unmatched model keys: {shown}{more} (see the unmatched_keys view)")

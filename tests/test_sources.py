@@ -235,3 +235,31 @@ def test_sync_without_an_artificial_analysis_key_skips_it_with_one_line(
     assert result.err.strip() == "artificial_analysis: skipped: set ARTIFICIAL_ANALYSIS_API_KEY to fetch it"
     assert not [p for p, _ in mirror.requests if p.startswith("/api/v2/")]
     assert query(warehouse, "SELECT DISTINCT source FROM raw_fetches") == [("models_dev",)]
+
+
+COMPARED = ("conflicts", "benchmarks", "endpoints", "uptime", "speed", "model_facts", "changes")
+
+
+def test_the_four_sources_in_any_order_and_twice_give_the_same_picture(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payloads = [
+        (OPENROUTER_LIST, "https://openrouter.ai/api/v1/models"),
+        (MODELS_DEV, "https://models.dev/api.json"),
+        (AA, "https://artificialanalysis.ai/api/v2/data/llms/models"),
+        (CATALOG / "synthetic_catalog_page__dl.html", SCOUT_PAGE_URL),
+    ]
+    pictures = []
+    for name, order in (("forward", payloads), ("backward", [*payloads[::-1], payloads[0]])):
+        warehouse = tmp_path / name / "w.duckdb"
+        monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
+        monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / name / "raw"))
+        for path, url in order:
+            assert import_file(run_cli, path, url).code == 0
+        picture = {view: query(warehouse, f"SELECT * FROM {view} ORDER BY ALL") for view in COMPARED}
+        picture["models"] = query(
+            warehouse, "SELECT * EXCLUDE (provenance), map_entries(provenance) FROM models ORDER BY model_id"
+        )
+        picture["model_aliases"] = query(warehouse, "SELECT * EXCLUDE (recorded_at) FROM model_aliases ORDER BY ALL")
+        pictures.append(picture)
+    assert pictures[0] == pictures[1]

@@ -25,7 +25,7 @@ from extractors.spec import SourceSpec
 from flows.settings import API_KEY_VARIABLES, Settings
 from transforms.frames import entity_frame
 from transforms.hashing import row_hashes
-from transforms.identity import crosswalk, read_overrides
+from transforms.identity import Override, crosswalk, provider_crosswalk, read_overrides
 from transforms.records import Listing, ParseError, Record
 from warehouse import db, history
 from warehouse.archive import ArchivedPayload, archive_payloads, object_path, read_body, read_index, sha256_hex
@@ -39,6 +39,7 @@ EXIT_CODES = {"ok": 0, "failed": 1, "partial": 3}
 LOAD_WAIT_S = 60.0
 QUARANTINE_ALLOWANCE = 5  # a few bad rows never sink a run, whatever the fraction
 OVERRIDES_FILE = "identity_overrides.csv"
+PROVIDER_OVERRIDES_FILE = "provider_overrides.csv"
 MAX_LINK_DEPTH = 3  # seed -> links -> their links: enough for a sitemap index
 
 
@@ -111,12 +112,22 @@ def start_run(settings: Settings, run: RunRecord) -> dict[str, Known]:
 
 def identity_resolver() -> Resolver:
     """The crosswalk rules with the reviewed overrides file shipped in ``transforms/identity_overrides.csv``."""
-    text = resources.files("transforms").joinpath(OVERRIDES_FILE).read_text(encoding="utf-8")
-    try:
-        overrides = read_overrides(text)
-    except ValueError as e:
-        raise ImportInputError(f"transforms/{OVERRIDES_FILE}: {e}") from None
+    overrides = _overrides(OVERRIDES_FILE, "source_key", "model_id")
     return lambda facts: crosswalk(facts, overrides)
+
+
+def provider_resolver() -> Resolver:
+    """The provider rules with the reviewed ``transforms/provider_overrides.csv``."""
+    overrides = _overrides(PROVIDER_OVERRIDES_FILE, "provider_key", "provider_id")
+    return lambda keys: provider_crosswalk(keys, overrides)
+
+
+def _overrides(name: str, key_column: str, id_column: str) -> list[Override]:
+    text = resources.files("transforms").joinpath(name).read_text(encoding="utf-8")
+    try:
+        return read_overrides(text, key_column, id_column)
+    except ValueError as e:
+        raise ImportInputError(f"transforms/{name}: {e}") from None
 
 
 def runnable_sources(settings: Settings, sources: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -385,6 +396,7 @@ def parse_archived(
         measurements=measurements,
         quarantine=pd.DataFrame(quarantine) if quarantine else None,
         resolve_identity=identity_resolver(),
+        resolve_providers=provider_resolver(),
     )
     total = sum(len(rows) for rows in records.values())
     rejected_rows = sum(1 for q in quarantine if q["row_key"] is not None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transforms.identity import FACT_COLUMNS, Override, crosswalk, normalized, read_overrides
+from transforms.identity import FACT_COLUMNS, Override, crosswalk, normalized, provider_crosswalk, read_overrides
 
 
 def facts(*rows: dict[str, object]) -> pd.DataFrame:
@@ -133,3 +133,26 @@ def test_the_shipped_overrides_file_reads() -> None:
 
     text = resources.files("transforms").joinpath("identity_overrides.csv").read_text(encoding="utf-8")
     assert all(isinstance(o, Override) for o in read_overrides(text))
+
+
+def test_provider_keys_resolve_by_their_letters_and_digits_and_reviewed_overrides() -> None:
+    keys = pd.DataFrame(
+        [("openrouter", "deepinfra"), ("catalog", "deep-infra"), ("models_dev", "novita-ai"), ("catalog", "google"),
+         ("openrouter", "google-vertex")],
+        columns=["source", "provider_key"],
+    )  # fmt: skip
+    overrides = read_overrides(
+        "source,provider_key,provider_id,reason\nmodels_dev,novita-ai,novita,same company\n",
+        "provider_key",
+        "provider_id",
+    )
+
+    table = {(r.source, r.provider_key): r.provider_id for r in provider_crosswalk(keys, overrides).itertuples()}
+
+    assert table == {
+        ("openrouter", "deepinfra"): "deepinfra",
+        ("catalog", "deep-infra"): "deepinfra",
+        ("models_dev", "novita-ai"): "novita",
+        ("catalog", "google"): "google",
+        ("openrouter", "google-vertex"): "googlevertex",  # not merged with google by a guess
+    }

@@ -113,6 +113,12 @@ def test_llama_4_scout_from_all_four_sources_shares_one_model_id(warehouse: Path
     assert {model_id for _, _, model_id in aliases} == {"meta-llama/llama-4-scout"}
     assert {source for source, _, _ in aliases} == {"openrouter", "models_dev", "artificial_analysis", "catalog"}
     assert ("openrouter", "meta-llama/llama-4-scout-17b-16e-instruct", "meta-llama/llama-4-scout") in aliases
+    deepinfra = query(
+        warehouse,
+        "SELECT DISTINCT source, provider FROM endpoints WHERE model_id = 'meta-llama/llama-4-scout'"
+        " AND provider_id = 'deepinfra' ORDER BY ALL",
+    )
+    assert deepinfra == [("catalog", "DeepInfra"), ("models_dev", "Deep Infra")]
     for view in ("models", "endpoints", "uptime", "benchmarks", "model_history"):
         ids = query(warehouse, f"SELECT DISTINCT model_id FROM {view} WHERE model_id ILIKE '%scout%'")
         assert ids == [("meta-llama/llama-4-scout",)], view

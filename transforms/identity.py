@@ -53,7 +53,7 @@ ANCHORING_SOURCES = frozenset({"openrouter", "models_dev"})
 
 @dataclass(frozen=True)
 class Override:
-    """A reviewed mapping of one source key to a canonical model id (None: keep unmatched)."""
+    """A reviewed mapping of one source key to a canonical id (None: keep unmatched)."""
 
     source: str
     source_key: str
@@ -67,16 +67,16 @@ def normalized(name: str) -> str:
     return QUANTIZATION_SUFFIX.sub("", last)
 
 
-def read_overrides(text: str) -> list[Override]:
-    """Overrides from CSV text with columns ``source,source_key,model_id,reason`` (``#`` lines are comments)."""
+def read_overrides(text: str, key_column: str = "source_key", id_column: str = "model_id") -> list[Override]:
+    """Overrides from CSV text with columns ``source,<key_column>,<id_column>,reason`` (``#`` lines are comments)."""
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     overrides = []
     for n, row in enumerate(csv.DictReader(io.StringIO("\n".join(lines))), start=2):
-        source, key = (row.get("source") or "").strip(), (row.get("source_key") or "").strip()
+        source, key = (row.get("source") or "").strip(), (row.get(key_column) or "").strip()
         if not source or not key:
-            raise ValueError(f"override line {n}: source and source_key are required")
-        model_id = (row.get("model_id") or "").strip() or None
-        overrides.append(Override(source, key, model_id, (row.get("reason") or "").strip()))
+            raise ValueError(f"override line {n}: source and {key_column} are required")
+        target = (row.get(id_column) or "").strip() or None
+        overrides.append(Override(source, key, target, (row.get("reason") or "").strip()))
     return overrides
 
 
@@ -264,3 +264,34 @@ def _rule(
 
 def _alias(key: tuple[str, str], model_id: str | None, rule: str) -> dict[str, Any]:
     return {"source": key[0], "source_key": key[1], "model_id": model_id, "rule": rule}
+
+
+PROVIDER_ALIAS_COLUMNS = ("source", "provider_key", "provider_id", "rule")
+
+
+def provider_key(endpoint_key: str) -> str:
+    """The provider part of an endpoint key: ``deepinfra`` of OpenRouter's tag ``deepinfra/fp8``."""
+    return endpoint_key.split("/", 1)[0]
+
+
+def provider_crosswalk(keys: pd.DataFrame, overrides: Iterable[Override] = ()) -> pd.DataFrame:
+    """One row per (source, provider key): its canonical provider id and the rule.
+
+    The id is the key in lower case with everything but letters and digits dropped
+    (``deep-infra``, ``DeepInfra`` and ``deepinfra`` are one provider); a reviewed override
+    (``source_key`` = the provider key) wins. Nothing else is guessed: ``google`` and
+    ``google-vertex`` stay two providers until an override says they are one.
+    """
+    forced = {(o.source, o.source_key): o for o in overrides}
+    rows = []
+    for row in _records(keys):
+        key = (str(row["source"]), str(row["provider_key"]))
+        if key in forced:
+            override = forced[key]
+            rule = f"override: {override.reason}" if override.reason else "override"
+            rows.append({"source": key[0], "provider_key": key[1], "provider_id": override.model_id, "rule": rule})
+        else:
+            squashed = re.sub(r"[^a-z0-9]", "", key[1].lower())
+            rows.append({"source": key[0], "provider_key": key[1], "provider_id": squashed or None,
+                         "rule": "normalized provider key"})  # fmt: skip
+    return pd.DataFrame(rows, columns=list(PROVIDER_ALIAS_COLUMNS))

@@ -130,6 +130,7 @@ class LoadBatch:
     measurements: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     quarantine: pd.DataFrame | None = None
     resolve_identity: Resolver | None = None  # when set, the crosswalk is re-resolved in the same transaction
+    resolve_providers: Resolver | None = None  # likewise for providers: (source, provider_key) -> provider_id
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,14 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     unmatched: tuple[tuple[str, str], ...] = ()
     if batch.resolve_identity is not None:
         unmatched = refresh_crosswalk(con, batch.resolve_identity, batch.recorded_at)
+    if batch.resolve_providers is not None:
+        _refresh_log(
+            con,
+            "provider_alias_log",
+            ("provider_key", "provider_id"),
+            batch.resolve_providers(con.execute(PROVIDER_KEYS).df()),
+            batch.recorded_at,
+        )
     broken = invariant_violations(con, batch.run.run_id)
     if broken:
         raise InvariantError("; ".join(broken))
@@ -580,33 +589,42 @@ ORDER BY k.source, k.source_key
 
 def refresh_crosswalk(con: duckdb.DuckDBPyConnection, resolve: Resolver, now: datetime) -> tuple[tuple[str, str], ...]:
     """Re-resolve every source key; supersede mappings that changed, record new ones; returns the unmatched keys."""
-    facts = con.execute(IDENTITY_FACTS).df()
-    wanted = resolve(facts).astype(pd.StringDtype())
-    con.register("wanted", wanted)
+    wanted = resolve(con.execute(IDENTITY_FACTS).df())
+    _refresh_log(con, "model_alias_log", ("source_key", "model_id"), wanted, now)
+    unmatched = wanted[wanted["model_id"].isna()]
+    return tuple(zip(unmatched["source"].astype(str), unmatched["source_key"].astype(str), strict=True))
+
+
+PROVIDER_KEYS = """
+SELECT DISTINCT source, split_part(endpoint_key, '/', 1) AS provider_key
+FROM endpoint_versions WHERE superseded_at IS NULL ORDER BY ALL
+"""
+"""Every (source, provider key) the warehouse knows."""
+
+
+def _refresh_log(
+    con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, str], wanted: pd.DataFrame, now: datetime
+) -> None:
+    """Make ``wanted`` (source, key, id, rule) the current rows of an alias log: supersede the rest, add the new."""
+    key, target = columns
+    con.register("wanted", wanted.astype(pd.StringDtype()))
+    same = (
+        f"w.source = l.source AND w.{key} = l.{key} AND w.{target} IS NOT DISTINCT FROM l.{target} AND w.rule = l.rule"
+    )
     try:
         con.execute(
-            """
-            UPDATE model_alias_log l SET superseded_at = ?
-            WHERE l.superseded_at IS NULL AND NOT EXISTS (
-                SELECT 1 FROM wanted w WHERE w.source = l.source AND w.source_key = l.source_key
-                  AND w.model_id IS NOT DISTINCT FROM l.model_id AND w.rule = l.rule)
-            """,
+            f"UPDATE {table} l SET superseded_at = ? WHERE l.superseded_at IS NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM wanted w WHERE {same})",
             [now],
         ).fetchall()
         con.execute(
-            """
-            INSERT INTO model_alias_log (source, source_key, model_id, rule, recorded_at, superseded_at)
-            SELECT w.source, w.source_key, w.model_id, w.rule, ?, NULL FROM wanted w
-            WHERE NOT EXISTS (
-                SELECT 1 FROM model_alias_log l WHERE l.superseded_at IS NULL AND l.source = w.source
-                  AND l.source_key = w.source_key AND l.model_id IS NOT DISTINCT FROM w.model_id AND l.rule = w.rule)
-            """,
+            f"INSERT INTO {table} (source, {key}, {target}, rule, recorded_at, superseded_at)"
+            f" SELECT w.source, w.{key}, w.{target}, w.rule, ?, NULL FROM wanted w"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.superseded_at IS NULL AND {same})",
             [now],
         ).fetchall()
     finally:
         con.unregister("wanted")
-    unmatched = wanted[wanted["model_id"].isna()]
-    return tuple(zip(unmatched["source"].astype(str), unmatched["source_key"].astype(str), strict=True))
 
 
 def invariant_violations(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:

@@ -8,8 +8,15 @@ Feeds: ``model`` (the "Model Overview" labels, name, description, capabilities),
 (the "Provider Endpoints" lines, 1d uptime only) and ``benchmark`` (the "Model Performance" table).
 
 A page is read by what a reader sees, never by CSS classes or ids (they change with every redeploy):
-1. embedded JSON first (Next.js ``__NEXT_DATA__``, JSON-LD): the object with the most model keys, its keys
-   matched by normalized name (``contextWindow`` ~ ``context_window``);
+1. embedded JSON first (Next.js ``__NEXT_DATA__``, JSON-LD), but only the page's own model object: one that
+   carries at least two model keys and whose slug is the URL's (or the URL's without its last, provider,
+   segment) or whose name is the h1's or the title's, compared by letters and digits. A "More models" card
+   never stands in for the page's model, however many keys it has; with no such object, or two different ones
+   equally matched, the JSON is not used at all. Keys are matched by normalized name (``contextWindow`` ~
+   ``context_window``); nested objects (``specs: {...}``) count unless they name another model, and endpoints
+   and benchmarks come only from the object itself or its direct children. JSON scores and uptimes are read on
+   one scale per page: all of them <= 1 (one > 0) are fractions, scaled by 100; 0-1 mixed with > 1 is a
+   ParseError; a string with "%" is a percentage as printed;
 2. then the visible text for whatever the JSON lacks: a label (matched case- and punctuation-insensitively,
    "Knowledge Cut-off Date" ~ "Knowledge cutoff date") and its value in the next sibling element (``dt``/``dd``,
    ``th``/``td``, sibling ``div``s) or the next text block, skipping the label's explanatory sentence;
@@ -22,7 +29,9 @@ Quirks, stored as the page prints them (``conflicts`` shows them against other s
 "Release Date: Apr 11, 2022" and "Open Source: No" for an open-weights model released 2025-04-05; it prints
 "8,192 tokens tokens"; dates carry a relative suffix ("4 years ago"); "Unknown" means no value.
 A page without the Provider, Input Context Window, Maximum Output Tokens or Release Date label, or without a
-name, is a ParseError (a layout change), and so is a value that does not read in its unit. A page lists its
+name, is a ParseError (a layout change), and so is a value that does not read in its unit, and so is one of
+those four without a value (JSON ``null``, an empty or "Unknown" label); only the Release Date may say
+"Unknown" (a JSON ``null`` is read from the visible label when there is one). A page lists its
 endpoints (benchmarks) in full only when it shows at least one readable row, or embedded JSON gives the list:
 an endpoints section this parser cannot read must not retire every endpoint. A 404/410 retires them all.
 """
@@ -30,9 +39,11 @@ an endpoints section this parser cannot read must not retire every endpoint. A 4
 from __future__ import annotations
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,8 +53,18 @@ from bs4.element import NavigableString, PageElement, Tag
 from extractors.policy import HostPolicy
 from extractors.spec import PayloadKind, SourceSpec
 from transforms.benchmarks import benchmark_id
-from transforms.records import Listing, Parsed, ParseError, Record
-from transforms.units import UNKNOWN, UnitError, calendar_date, percent, slug, sorted_set, token_count, yes_no
+from transforms.records import MODEL_FIELDS, Listing, Parsed, ParseError, Record
+from transforms.units import (
+    UNKNOWN,
+    UnitError,
+    calendar_date,
+    exact_decimal,
+    percent,
+    slug,
+    sorted_set,
+    token_count,
+    yes_no,
+)
 
 ORIGIN = "https://www.mindstudio.ai"
 SITEMAP_URL = f"{ORIGIN}/sitemap.xml"
@@ -78,8 +99,8 @@ def parse_page(body: bytes, url: str) -> Parsed:
     """The model, endpoint, uptime and benchmark records of one catalog page, and what it lists in full."""
     model_id = _page_slug(url)
     page = _Page(body)
-    facts = _json_facts(page.json_documents)
-    model = _model_record(model_id, page, facts)
+    facts, json_keys = _json_facts(page.json_documents, model_id, page.names())
+    model = _model_record(model_id, page, facts, json_keys)
     endpoint_rows = _endpoint_rows(page, facts)
     benchmark_rows = _benchmark_rows(page, facts)
     endpoints = _endpoint_records(model_id, endpoint_rows or [])
@@ -113,14 +134,20 @@ def parse_page(body: bytes, url: str) -> Parsed:
 
 
 def gone_page(url: str) -> Parsed:
-    """A 404/410 on a catalog page: positive evidence that the model's endpoints and benchmarks are gone."""
+    """A 404/410 on a catalog page: positive evidence that its model, endpoints and benchmarks are gone.
+
+    The model is observed with status ``gone`` (a retirement, see ``MODEL.retired_when``): the
+    sitemap is no complete listing, so only the page itself can retire its model.
+    """
     model_id = _page_slug(url)
     evidence = "catalog page answered 404/410"
+    gone = {**dict.fromkeys(MODEL_FIELDS), "source": "catalog", "model_id": model_id, "status": "gone"}
     return Parsed(
+        records={"model": [gone]},
         listings=(
             Listing("endpoint", model_id, 0, evidence=evidence),
             Listing("benchmark", model_id, 0, evidence=evidence),
-        )
+        ),
     )
 
 
@@ -129,7 +156,7 @@ SOURCE = SourceSpec(
     origin=ORIGIN,
     entities=("model", "endpoint", "uptime", "benchmark"),
     payload_kinds=(
-        PayloadKind("sitemap", SITEMAP_PATH, parse_sitemap),
+        PayloadKind("sitemap", SITEMAP_PATH, parse_sitemap, yields_links=True),
         PayloadKind("page", PAGE_PATH, parse_page, gone_page, needs_url=True),
     ),
     seeds=(SITEMAP_URL,),
@@ -239,6 +266,14 @@ class _Page:
         if not text and self.title:
             text = re.split(r"\s+[|–—-]\s+", self.title)[0]
         return text or None
+
+    def names(self) -> frozenset[str]:
+        """The model names a reader sees (the h1's and the title's first part), normalized."""
+        h1 = self.soup.find("h1")
+        shown = [_collapse(h1.get_text(" ")) if isinstance(h1, Tag) else ""]
+        if self.title:
+            shown.append(re.split(r"\s+[|–—-]\s+", self.title)[0])
+        return frozenset(n for n in map(_norm, shown) if n)
 
     def heading_index(self) -> int | None:
         """The block index of the h1's first text."""
@@ -372,32 +407,88 @@ _JSON_KEYS: dict[str, tuple[str, ...]] = {
 """Model field -> normalized JSON keys that may hold it, in order of preference."""
 
 _IDENTITY = ("name", "creator", "description")  # keys too common to pick the model object by
+_OWN_ONLY = ("endpoints", "benchmarks")  # another object's lists: only the model object's or its direct children's
+_SLUG_KEYS = ("slug", "modelslug", "canonicalslug", "id", "modelid", "url", "href", "permalink")
+"""Normalized keys that may hold a model's slug (or its page URL); the first three are never an opaque id."""
+_NAME_KEYS = _JSON_KEYS["name"]
 
 
-def _json_facts(documents: list[Any]) -> dict[str, Any]:
-    """Model fields found in the embedded JSON object that carries the most model keys (at least two)."""
-    best: Mapping[str, Any] | None = None
-    best_score = 1
+def _json_facts(
+    documents: list[Any], page_slug: str, page_names: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Model fields of the page's own model object in the embedded JSON, and the JSON key each came from.
+
+    A candidate is an object with at least two model keys (its nested objects' included) whose slug or name
+    matches the page (see ``_page_match``); the best-matched one wins. Nothing when none matches, or when two
+    different objects match equally well: a wrong model's facts are worse than reading the labels.
+    """
+    best: list[Mapping[str, Any]] = []
+    best_rank: int | None = None
     for obj in _json_objects(documents):
-        keys = {_norm(k) for k in obj}
-        score = sum(1 for f, names in _JSON_KEYS.items() if f not in _IDENTITY and keys.intersection(names))
-        if score > best_score:
-            best, best_score = obj, score
-    if best is None:
-        return {}
+        rank = _page_match(obj, page_slug, page_names)
+        if rank is None or (best_rank is not None and rank > best_rank):
+            continue
+        facts, _ = _object_facts(obj, page_slug, page_names)
+        if sum(1 for f in facts if f not in _IDENTITY) < 2:
+            continue
+        if best_rank is None or rank < best_rank:
+            best, best_rank = [obj], rank
+        elif all(obj != other for other in best):
+            best.append(obj)
+    if len(best) != 1:
+        return {}, {}
+    return _object_facts(best[0], page_slug, page_names)
+
+
+def _object_facts(
+    obj: Mapping[str, Any], page_slug: str, page_names: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """(field -> value, field -> JSON key) from ``obj``, then from its nested objects two levels down."""
     facts: dict[str, Any] = {}
-    layers: list[Mapping[str, Any]] = [best]
+    keys: dict[str, str] = {}
+    layers: list[Mapping[str, Any]] = [obj]
     for depth in range(3):  # the object itself, then nested objects such as ``specs: {...}``, two levels down
-        for obj in layers:
-            by_key = {_norm(k): v for k, v in obj.items()}
+        for layer in layers:
+            by_key = {_norm(k): (str(k), v) for k, v in layer.items()}
             for field, names in _JSON_KEYS.items():
                 if depth and field in _IDENTITY:
                     continue  # a nested object's name or description is its own (the provider's), not the model's
+                if depth > 1 and field in _OWN_ONLY:
+                    continue
                 for name in names:
                     if field not in facts and name in by_key:
-                        facts[field] = by_key[name]
-        layers = [v for obj in layers for v in obj.values() if isinstance(v, Mapping)]
-    return facts
+                        keys[field], facts[field] = by_key[name]
+        layers = [
+            v
+            for layer in layers
+            for v in layer.values()
+            if isinstance(v, Mapping) and not _names_another(v, page_slug, page_names)
+        ]
+    return facts, keys
+
+
+def _page_match(obj: Mapping[str, Any], page_slug: str, page_names: frozenset[str]) -> int | None:
+    """How well ``obj`` names the page's model: 0 its slug is the URL's, 1 it is the URL's without the last
+    (provider) segment, 2 its name is the page's h1 or title; None when it does not name the page's model."""
+    by_key = {_norm(k): v for k, v in obj.items()}
+    slugs = {_norm(_last_segment(by_key[k])) for k in _SLUG_KEYS if isinstance(by_key.get(k), str)} - {""}
+    if _norm(page_slug) in slugs:
+        return 0
+    if "-" in page_slug and _norm(page_slug.rsplit("-", 1)[0]) in slugs:
+        return 1
+    names = {_norm(by_key[k]) for k in _NAME_KEYS if isinstance(by_key.get(k), str)}
+    return 2 if names & page_names else None
+
+
+def _names_another(obj: Mapping[str, Any], page_slug: str, page_names: frozenset[str]) -> bool:
+    """Whether ``obj`` carries a name or slug of its own that is not the page's model (a provider, a card)."""
+    named = any(isinstance(v, str) and _norm(k) in _NAME_KEYS + _SLUG_KEYS[:3] for k, v in obj.items())
+    return named and _page_match(obj, page_slug, page_names) is None
+
+
+def _last_segment(value: str) -> str:
+    """A slug from a slug or a URL/path (``https://.../models/<slug>/`` -> ``<slug>``)."""
+    return value.rstrip("/").rsplit("/", 1)[-1] if "/" in value else value
 
 
 def _json_objects(node: Any) -> Iterator[Mapping[str, Any]]:
@@ -430,24 +521,30 @@ def _json_field(item: Mapping[str, Any], *names: str) -> tuple[bool, Any]:
 # --- records ------------------------------------------------------------------------------------------------
 
 
-def _model_record(model_id: str, page: _Page, facts: Mapping[str, Any]) -> Record:
+def _model_record(model_id: str, page: _Page, facts: Mapping[str, Any], json_keys: Mapping[str, str]) -> Record:
     values: dict[str, Any] = {}
     printed: dict[str, str] = {}  # field -> label as the page printed it, for error messages
+    shown: dict[str, str] = {}  # field -> where its value was read, for the "no value" error
     missing: list[str] = []
     name = _json_name(facts.get("name")) or page.name()
     if not name:
         missing.append("Name (h1)")
     for field, labels in MODEL_LABELS.items():
         printed[field] = labels[0]
-        if field in facts:
+        if facts.get(field) is not None:
             values[field] = facts[field]
+            shown[field] = f"embedded JSON {json_keys[field]!r} is {json.dumps(facts[field])}"
             continue
         found = page.labelled(field)
-        if found is None:
-            if field in REQUIRED:
-                missing.append(labels[0])
-            continue
-        printed[field], values[field] = found
+        if found is not None:
+            printed[field], values[field] = found
+            pieces = values[field]
+            shown[field] = f"shown as {' '.join(pieces)!r}" if pieces else "shown empty"
+        elif field in facts:  # JSON null and no label: the value is missing, not the layout
+            values[field] = None
+            shown[field] = f"embedded JSON {json_keys[field]!r} is null"
+        elif field in REQUIRED:
+            missing.append(labels[0])
     if missing:
         raise ParseError(f"catalog page lacks the labels: {', '.join(missing)} (layout change?)")
     converters: dict[str, Callable[[Any], Any]] = {
@@ -461,6 +558,15 @@ def _model_record(model_id: str, page: _Page, facts: Mapping[str, Any]) -> Recor
         "input_modalities": _modalities,
     }
     read = {field: _converted(converters[field], value, printed[field]) for field, value in values.items()}
+    empty = [
+        f"{printed[field]} ({shown[field]})"
+        for field in MODEL_LABELS
+        if field in REQUIRED
+        and read.get(field) is None
+        and not (field == "release_date" and _says_unknown(values[field]))
+    ]
+    if empty:
+        raise ParseError(f"catalog page gives no value for the required fields: {'; '.join(empty)}")
     capabilities = facts["capabilities"] if "capabilities" in facts else _capabilities(page)
     return {
         "source": SOURCE.id,
@@ -561,7 +667,9 @@ def _endpoint_rows(page: _Page, facts: Mapping[str, Any]) -> list[dict[str, Any]
         items = facts["endpoints"]
         if not isinstance(items, list):
             raise ParseError(f"catalog page: embedded endpoints are {type(items).__name__}, not a list")
-        return [_json_endpoint(item, n) for n, item in enumerate(items)]
+        found = [_json_endpoint(item, n) for n, item in enumerate(items)]
+        uptimes = _one_scale([row.get("uptime") for row in found], "endpoint 1d uptime")
+        return [{**row, "uptime": pct} if "uptime" in row else row for row, pct in zip(found, uptimes, strict=True)]
     for header, rows in page.tables():
         columns = {field: n for n, h in enumerate(header) if (field := _endpoint_column(h))}
         if "provider" in columns and len(columns) > 1:
@@ -658,7 +766,9 @@ def _endpoint_key(label: str) -> str:
 def _benchmark_rows(page: _Page, facts: Mapping[str, Any]) -> list[tuple[str, Any]] | None:
     """(benchmark name, score as printed) rows; None when the page shows none (as for endpoints)."""
     if "benchmarks" in facts:
-        return _json_benchmarks(facts["benchmarks"])
+        named = _json_benchmarks(facts["benchmarks"])
+        scores = _one_scale([score for _, score in named], "benchmark Score")
+        return [(name, score) for (name, _), score in zip(named, scores, strict=True)]
     for header, rows in page.tables():
         name_col = next((n for n, h in enumerate(header) if h in ("benchmark", "evaluation")), None)
         score_col = next((n for n, h in enumerate(header) if h == "score"), None)
@@ -789,7 +899,41 @@ def _flag(value: Any) -> bool | None:
 
 
 def _percent(value: Any) -> float | None:
-    return percent(_scalar(value))
+    value = _scalar(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UnitError(f"{value!r} is not a finite percentage")
+    return percent(value)
+
+
+def _one_scale(values: list[Any], field: str) -> list[Any]:
+    """One page's JSON percentages on the 0-100 scale: bare numbers all <= 1 (one > 0) are fractions, scaled by
+    100; bare numbers in (0, 1] beside ones > 1 are two scales, a ParseError. "58.7%" strings stay as printed."""
+    bare = [float(v) for v in values if _bare_number(v)]
+    if not any(b > 0 for b in bare):
+        return values
+    if all(b <= 1 for b in bare):
+        return [_scaled(v) if _bare_number(v) else v for v in values]
+    if any(0 < b <= 1 for b in bare):
+        shown = ", ".join(str(v) for v in values if _bare_number(v))
+        raise ParseError(f"catalog page: embedded {field} values {shown} are on mixed 0-1 and 0-100 scales")
+    return values
+
+
+def _bare_number(value: Any) -> bool:
+    """A JSON number, or a string of one without "%" (finite: NaN and Infinity are left to fail as values)."""
+    if isinstance(value, str):
+        return re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", value) is not None
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _scaled(value: Any) -> float:
+    return float(round((exact_decimal(value) or Decimal(0)) * 100, 4))  # exact: 0.587 -> 58.7, not 58.699999...
+
+
+def _says_unknown(value: Any) -> bool:
+    """Whether the page prints "Unknown" (or "N/A", ...) for a value, rather than leaving it out or empty."""
+    text = _scalar(value)
+    return isinstance(text, str) and _collapse(text).lower() in UNKNOWN - {""}
 
 
 def _date(value: Any) -> Any:

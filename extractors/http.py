@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
 from aiolimiter import AsyncLimiter
+from protego import Protego
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from extractors.policy import HostPolicy
@@ -76,7 +76,7 @@ class _Host:
     limiter: AsyncLimiter
     slots: asyncio.Semaphore
     robots_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    robots: RobotFileParser | FetchError | None = None  # read once per origin; an error refuses every page
+    robots: Protego | FetchError | None = None  # read once per origin; an error refuses every page
 
 
 @dataclass
@@ -133,27 +133,26 @@ class Fetcher:
     async def _check_robots(self, url: str, origin: str, host: _Host) -> None:
         """Refuse ``url`` when the origin's robots.txt disallows it; honour its Crawl-delay.
 
-        Per RFC 9309: a robots.txt answering 4xx allows everything; one that cannot be
-        read (5xx, connection errors after retries) disallows everything.
+        Rules are matched by Protego (Scrapy's parser: RFC 9309 longest match, ``*`` and
+        ``$``). A robots.txt answering 4xx allows everything; one that cannot be read
+        (429, 5xx, connection errors after retries) disallows everything.
         """
         async with host.robots_lock:
             if host.robots is None:
                 host.robots = await self._read_robots(origin, host)
         if isinstance(host.robots, FetchError):
             raise FetchError(url, host.robots.reason)
-        if not host.robots.can_fetch(ROBOTS_AGENT, url):
+        if not host.robots.can_fetch(url, ROBOTS_AGENT):
             raise FetchError(url, f"disallowed by {origin}/robots.txt")
 
-    async def _read_robots(self, origin: str, host: _Host) -> RobotFileParser | FetchError:
-        rules = RobotFileParser()
+    async def _read_robots(self, origin: str, host: _Host) -> Protego | FetchError:
         try:
             fetched = await self._fetch(f"{origin}/robots.txt", host, {})
         except FetchError as e:
             if e.reason.startswith("HTTP 4") and not e.reason.startswith("HTTP 429"):  # no robots.txt: all allowed
-                rules.parse([])
-                return rules
+                return Protego.parse("")
             return FetchError(e.url, f"robots.txt could not be read ({e.reason}): pages of {origin} are not fetched")
-        rules.parse(fetched.body.decode("utf-8", "replace").splitlines() if fetched.status == 200 else [])
+        rules = Protego.parse(fetched.body.decode("utf-8", "replace") if fetched.status == 200 else "")
         delay = rules.crawl_delay(ROBOTS_AGENT)
         if delay and float(delay) > 1 / host.policy.rate_per_s:
             host.limiter = AsyncLimiter(1, float(delay))  # the site asks for slower than our policy

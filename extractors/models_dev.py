@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from extractors.spec import PayloadKind, SourceSpec
-from transforms.records import Listing, Parsed, ParseError, Record
+from transforms.records import Listing, Parsed, ParseError, Record, RowError
 from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count, yes_no
 
 ORIGIN = "https://models.dev"
@@ -64,6 +64,7 @@ def parse_api(body: bytes) -> Parsed:
         raise ParseError("expected a JSON object of providers keyed by provider id")
     models: list[Record] = []
     endpoints: list[Record] = []
+    rejected: list[RowError] = []
     for provider_id, provider in document.items():
         if not isinstance(provider, Mapping):
             raise ParseError(f"provider {provider_id!r} is not an object")
@@ -71,13 +72,19 @@ def parse_api(body: bytes) -> Parsed:
             where = f"provider {provider_id!r} model {model_id!r}"
             key = f"{provider_id}/{model_id}"
             try:
-                models.append(_model_record(key, item))
-                endpoints.append(_endpoint_record(key, provider_id, provider, item))
-            except (UnitError, ValueError, TypeError) as e:
-                raise ParseError(f"{where}: {e}") from None
+                model = _model_record(key, item)
+                endpoint = _endpoint_record(key, provider_id, provider, item)
+            except (UnitError, ValueError, TypeError) as e:  # one bad model does not sink the other thousands
+                rejected.append(RowError("model", key, f"{where}: {e}"))
+                continue
+            models.append(model)
+            # A deprecated model is retired (positive evidence): its endpoint goes with it.
+            if model["status"] != "deprecated":
+                endpoints.append(endpoint)
     return Parsed(
         records={"model": models, "endpoint": endpoints},
-        listings=(Listing("model", "", len(models)),),
+        listings=(Listing("model", "", len(models) + len(rejected)),),
+        rejected=tuple(rejected),
     )
 
 

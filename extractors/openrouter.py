@@ -94,7 +94,7 @@ SOURCE = SourceSpec(
     origin=ORIGIN,
     entities=("model", "endpoint", "uptime"),
     payload_kinds=(
-        PayloadKind("models", r"/api/v1/models", parse_models),
+        PayloadKind("models", r"/api/v1/models", parse_models, yields_links=True),
         PayloadKind("endpoints", r"/api/v1/models/[^/]+/[^/]+/endpoints", parse_endpoints, gone_endpoints),
     ),
     seeds=(MODELS_URL,),

@@ -21,6 +21,7 @@ class PayloadKind:
     parse: Callable[..., Parsed]  # a Parser, or a UrlParser when ``needs_url``
     gone: Callable[[str], Parsed] | None = None  # what a 404/410 for this URL proves, if anything
     needs_url: bool = False  # when True the pipeline calls ``parse(body, url)``
+    yields_links: bool = False  # its ``links`` are URLs to fetch next (a sync parses it once early to find them)
 
     def parse_payload(self, body: bytes, url: str) -> Parsed:
         """Parse one payload of this kind fetched from ``url``."""

@@ -91,7 +91,7 @@ def new_run(kind: str, sources: Iterable[str], now: datetime) -> RunRecord:
 
 def start_run(settings: Settings, run: RunRecord) -> dict[str, Known]:
     """Record the run as ``running``; returns what the warehouse knows of each URL for conditional GETs."""
-    con = db.open_for_write(settings.warehouse, run.started_at)
+    con = db.open_for_write(settings.warehouse, run.started_at, hooks=MIGRATION_HOOKS)
     try:
         history.record_run_start(con, run)
         rows = con.execute(
@@ -108,6 +108,33 @@ def start_run(settings: Settings, run: RunRecord) -> dict[str, Known]:
         for url, etag, modified, sha, size in rows
         if (etag or modified) and object_path(settings.raw_dir, sha).exists()
     }
+
+
+def rehash_attributes(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every stored ``attr_hash`` with the current hash (name-keyed, NULLs left out).
+
+    Runs in migration 003's transaction: warehouses built before it hashed a positional
+    list, and a new observation must hash like the stored ones or it would look changed.
+    Equal values hash equal under both, so versions keep their boundaries.
+    """
+    for spec in ENTITIES.values():
+        for table in (spec.observations, spec.versions):
+            deleted = "is_deleted" if table == spec.versions else "false"
+            frame = con.execute(
+                f"SELECT rowid AS row_id, {', '.join(spec.attributes)} FROM {table} WHERE NOT {deleted}"
+            ).df()
+            if frame.empty:
+                continue
+            fresh = pd.DataFrame({"row_id": frame["row_id"], "attr_hash": row_hashes(frame, spec.attributes)})
+            con.register("fresh", fresh)
+            try:
+                con.execute(f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE t.rowid = f.row_id")
+            finally:
+                con.unregister("fresh")
+
+
+MIGRATION_HOOKS: Mapping[int, db.Hook] = {3: rehash_attributes}
+"""Data steps that run inside a migration's transaction."""
 
 
 def identity_resolver() -> Resolver:
@@ -205,8 +232,8 @@ async def _fetch_and_archive(
         for _ in range(MAX_LINK_DEPTH):
             links: list[str] = []
             for payload in level:
-                if payload.status in LOADABLE_STATUSES:
-                    kind = payload_kind_for(payload.url)[1]
+                kind = payload_kind_for(payload.url)[1]
+                if payload.status in LOADABLE_STATUSES and kind.yields_links:
                     with suppress(ParseError):  # the parse phase quarantines this payload and says why
                         body = read_body(settings.raw_dir, payload.sha256)
                         links.extend(url for url in kind.parse_payload(body, payload.url).links if url not in seen)
@@ -328,6 +355,8 @@ def parse_archived(
     quarantine: list[dict[str, object]] = []
     failures: list[tuple[str, str]] = []
     bodies = dict(bodies or {})
+    incomplete: dict[tuple[str, str], str] = {}  # (entity, payload sha) -> why its listing is not complete
+    refused_rows = 0  # rows refused while parsing (the schema's rejects are counted below)
     # The same fetch listed twice (a manifest naming a file twice, an index replayed twice) is one observation.
     payloads = list({(p.url, p.fetched_at, p.sha256, p.status): p for p in payloads}.values())
 
@@ -339,26 +368,29 @@ def parse_archived(
 
     for payload in payloads:
         kind = payload_kind_for(payload.url)[1]
-        if payload.status not in LOADABLE_STATUSES:
-            if payload.status in GONE_STATUSES and kind.gone is not None:
-                listings.extend((payload, listing) for listing in kind.gone(payload.url).listings)
-            else:
-                failures.append((payload.url, f"HTTP {payload.status}"))
+        if payload.status in GONE_STATUSES and kind.gone is not None:
+            parsed = kind.gone(payload.url)  # what a 404/410 proves: positive evidence, loaded like a payload
+        elif payload.status not in LOADABLE_STATUSES:
+            failures.append((payload.url, f"HTTP {payload.status}"))
             continue
-        try:
-            if payload.sha256 not in bodies:
-                bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
-            parsed = kind.parse_payload(bodies[payload.sha256], payload.url)
-        except ParseError as e:
-            refuse(payload, f"{payload.source} payload does not parse: {e}")
-            continue
+        else:
+            try:
+                if payload.sha256 not in bodies:
+                    bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
+                parsed = kind.parse_payload(bodies[payload.sha256], payload.url)
+            except ParseError as e:
+                refuse(payload, f"{payload.source} payload does not parse: {e}")
+                continue
         for entity, rows in parsed.records.items():
             origin = {"observed_at": payload.fetched_at, "payload_sha256": payload.sha256}
             records.setdefault(entity, []).extend({**row, **origin} for row in rows)
         listings.extend((payload, listing) for listing in parsed.listings)
+        for error in parsed.rejected:
+            refuse(payload, error.reason, error.entity, error.row_key)
+            incomplete[(error.entity, payload.sha256)] = f"{error.entity} rows were quarantined"
+            refused_rows += 1
 
     frames: dict[str, pd.DataFrame] = {}
-    incomplete: dict[tuple[str, str], str] = {}  # (entity, payload sha) -> why its listing is not complete
     by_sha = {p.sha256: p for p in payloads}
     for entity, rows in records.items():
         frame, rejected = entity_frame(entity, rows)
@@ -398,7 +430,7 @@ def parse_archived(
         resolve_identity=identity_resolver(),
         resolve_providers=provider_resolver(),
     )
-    total = sum(len(rows) for rows in records.values())
+    total = sum(len(rows) for rows in records.values()) + refused_rows
     rejected_rows = sum(1 for q in quarantine if q["row_key"] is not None)
     return ParsedRun(batch, tuple(failures), time.perf_counter() - started, total, rejected_rows)
 
@@ -433,7 +465,7 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
     started = time.perf_counter()
     try:
         # Readers hold the file for seconds; after minutes of fetching, waiting a minute beats failing.
-        con = db.open_for_write(settings.warehouse, now, wait_s=LOAD_WAIT_S)
+        con = db.open_for_write(settings.warehouse, now, wait_s=LOAD_WAIT_S, hooks=MIGRATION_HOOKS)
     except db.WarehouseError as e:
         return RunResult(run.run_id, "failed", failed_urls=failures, error=str(e))
     try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -246,6 +248,231 @@ def test_an_unknown_modality_is_a_parse_error() -> None:
 
     with pytest.raises(ParseError, match="Modalities value 'Text Hologram' does not parse"):
         parse_page(tiny_page(*lines), SCOUT_URL)
+
+
+# --- embedded JSON: only the page's own model, required values present, one percentage scale -----------------
+
+NEXT_DATA = re.compile(rb'(<script id="__NEXT_DATA__" type="application/json">)(?P<json>.*?)</script>', re.S)
+
+GPT_4O_CARD = {
+    "name": "GPT-4o", "slug": "gpt-4o", "provider": {"name": "OpenAI", "slug": "openai"},
+    "contextWindow": 128000, "maxOutputTokens": 16384, "openSource": False, "releaseDate": "2024-05-13",
+    "knowledgeCutoff": "2023-10", "apiProviders": ["OpenAI", "Azure"], "modalities": ["Text", "Image"],
+    "capabilities": [{"title": "Vision"}],
+    "endpoints": [{"provider": "OpenAI", "maxOutput": 16384, "uptime1d": 99.9, "supportedParams": 20,
+                   "implicitCaching": True}],
+    "benchmarks": [{"name": "MMLU-Pro", "score": 74.7}],
+}  # fmt: skip
+"""A "More models" card as rich as the page's own model (all ten model keys), for another model."""
+
+
+def nextdata_page(edit: Callable[[dict[str, Any]], None]) -> bytes:
+    """The nextdata fixture with its ``props.pageProps`` (``model``, ``moreModels``, ...) changed by ``edit``."""
+    body = page_body("nextdata")
+    match = NEXT_DATA.search(body)
+    assert match is not None
+    data = json.loads(match["json"])
+    edit(data["props"]["pageProps"])
+    text = json.dumps(data).replace("</", "<\\/").encode()
+    return body[: match.start("json")] + text + body[match.end("json") :]
+
+
+def scout_json(page_props: dict[str, Any]) -> dict[str, Any]:
+    model: dict[str, Any] = page_props["model"]
+    return model
+
+
+def test_a_more_models_card_with_more_keys_than_the_page_model_does_not_replace_it() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        props["model"] = {
+            "slug": SCOUT, "name": "Llama 4 Scout", "provider": "Meta", "contextWindow": 130000,
+            "maxOutputTokens": 8192, "openSource": False, "releaseDate": "2022-04-11", "modalities": ["Text", "Image"],
+        }  # fmt: skip
+        props["moreModels"].insert(0, GPT_4O_CARD)
+
+    parsed = parse_page(nextdata_page(edit), "https://www.mindstudio.ai/models/foo")
+
+    assert parsed.records["model"] == [
+        {
+            **SCOUT_MODEL,
+            "model_id": "foo",
+            "knowledge_cutoff": None,
+            "api_providers": None,
+            "capabilities": None,
+            "description": None,
+        }
+    ]
+    # the card's endpoint and benchmark are GPT-4o's, never this page's; the page shows none of its own
+    assert (parsed.records["endpoint"], parsed.records["uptime"], parsed.records["benchmark"]) == ([], [], [])
+    assert parsed.listings == ()
+
+
+def test_a_more_models_card_as_rich_as_the_page_model_and_listed_first_is_ignored() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        model = props.pop("model")
+        props["moreModels"].insert(0, GPT_4O_CARD)
+        props["model"] = model  # after the cards in document order
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["model"] == [SCOUT_MODEL]
+    assert parsed.records["endpoint"] == SCOUT_ENDPOINTS
+    assert parsed.records["uptime"] == SCOUT_UPTIME
+    assert parsed.records["benchmark"] == SCOUT_BENCHMARKS
+
+
+def test_a_nested_object_naming_another_model_lends_the_page_model_nothing() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        model = scout_json(props)
+        del model["endpoints"], model["benchmarks"], model["knowledgeCutoff"]
+        model["compareWith"] = GPT_4O_CARD
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["model"] == [SCOUT_MODEL]
+    assert (parsed.records["endpoint"], parsed.records["benchmark"], parsed.listings) == ([], [], ())
+
+
+def test_a_json_model_slug_without_the_provider_suffix_names_the_page() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        model = scout_json(props)
+        model["slug"], model["name"] = "llama-4-scout-17b-16e-instruct", "Llama-4-Scout-17B-16E-Instruct"
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["model"] == [{**SCOUT_MODEL, "name": "Llama-4-Scout-17B-16E-Instruct"}]
+
+
+def test_a_page_whose_json_holds_only_another_model_reads_its_labels() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        props["model"] = GPT_4O_CARD
+
+    with pytest.raises(ParseError, match="lacks the labels: Provider, Input Context Window"):
+        parse_page(nextdata_page(edit), SCOUT_URL)
+
+
+def test_two_different_json_models_matching_the_page_equally_are_not_used() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        del scout_json(props)["slug"]  # both match by name only
+        props["moreModels"].insert(0, {**GPT_4O_CARD, "name": "Llama 4 Scout", "slug": None})
+
+    with pytest.raises(ParseError, match="lacks the labels: Provider, Input Context Window"):
+        parse_page(nextdata_page(edit), SCOUT_URL)
+
+
+def test_a_json_model_matching_the_page_slug_wins_over_a_card_matching_only_its_name() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        card = {**GPT_4O_CARD, "name": "Llama 4 Scout", "slug": "llama-4-scout-17b-16e-instruct-deepinfra"}
+        props["moreModels"].insert(0, card)
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["model"] == [SCOUT_MODEL]
+    assert parsed.records["endpoint"] == SCOUT_ENDPOINTS
+
+
+def test_a_json_model_with_null_required_fields_is_a_parse_error_naming_them() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        scout_json(props).update(provider=None, contextWindow=None, maxOutputTokens=None, releaseDate=None)
+
+    message = (
+        "catalog page gives no value for the required fields: Provider (embedded JSON 'provider' is null); "
+        "Input Context Window (embedded JSON 'contextWindow' is null); "
+        "Maximum Output Tokens (embedded JSON 'maxOutputTokens' is null); "
+        "Release Date (embedded JSON 'releaseDate' is null)"
+    )
+
+    with pytest.raises(ParseError, match=re.escape(message)):
+        parse_page(nextdata_page(edit), SCOUT_URL)
+
+
+def test_a_json_model_saying_unknown_for_its_provider_is_a_parse_error() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        scout_json(props)["provider"] = {"name": "Unknown"}
+
+    message = """Provider (embedded JSON 'provider' is {"name": "Unknown"})"""
+
+    with pytest.raises(ParseError, match=re.escape(message)):
+        parse_page(nextdata_page(edit), SCOUT_URL)
+
+
+def test_a_json_release_date_of_unknown_is_no_date() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        scout_json(props)["releaseDate"] = "Unknown"
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["model"] == [{**SCOUT_MODEL, "release_date": None}]
+
+
+def test_a_null_json_value_is_read_from_its_visible_label() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        scout_json(props)["contextWindow"] = None
+
+    body = nextdata_page(edit).replace(b"<h1>", b"<p>Input Context Window: 130,000 tokens</p><h1>")
+
+    assert parse_page(body, SCOUT_URL).records["model"] == [SCOUT_MODEL]
+
+
+def test_a_label_saying_unknown_is_a_parse_error_for_a_required_value_but_the_release_date() -> None:
+    lines = [line.replace("Meta", "Unknown").replace("Apr 11, 2022 4 years ago", "Unknown") for line in SEED_LINES]
+
+    with pytest.raises(ParseError, match=re.escape("required fields: Provider (shown as 'Unknown')")) as raised:
+        parse_page(tiny_page(*lines), SCOUT_URL)
+
+    assert "Release date" not in str(raised.value)
+
+
+def test_json_fractions_are_scaled_to_percent() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        model = scout_json(props)
+        for item in model["endpoints"]:
+            item["uptime1d"] = round(item["uptime1d"] / 100, 4)  # 100.0 -> 1.0, 99.7 -> 0.997
+        for item in model["benchmarks"]:
+            item["score"] = round(item["score"] / 100, 4)  # 58.7 -> 0.587
+        model["benchmarks"][2]["score"] = "4.3%"  # a percentage as printed, whatever the others' scale
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["uptime"] == SCOUT_UPTIME
+    assert parsed.records["benchmark"] == SCOUT_BENCHMARKS
+
+
+def test_json_benchmark_fractions_keyed_by_name_are_scaled_to_percent() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        scout_json(props)["benchmarks"] = {"GPQA Diamond": 0.587, "HLE": 0.043, "SciCode": "0.17"}
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["benchmark"] == [
+        benchmark(SCOUT, "gpqa_diamond", 58.7),
+        benchmark(SCOUT, "hle", 4.3),
+        benchmark(SCOUT, "scicode", 17.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "index", "value", "field"),
+    [("benchmarks", 1, 0.587, "benchmark Score"), ("endpoints", 1, 0.997, "endpoint 1d uptime")],
+)
+def test_json_percentages_on_mixed_0_1_and_0_100_scales_are_a_parse_error(
+    key: str, index: int, value: float, field: str
+) -> None:
+    def edit(props: dict[str, Any]) -> None:
+        item = scout_json(props)[key][index]
+        item["score" if key == "benchmarks" else "uptime1d"] = value
+
+    with pytest.raises(ParseError, match=f"embedded {field} values .* are on mixed 0-1 and 0-100 scales"):
+        parse_page(nextdata_page(edit), SCOUT_URL)
+
+
+def test_a_zero_json_uptime_beside_percentages_is_zero_percent() -> None:
+    def edit(props: dict[str, Any]) -> None:
+        scout_json(props)["endpoints"][0]["uptime1d"] = 0
+
+    parsed = parse_page(nextdata_page(edit), SCOUT_URL)
+
+    assert parsed.records["uptime"] == [uptime(SCOUT, "deepinfra", "DeepInfra", 0.0), *SCOUT_UPTIME[1:]]
 
 
 def test_sitemap_links_each_model_page_once_and_skips_other_paths() -> None:

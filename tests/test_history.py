@@ -202,3 +202,38 @@ def test_a_model_past_its_expiration_date_is_retired_with_its_endpoints(
     assert query(warehouse, "SELECT count(*) FROM endpoints") == [(0,)]
     assert query(warehouse, "SELECT entity, strftime(changed_at, '%d') FROM changes WHERE field = 'deleted' "
                             "ORDER BY entity") == [("endpoint", "03"), ("model", "03")]  # fmt: skip
+
+
+def test_a_warehouse_hashed_the_old_way_is_rehashed_by_its_migration_and_reloads_as_a_no_op(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    import duckdb
+
+    from flows.pipeline import rehash_attributes
+
+    lines = write_snapshots(tmp_path, {"2026-08-01": [synthetic_endpoint("g", "G")]})
+    import_lines(run_cli, tmp_path, lines, "first")
+    before = query(warehouse, "SELECT attr_hash FROM endpoint_versions")
+    con = duckdb.connect(str(warehouse))
+    try:
+        for table in ("endpoint_observations", "endpoint_versions"):  # what migration 003 met in old warehouses
+            con.execute(f"UPDATE {table} SET attr_hash = 'positional-' || attr_hash")
+        rehash_attributes(con)
+    finally:
+        con.close()
+    assert query(warehouse, "SELECT attr_hash FROM endpoint_versions") == before
+
+    import_lines(run_cli, tmp_path, lines, "again")
+
+    assert query(warehouse, "SELECT count(*) FROM endpoint_versions") == [(1,)]
+
+
+def test_a_migration_s_hook_runs_in_its_transaction(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from warehouse import db
+
+    seen: list[int] = []
+    con = db.open_for_write(tmp_path / "w.duckdb", datetime.now(UTC), hooks={3: lambda c: seen.append(3)})
+    con.close()
+    assert seen == [3]

@@ -489,3 +489,28 @@ def test_api_origins_do_not_read_robots_txt(mirror: Mirror) -> None:
     fetch(mirror, MODELS_URL)
 
     assert paths_requested(mirror) == [MODELS_PATH]
+
+
+def test_robots_rules_use_the_longest_match_and_wildcards(page_mirror: Mirror) -> None:
+    page_mirror.script(
+        ROBOTS, Reply(200, b"User-agent: *\nAllow: /\nDisallow: /models/\nAllow: /models/llama-4-scout$\n")
+    )
+
+    page, private = fetch_pages(page_mirror, PAGE_PATH, PRIVATE_PATH)
+
+    assert isinstance(page, Fetched)  # the longer Allow wins over Disallow: /models/
+    assert isinstance(private, Fetched)
+    page_mirror.script(ROBOTS, Reply(200, b"User-agent: *\nDisallow: /models/*-scout$\n"))
+    assert fetch_pages(page_mirror, PAGE_PATH) == [f"disallowed by {ORIGIN}/robots.txt"]
+
+
+def test_a_crawl_delay_slower_than_the_policy_sets_the_pace(page_mirror: Mirror) -> None:
+    page_mirror.script(ROBOTS, Reply(200, b"User-agent: *\nCrawl-delay: 2.5\n"))
+
+    async def go() -> tuple[float, float]:
+        async with Fetcher({ORIGIN: ROBOTS_POLICY}, routes={ORIGIN: page_mirror.base_url}) as fetcher:
+            await fetcher.get(ORIGIN + PAGE_PATH)
+            limiter = fetcher._hosts[ORIGIN].limiter
+            return limiter.max_rate, limiter.time_period
+
+    assert asyncio.run(go()) == (1, 2.5)

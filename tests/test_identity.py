@@ -156,3 +156,37 @@ def test_provider_keys_resolve_by_their_letters_and_digits_and_reviewed_override
         ("catalog", "google"): "google",
         ("openrouter", "google-vertex"): "googlevertex",  # not merged with google by a guess
     }
+
+
+def test_a_key_whose_names_join_two_openrouter_models_merges_nothing() -> None:
+    table = resolved(
+        crosswalk(
+            facts(
+                {"source": "openrouter", "source_key": "openai/gpt-4o", "canonical_slug": "openai/gpt-4o"},
+                {"source": "openrouter", "source_key": "openai/gpt-4o-2024-11-20",
+                 "canonical_slug": "openai/gpt-4o-2024-11-20"},
+                {"source": "models_dev", "source_key": "azure/gpt-4o", "base_model": "openai/gpt-4o-2024-11-20"},
+                {"source": "models_dev", "source_key": "openai/gpt-4o-2024-11-20"},
+            )
+        )
+    )  # fmt: skip
+
+    assert table[("openrouter", "openai/gpt-4o")][0] == "openai/gpt-4o"
+    assert table[("openrouter", "openai/gpt-4o-2024-11-20")][0] == "openai/gpt-4o-2024-11-20"
+    assert table[("models_dev", "openai/gpt-4o-2024-11-20")][0] == "openai/gpt-4o-2024-11-20"
+    assert table[("models_dev", "azure/gpt-4o")] == (None, "ambiguous: its names match two OpenRouter models")
+
+
+def test_a_catalog_slug_that_names_a_model_as_it_is_keeps_its_provider_like_suffix() -> None:
+    table = resolved(
+        crosswalk(
+            facts(
+                {"source": "openrouter", "source_key": "acme/coder"},
+                {"source": "openrouter", "source_key": "acme/coder-xai"},
+                {"source": "catalog", "source_key": "coder-xai"},
+            )
+        )
+    )
+
+    assert table[("catalog", "coder-xai")] == ("acme/coder-xai", "normalized slug")
+    assert table[("openrouter", "acme/coder")][0] == "acme/coder"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.mirror import Mirror, read_manifest
+from flows.mirror import Mirror, Reply, read_manifest
 from tests.conftest import DEMO, FIXTURES, query
 
 CATALOG = FIXTURES / "catalog"
@@ -249,23 +249,94 @@ COMPARED = ("conflicts", "benchmarks", "endpoints", "uptime", "speed", "model_fa
 def test_the_four_sources_in_any_order_and_twice_give_the_same_picture(
     tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    payloads = [
-        (OPENROUTER_LIST, "https://openrouter.ai/api/v1/models"),
-        (MODELS_DEV, "https://models.dev/api.json"),
-        (AA, "https://artificialanalysis.ai/api/v2/data/llms/models"),
-        (CATALOG / "synthetic_catalog_page__dl.html", SCOUT_PAGE_URL),
+    aa_url = "https://artificialanalysis.ai/api/v2/data/llms/models"
+    older_aa = FIXTURES / "artificial_analysis" / "synthetic_aa_v2_models__llama4__2026-07-05.json"
+    older_models_dev = FIXTURES / "models_dev" / "synthetic_api__2026-03-13.json"
+    payloads = [  # each at its own time: a backfill and a nightly run interleave
+        (older_models_dev, "https://models.dev/api.json", "2026-08-20T02:00:00Z"),
+        (older_aa, aa_url, "2026-08-21T02:00:00Z"),
+        (CATALOG / "synthetic_catalog_page__dl.html", SCOUT_PAGE_URL, "2026-08-22T02:00:00Z"),
+        (OPENROUTER_LIST, "https://openrouter.ai/api/v1/models", "2026-08-23T02:00:00Z"),
+        (MODELS_DEV, "https://models.dev/api.json", "2026-08-24T02:00:00Z"),
+        (AA, aa_url, "2026-08-25T02:00:00Z"),
     ]
     pictures = []
-    for name, order in (("forward", payloads), ("backward", [*payloads[::-1], payloads[0]])):
+    for name, order in (("forward", payloads), ("backward", [*payloads[::-1], payloads[2], payloads[0]])):
         warehouse = tmp_path / name / "w.duckdb"
         monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
         monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / name / "raw"))
-        for path, url in order:
-            assert import_file(run_cli, path, url).code == 0
+        for path, url, at in order:
+            assert import_file(run_cli, path, url, at).code == 0
         picture = {view: query(warehouse, f"SELECT * FROM {view} ORDER BY ALL") for view in COMPARED}
         picture["models"] = query(
             warehouse, "SELECT * EXCLUDE (provenance), map_entries(provenance) FROM models ORDER BY model_id"
         )
         picture["model_aliases"] = query(warehouse, "SELECT * EXCLUDE (recorded_at) FROM model_aliases ORDER BY ALL")
+        picture["history"] = query(
+            warehouse,
+            "SELECT * EXCLUDE (recorded_at) FROM endpoint_history UNION ALL BY NAME"
+            " SELECT * EXCLUDE (recorded_at) FROM benchmark_history ORDER BY ALL",
+        )
         pictures.append(picture)
     assert pictures[0] == pictures[1]
+    assert len(pictures[0]["changes"]) >= 4  # the deepinfra limits and price, the AA re-score
+
+
+def models_dev_variant(tmp_path: Path, name: str, change: dict[str, object]) -> Path:
+    """The models.dev fixture with groq's Llama 4 Scout entry updated by ``change``."""
+    document = json.loads(MODELS_DEV.read_text())
+    document["groq"]["models"]["meta-llama/llama-4-scout-17b-16e-instruct"].update(change)
+    path = tmp_path / f"synthetic_models_dev__{name}.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+GROQ_SCOUT = "groq/meta-llama/llama-4-scout-17b-16e-instruct"
+
+
+def test_a_models_dev_model_marked_deprecated_is_retired_with_its_endpoint(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    assert import_file(run_cli, MODELS_DEV, "https://models.dev/api.json").code == 0
+    deprecated = models_dev_variant(tmp_path, "deprecated", {"status": "deprecated"})
+
+    result = import_file(run_cli, deprecated, "https://models.dev/api.json", "2026-08-24T02:00:00Z")
+
+    assert result.code == 0, result.err
+    assert "  models: 0 new, 0 changed, 1 retired" in result.out
+    assert "  endpoints: 0 new, 0 changed, 1 retired" in result.out
+    assert query(warehouse, f"SELECT count(*) FROM endpoints WHERE source_key = '{GROQ_SCOUT}'") == [(0,)]
+
+
+def test_one_bad_models_dev_entry_is_quarantined_and_the_rest_loads(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    assert import_file(run_cli, MODELS_DEV, "https://models.dev/api.json").code == 0
+    broken = models_dev_variant(tmp_path, "broken", {"release_date": "sometime in 2025"})
+
+    result = import_file(run_cli, broken, "https://models.dev/api.json", "2026-08-24T02:00:00Z")
+
+    assert result.code == 3  # partial: one row quarantined, the rest landed
+    assert query(warehouse, "SELECT entity, row_key FROM quarantine") == [("model", GROQ_SCOUT)]
+    assert query(warehouse, f"SELECT count(*) FROM endpoints WHERE source_key = '{GROQ_SCOUT}'") == [(1,)]
+    listing = query(warehouse, "SELECT complete FROM snapshots WHERE source = 'models_dev' ORDER BY observed_at")
+    assert listing == [(True,), (False,)]  # an incomplete list retires nothing
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_catalog_page_that_answers_404_retires_its_model_endpoints_and_benchmarks(
+    warehouse: Path, mirror: Mirror, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELSYNC_SOURCES", "catalog")
+    mirror.captures = read_manifest(DEMO / "manifest.jsonl")
+    mirror.serve_day("2026-08-23T02:00:00Z")
+    assert run_cli("sync").code == 0
+    scout = "catalog:llama-4-scout-17b-16e-instruct-groq"
+    assert query(warehouse, f"SELECT count(*) FROM models WHERE model_id = '{scout}'") == [(1,)]
+    mirror.script("/models/llama-4-scout-17b-16e-instruct-groq", Reply(404, b"<html>Not found</html>"))
+
+    result = run_cli("sync")
+
+    assert result.code == 0, result.err
+    assert "  models: 0 new, 0 changed, 1 retired, 1 unchanged" in result.out
+    for view in ("models", "endpoints", "benchmarks"):
+        assert query(warehouse, f"SELECT count(*) FROM {view} WHERE model_id = '{scout}'") == [(0,)], view
+    assert query(warehouse, f"SELECT count(*) FROM model_history WHERE model_id = '{scout}'") == [(2,)]

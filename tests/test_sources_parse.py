@@ -226,15 +226,31 @@ def test_models_dev_missing_optional_fields_are_none() -> None:
         ({"groq": {"models": "llama"}}, "provider 'groq' 'models' is neither an object nor a list"),
         ({"groq": {"models": {"llama-4": "big"}}}, "provider 'groq' model 'llama-4' is not an object"),
         ({"groq": {"models": [{"name": "no id"}]}}, r"provider 'groq' models\[0\] is not an object with an 'id'"),
-        ({"groq": {"models": {"m": {"limit": {"context": "lots"}}}}}, "provider 'groq' model 'm': 'lots' is not"),
-        ({"groq": {"models": {"m": {"open_weights": "maybe"}}}}, "provider 'groq' model 'm': 'maybe' is not yes"),
-        ({"groq": {"models": {"m": {"modalities": ["text"]}}}}, "provider 'groq' model 'm': 'modalities' is"),
-        ({"groq": {"models": {"m": {"release_date": "soon"}}}}, "provider 'groq' model 'm': 'soon' is not a date"),
     ],
 )
 def test_models_dev_bad_shapes_raise_parse_error_naming_provider_and_model(document: Any, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse_api(_body(document))
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ({"limit": {"context": "lots"}}, "provider 'groq' model 'm': 'lots' is not"),
+        ({"open_weights": "maybe"}, "provider 'groq' model 'm': 'maybe' is not yes"),
+        ({"modalities": ["text"]}, "provider 'groq' model 'm': 'modalities' is"),
+        ({"release_date": "soon"}, "provider 'groq' model 'm': 'soon' is not a date"),
+    ],
+)
+def test_a_models_dev_entry_with_a_bad_value_is_a_rejected_row_and_the_rest_parses(
+    model: dict[str, Any], message: str
+) -> None:
+    parsed = parse_api(_body({"groq": {"models": {"m": model, "ok": {"name": "OK"}}}}))
+
+    assert [(e.entity, e.row_key) for e in parsed.rejected] == [("model", "groq/m")]
+    assert parsed.rejected[0].reason.startswith(message)
+    assert [r["model_id"] for r in parsed.records["model"]] == ["groq/ok"]
+    assert [listing.key_count for listing in parsed.listings] == [2]
 
 
 def test_models_dev_body_that_is_not_json_is_a_parse_error() -> None:

@@ -97,40 +97,38 @@ def crosswalk(facts: pd.DataFrame, overrides: Iterable[Override] = ()) -> pd.Dat
             extra_aliases[("openrouter", canonical)] = key[1]
 
     by_key = facts_by_key(facts)
-    ambiguous = _ambiguous_names(names, by_key)
-    parent = {k: k for k in keys}
-
-    def find(k: tuple[str, str]) -> tuple[str, str]:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    first_holder: dict[str, tuple[str, str]] = {}
-    for key in keys:
-        for name, _ in names[key]:
-            if name in ambiguous:
-                continue
-            if name in first_holder:
-                a, b = find(first_holder[name]), find(key)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-            else:
-                first_holder[name] = key
-
-    components: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for key in keys:
-        components.setdefault(find(key), []).append(key)
     holders: dict[str, set[tuple[str, str]]] = {}
     for key in keys:
         for name, _ in names[key]:
             holders.setdefault(name, set()).add(key)
+    for key in keys:  # a catalog slug that names another key as it is keeps only that name
+        if key[0] == "catalog" and names[key] and len(holders[names[key][0][0]]) > 1:
+            for name, _ in names[key][1:]:
+                holders[name].discard(key)
+            names[key] = names[key][:1]
+    ambiguous = _ambiguous_names(names, by_key)
+    identity = {k: _openrouter_identity(k, by_key) for k in keys if k[0] == "openrouter"}
+    bridges: set[tuple[str, str]] = set()  # keys whose names join two different OpenRouter models
+    while True:
+        components = _components(keys, names, ambiguous, bridges)
+        found = set()
+        for members in components:
+            held = {identity[k] for k in members if k in identity}
+            if len(held) > 1:
+                found |= _bridges(members, identity, names) - bridges
+        if not found:
+            break
+        bridges |= found
 
     rows: list[dict[str, Any]] = []
     resolved: dict[tuple[str, str], str | None] = {}
-    for members in components.values():
-        model_id, anchor = _canonical(members, by_key)
+    for members in components:
+        model_id, anchor = _canonical([k for k in members if k not in bridges], by_key)
         for key in sorted(members):
+            if key in bridges:
+                resolved[key] = None
+                rows.append(_alias(key, None, "ambiguous: its names match two OpenRouter models"))
+                continue
             if key in forced:
                 override = forced[key]
                 rule = f"override: {override.reason}" if override.reason else "override"
@@ -148,6 +146,61 @@ def crosswalk(facts: pd.DataFrame, overrides: Iterable[Override] = ()) -> pd.Dat
         if alias not in resolved:
             rows.append(_alias(alias, resolved.get(("openrouter", owner)), "openrouter canonical_slug"))
     return pd.DataFrame(rows, columns=list(ALIAS_COLUMNS))
+
+
+def _components(
+    keys: list[tuple[str, str]],
+    names: Mapping[tuple[str, str], list[tuple[str, str]]],
+    ambiguous: set[str],
+    excluded: set[tuple[str, str]],
+) -> list[list[tuple[str, str]]]:
+    """Keys grouped by shared names (union-find), leaving out ambiguous names and excluded keys' names."""
+    parent = {k: k for k in keys}
+
+    def find(k: tuple[str, str]) -> tuple[str, str]:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    first_holder: dict[str, tuple[str, str]] = {}
+    for key in keys:
+        if key in excluded:
+            continue
+        for name, _ in names[key]:
+            if name in ambiguous:
+                continue
+            if name in first_holder:
+                a, b = find(first_holder[name]), find(key)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                first_holder[name] = key
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key in keys:
+        groups.setdefault(find(key), []).append(key)
+    return list(groups.values())
+
+
+def _openrouter_identity(key: tuple[str, str], by_key: Mapping[tuple[str, str], Mapping[str, Any]]) -> str:
+    """What makes two OpenRouter keys one model: the same canonical slug (else the id)."""
+    canonical = by_key[key].get("canonical_slug")
+    return (canonical if isinstance(canonical, str) and canonical else key[1]).lower()
+
+
+def _bridges(
+    members: list[tuple[str, str]],
+    identity: Mapping[tuple[str, str], str],
+    names: Mapping[tuple[str, str], list[tuple[str, str]]],
+) -> set[tuple[str, str]]:
+    """The keys that join a group's two OpenRouter models: those naming both, else every other key."""
+    named: dict[str, set[str]] = {}
+    for key in members:
+        if key in identity:
+            named.setdefault(identity[key], set()).update(n for n, _ in names[key])
+    others = {k for k in members if k not in identity}
+    direct = {k for k in others if sum(1 for held in named.values() if held & {n for n, _ in names[k]}) > 1}
+    return direct or others
 
 
 def facts_by_key(facts: pd.DataFrame) -> Mapping[tuple[str, str], Mapping[str, Any]]:

@@ -8,6 +8,14 @@ from typing import Any
 
 Record = dict[str, Any]
 
+MODEL_FIELDS = (
+    "source", "model_id", "name", "creator", "canonical_slug", "hugging_face_id", "base_model", "context_window",
+    "max_output_tokens", "input_price_per_mtok", "output_price_per_mtok", "release_date", "knowledge_cutoff",
+    "expiration_date", "last_updated", "open_weights", "status", "input_modalities", "output_modalities",
+    "supported_params", "api_providers", "capabilities", "description",
+)  # fmt: skip
+"""Every key of a ``model`` record, in schema order."""
+
 
 class ParseError(ValueError):
     """A payload that does not have the shape its source promises (layout change, missing field)."""
@@ -24,12 +32,22 @@ class Listing:
 
 
 @dataclass(frozen=True)
+class RowError:
+    """One row of a payload that does not parse; the rest of the payload does (the row is quarantined)."""
+
+    entity: str
+    row_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Parsed:
     """Records per entity (``endpoint``, ``model``, ``uptime``), full listings, and URLs to fetch next."""
 
     records: Mapping[str, list[Record]] = field(default_factory=dict)
     listings: tuple[Listing, ...] = ()
     links: tuple[str, ...] = ()
+    rejected: tuple[RowError, ...] = ()  # rows refused while parsing: quarantined, their listing incomplete
 
 
 def required(record: Mapping[str, Any], name: str, where: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -31,12 +31,18 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def open_for_write(path: Path, now: datetime, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyConnection:
+Hook = Callable[[duckdb.DuckDBPyConnection], None]
+"""A data step that runs inside a migration's transaction, after its SQL (e.g. re-hashing rows in Python)."""
+
+
+def open_for_write(
+    path: Path, now: datetime, wait_s: float = BUSY_WAIT_S, hooks: Mapping[int, Hook] | None = None
+) -> duckdb.DuckDBPyConnection:
     """A read-write connection with every migration applied (each recorded in ``schema_migrations``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _retry_busy(lambda: duckdb.connect(str(path)), path, wait_s)
     try:
-        apply_migrations(con, now)
+        apply_migrations(con, now, hooks)
     except BaseException:
         con.close()
         raise
@@ -50,8 +56,10 @@ def open_for_read(path: Path, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyCon
     return _retry_busy(lambda: duckdb.connect(str(path), read_only=True), path, wait_s)
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[int]:
-    """Apply the migrations this database lacks, each in its own transaction; returns their versions."""
+def apply_migrations(
+    con: duckdb.DuckDBPyConnection, now: datetime, hooks: Mapping[int, Hook] | None = None
+) -> list[int]:
+    """Apply the migrations this database lacks, each in its own transaction with its hook; returns their versions."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations"
         " (version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
@@ -64,6 +72,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, now: datetime) -> list[int]
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(sql)
+            if hooks and version in hooks:
+                hooks[version](con)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, now])
             con.execute("COMMIT")
         except BaseException:

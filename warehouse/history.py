@@ -63,9 +63,10 @@ MODEL = EntitySpec(
     ),
     volatile=("description",),  # edited often, rarely meaningful: shown, not versioned
     # OpenRouter lists a model with an expiration date until it goes: past that date it is retired;
-    # models.dev marks a model `deprecated` before it drops it.
+    # models.dev marks a model `deprecated` before it drops it; a catalog page that answers 404/410
+    # is observed with status `gone`.
     retired_when="(expiration_date IS NOT NULL AND expiration_date <= CAST(observed_at AS DATE))"
-    " OR status = 'deprecated'",
+    " OR status IN ('deprecated', 'gone')",
 )  # fmt: skip
 
 ENDPOINT = EntitySpec(

@@ -64,21 +64,6 @@ CREATE TABLE model_alias_log (
     superseded_at TIMESTAMPTZ
 );
 
--- Provider identity, versioned the same way: (source, provider key) -> canonical provider id.
--- The provider key is an endpoint key's first segment (OpenRouter's tag `deepinfra/fp8` -> `deepinfra`).
-CREATE TABLE provider_alias_log (
-    source VARCHAR NOT NULL,
-    provider_key VARCHAR NOT NULL,
-    provider_id VARCHAR,
-    rule VARCHAR NOT NULL,
-    recorded_at TIMESTAMPTZ NOT NULL,
-    superseded_at TIMESTAMPTZ
-);
-
-CREATE VIEW provider_aliases AS
-SELECT source, provider_key, provider_id, rule, recorded_at
-FROM provider_alias_log WHERE superseded_at IS NULL;
-
 -- Which source wins each field of `models` (rank 1 first). Within one source, the value
 -- most of its keys agree on wins, then the most recently observed, then the smallest.
 CREATE TABLE field_precedence (field VARCHAR NOT NULL, source VARCHAR NOT NULL, rank INTEGER NOT NULL);
@@ -203,10 +188,9 @@ WHERE v.superseded_at IS NULL;
 DROP VIEW uptime;
 CREATE VIEW uptime AS
 SELECT canonical_model_id(u.source, u.model_id, a.model_id) AS model_id, u.provider, u.endpoint_key, u.period,
-    u.uptime_pct, u.observed_at, u.source, u.model_id AS source_key, p.provider_id
+    u.uptime_pct, u.observed_at, u.source, u.model_id AS source_key
 FROM uptime_measurements u
-LEFT JOIN model_aliases a ON a.source = u.source AND a.source_key = u.model_id
-LEFT JOIN provider_aliases p ON p.source = u.source AND p.provider_key = split_part(u.endpoint_key, '/', 1);
+LEFT JOIN model_aliases a ON a.source = u.source AND a.source_key = u.model_id;
 
 CREATE VIEW speed AS
 SELECT canonical_model_id(m.source, m.model_id, a.model_id) AS model_id, m.metric, m.value, m.observed_at,
@@ -226,10 +210,9 @@ SELECT
       WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
         AND u.period = '1d' AND u.observed_at >= v.valid_from
         AND (v.valid_to IS NULL OR u.observed_at < v.valid_to)) AS uptime_1d,
-    v.model_id AS source_key, p.provider_id, v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
+    v.model_id AS source_key, v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
 FROM endpoint_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
-LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
 WHERE v.superseded_at IS NULL;
 
 DROP VIEW endpoints;
@@ -239,15 +222,13 @@ SELECT
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
     v.quantization, v.supported_params, v.supported_params_count,
-    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, p.provider_id,
-    v.valid_from AS observed_since
+    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, v.valid_from AS observed_since
 FROM endpoint_versions v
 LEFT JOIN (
     SELECT source, model_id, endpoint_key, arg_max(uptime_pct, observed_at) AS uptime_1d
     FROM uptime_measurements WHERE period = '1d' GROUP BY ALL
 ) u USING (source, model_id, endpoint_key)
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
-LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
 WHERE v.valid_to IS NULL AND NOT v.is_deleted AND v.superseded_at IS NULL;
 
 CREATE VIEW benchmark_history AS

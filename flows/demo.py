@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import duckdb
 
 from flows.mirror import Mirror, read_manifest
 from flows.settings import SOURCES
@@ -50,6 +54,14 @@ Try next (the demo warehouse is {warehouse}):
 """
 
 
+def _table(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """A query's result as DuckDB draws it, wide enough for every column."""
+    drawn = io.StringIO()
+    with contextlib.redirect_stdout(drawn):
+        con.sql(sql).show(max_width=160)
+    return drawn.getvalue()
+
+
 def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     """Sync every capture date in order into ``workdir/modelsync-demo.duckdb``; returns an exit code."""
     from flows.sync import sync_flow  # Prefect: imported only when the demo runs
@@ -89,13 +101,13 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     con = db.open_for_read(warehouse)
     try:
         echo("\nWhat changed (the `changes` view):")
-        echo(str(con.sql(CHANGES_QUERY)))
+        echo(_table(con, CHANGES_QUERY))
         echo("Endpoints that appeared after the first sync (`endpoint_history`):")
-        echo(str(con.sql(APPEARED_QUERY)))
+        echo(_table(con, APPEARED_QUERY))
         echo("An uptime dip (the `uptime` view, 1d window):")
-        echo(str(con.sql(UPTIME_QUERY)))
+        echo(_table(con, UPTIME_QUERY))
         echo("Where sources disagree (the `conflicts` view; one model_id joins all four sources):")
-        echo(str(con.sql(CONFLICTS_QUERY)))
+        echo(_table(con, CONFLICTS_QUERY))
     finally:
         con.close()
     echo(f"Done in {time.perf_counter() - started:.0f} s.\n")

@@ -22,13 +22,12 @@ Quirks handled here:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from extractors.spec import PayloadKind, SourceSpec
 from transforms.benchmarks import AA_EVALUATIONS, benchmark_id, is_index
-from transforms.records import Listing, Parsed, ParseError, Record, required
+from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
 from transforms.units import UnitError, calendar_date, price_per_mtok
 
 ORIGIN = "https://artificialanalysis.ai"
@@ -44,12 +43,7 @@ SPEED_METRICS = (
 
 def parse_models(body: bytes) -> Parsed:
     """Model, benchmark and speed records; a full listing of models and of each model's benchmarks."""
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ParseError(f"not valid JSON ({e})") from None
-    if not isinstance(document, Mapping):
-        raise ParseError("expected a JSON object with a 'data' list of models")
+    document = json_object(body, "a JSON object with a 'data' list of models")
     data = document.get("data")
     if not isinstance(data, list):
         raise ParseError("expected a 'data' list of models")

@@ -23,12 +23,11 @@ Quirks handled here:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from extractors.spec import PayloadKind, SourceSpec
-from transforms.records import Listing, Parsed, ParseError, Record, RowError
+from transforms.records import Listing, Parsed, ParseError, Record, RowError, json_object
 from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count, yes_no
 
 ORIGIN = "https://models.dev"
@@ -56,12 +55,7 @@ RENAMES: Mapping[str, tuple[str, ...]] = {
 
 def parse_api(body: bytes) -> Parsed:
     """A model and an endpoint record per (provider, model), and a full listing of the ``model`` scope."""
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ParseError(f"not valid JSON ({e})") from None
-    if not isinstance(document, Mapping):
-        raise ParseError("expected a JSON object of providers keyed by provider id")
+    document = json_object(body, "a JSON object of providers keyed by provider id")
     models: list[Record] = []
     endpoints: list[Record] = []
     rejected: list[RowError] = []

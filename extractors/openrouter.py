@@ -17,13 +17,12 @@ Quirks handled here:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 from extractors.spec import PayloadKind, SourceSpec
-from transforms.records import Listing, Parsed, ParseError, Record, required
+from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
 from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count
 
 ORIGIN = "https://openrouter.ai"
@@ -38,7 +37,7 @@ def endpoints_url(model_id: str) -> str:
 
 def parse_models(body: bytes) -> Parsed:
     """Model records, a full listing of the ``model`` scope, and each model's endpoints URL."""
-    data = _json_object(body).get("data")
+    data = json_object(body).get("data")
     if not isinstance(data, list):
         raise ParseError("expected a 'data' list of models")
     models = [_model_record(item, f"model #{n}") for n, item in enumerate(data)]
@@ -51,7 +50,7 @@ def parse_models(body: bytes) -> Parsed:
 
 def parse_endpoints(body: bytes) -> Parsed:
     """Endpoint and uptime records of one model, and a full listing of its endpoints."""
-    data = _json_object(body).get("data")
+    data = json_object(body).get("data")
     if not isinstance(data, Mapping):
         raise ParseError("expected a 'data' object with the model's endpoints")
     model_id = str(required(data, "id", "data"))
@@ -173,16 +172,6 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
         }
     except (UnitError, ValueError, TypeError) as e:
         raise ParseError(f"{where}: {e}") from None
-
-
-def _json_object(body: bytes) -> Mapping[str, Any]:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ParseError(f"not valid JSON ({e})") from None
-    if not isinstance(document, Mapping):
-        raise ParseError("expected a JSON object")
-    return document
 
 
 def _creator(model_id: str, name: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,17 @@ class Parsed:
     listings: tuple[Listing, ...] = ()
     links: tuple[str, ...] = ()
     rejected: tuple[RowError, ...] = ()  # rows refused while parsing: quarantined, their listing incomplete
+
+
+def json_object(body: bytes, expected: str = "a JSON object") -> Mapping[str, Any]:
+    """The JSON object a payload holds; a ParseError saying what was ``expected`` otherwise."""
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ParseError(f"not valid JSON ({e})") from None
+    if not isinstance(document, Mapping):
+        raise ParseError(f"expected {expected}")
+    return document
 
 
 def required(record: Mapping[str, Any], name: str, where: str) -> Any:

@@ -22,6 +22,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline
+from flows.artifacts import publish_run_summary
 from flows.progress import fetch_progress
 from flows.settings import SOURCES, Settings, settings_from_env
 from warehouse.history import RunRecord
@@ -77,7 +78,9 @@ def backfill_flow(
     pipeline.start_run(settings, run)
     archived = read_archive_task(settings, raw_dir or str(settings.raw_dir), since, until, chosen)
     parsed = parse_task(settings, run, archived, pipeline.utc_now())
-    return load_task(settings, run, archived, parsed)
+    result = load_task(settings, run, archived, parsed)
+    publish_run_summary(result, "backfill")
+    return result
 
 
 @flow(name="sync", log_prints=True)
@@ -103,4 +106,6 @@ def sync_flow(
         archive_s=sum(a.archive_s for a in archived),
     )
     parsed = parse_task(settings, run, merged, pipeline.utc_now())
-    return replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped))
+    result = replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped))
+    publish_run_summary(result, "sync")
+    return result

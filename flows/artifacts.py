@@ -1,0 +1,43 @@
+"""Each flow run's change summary as a Prefect artifact, so the Prefect UI shows what a run did."""
+
+from __future__ import annotations
+
+from prefect.artifacts import create_markdown_artifact
+
+from flows.pipeline import RunResult
+
+
+def run_summary_markdown(result: RunResult) -> str:
+    """The run's status, counts, key moves per entity, skipped sources and failed URLs, as markdown."""
+    counts = result.counts
+    lines = [
+        f"# modelsync run `{result.run_id}`: {result.status}",
+        "",
+        f"{counts.payloads} payloads, {counts.observations} new observations, {counts.new_versions} new versions, "
+        f"{counts.measurements} measurements, {counts.quarantined} quarantined rows.",
+        "",
+        "| entity | new | changed | retired | unchanged |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {entity} | {k.new} | {k.changed} | {k.retired} | {k.unchanged} |" for entity, k in counts.keys.items()
+    ]
+    if result.skipped:
+        lines += ["", "**Skipped sources**", ""] + [f"- {source}: {why}" for source, why in result.skipped]
+    if result.failed_urls:
+        lines += ["", "**Failed URLs**", ""] + [f"- `{url}`: {reason}" for url, reason in result.failed_urls]
+    if counts.unmatched:
+        lines += ["", f"**Unmatched model keys** ({len(counts.unmatched)}; see the `unmatched_keys` view)", ""]
+        lines += [f"- {source} `{key}`" for source, key in counts.unmatched[:20]]
+    if result.error:
+        lines += ["", f"**Error:** {result.error}"]
+    return "\n".join(lines) + "\n"
+
+
+def publish_run_summary(result: RunResult, kind: str) -> None:
+    """Attach the run summary to the current Prefect flow run (key ``modelsync-<kind>``: one history per kind)."""
+    create_markdown_artifact(
+        markdown=run_summary_markdown(result),
+        key=f"modelsync-{kind}",
+        description=f"modelsync {kind} run {result.run_id}: {result.status}",
+    )

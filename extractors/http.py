@@ -109,9 +109,7 @@ class Fetcher:
             trust_env=False,
         )
         for origin, policy in self.origins.items():
-            self._hosts[origin] = _Host(
-                policy, AsyncLimiter(policy.rate_per_s, 1.0), asyncio.Semaphore(policy.concurrency)
-            )
+            self._hosts[origin] = _Host(policy, _limiter(policy.rate_per_s), asyncio.Semaphore(policy.concurrency))
         return self
 
     async def __aexit__(
@@ -219,6 +217,15 @@ class Fetcher:
             except httpx.HTTPError as e:  # e.g. a body that does not decode as its Content-Encoding says
                 raise FetchError(url, f"{type(e).__name__}: {e}") from None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+
+def _limiter(rate_per_s: float) -> AsyncLimiter:
+    """A limiter for ``rate_per_s`` requests a second; below one, one request per ``1/rate`` seconds.
+
+    aiolimiter refuses to acquire more than its capacity, so a capacity of 0.25 per second could
+    never let one request through.
+    """
+    return AsyncLimiter(rate_per_s, 1.0) if rate_per_s >= 1 else AsyncLimiter(1, 1 / rate_per_s)
 
 
 def origin_of(url: str) -> str:

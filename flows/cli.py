@@ -91,43 +91,137 @@ def sync(sources: tuple[str, ...]) -> None:
 @click.option(
     "--raw-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="An archive to replay (any directory in the archive format). Default: this warehouse's.",
+    help="An archive to replay (any directory in the archive format), e.g. --raw-dir /mnt/old/raw. "
+    "Default: this warehouse's.",
 )
-@click.option("--from", "since", help="Only payloads fetched on or after this date (2026-08-01) or time.")
-@click.option("--to", "until", help="Only payloads fetched on or before this date (inclusive) or time.")
-@click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES), help="Only this source (repeatable).")
-def backfill(raw_dir: Path | None, since: str | None, until: str | None, sources: tuple[str, ...]) -> None:
-    """Replay archived payloads through parse and load, oldest first.
+@click.option("--wayback", is_flag=True,
+              help="Load the Internet Archive's captures of the sources' URLs instead of an archive, "
+              "e.g. --wayback --from 2025-01-01.")  # fmt: skip
+@click.option("--from", "since", metavar="DATE",
+              help="Only payloads fetched (captured) on or after this date or time, e.g. "
+              "--from 2026-08-01.")  # fmt: skip
+@click.option("--to", "until", metavar="DATE",
+              help="Only payloads fetched (captured) on or before this date (inclusive) or before this time, "
+              "e.g. --to 2026-08-31.")  # fmt: skip
+@click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
+              help="Only this source (repeatable), e.g. --source openrouter --source catalog.")  # fmt: skip
+@click.option("--dry-run", is_flag=True,
+              help="Print what would load (payloads per date and source) and change nothing, e.g. --wayback "
+              "--dry-run.")  # fmt: skip
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Also replay payloads already loaded (after a parser fix), e.g. --reload --source catalog.",
+)
+def backfill(
+    *,
+    raw_dir: Path | None,
+    wayback: bool,
+    since: str | None,
+    until: str | None,
+    sources: tuple[str, ...],
+    dry_run: bool,
+    reload: bool,
+) -> None:
+    """Replay archived payloads, or the Internet Archive's captures, into history; one run per date.
 
-    Idempotent: payloads already loaded add nothing, and any order of replays gives
-    the same history. Payloads from another archive are copied into this warehouse's
-    archive first, so every observation points at a body it holds.
+    Payloads load oldest first, one run (and one transaction) per date they were fetched
+    or captured. Payloads already loaded are skipped, so a backfill that was stopped
+    picks up where it stopped; replays in any order give the same history. Payloads
+    from another archive are copied into this warehouse's archive first.
+
+    With --wayback, captures of each source's URLs are listed with the Internet
+    Archive's CDX API (one query per 4 s: MODELSYNC_WAYBACK_RATE), fetched raw
+    (MODELSYNC_WAYBACK_CAPTURE_RATE, 1/s), archived under the real URL with the
+    capture time, and loaded. Captures this archive holds are not fetched again.
+    MODELSYNC_WAYBACK_BASE_URL points at a mirror instead of https://web.archive.org.
 
     \b
     Examples:
       modelsync backfill                                  # rebuild from this warehouse's archive
       modelsync backfill --raw-dir /mnt/old-machine/raw   # adopt another archive
       modelsync backfill --from 2026-08-01 --to 2026-08-31 --source openrouter
+      modelsync backfill --wayback --from 2025-06-01 --source models_dev --dry-run
+      modelsync backfill --wayback --from 2025-06-01      # list, fetch and load every capture since
     """
     start = _day_bound(since, "--from", end=False) if since else None
     end = _day_bound(until, "--to", end=True) if until else None
     if start and end and end <= start:
         raise click.BadParameter("--to is before --from", param_hint="'--to'")
+    if wayback and raw_dir is not None:
+        raise click.UsageError("--raw-dir and --wayback cannot be combined: one replays an archive, one fetches")
     settings = _settings()
     if raw_dir is not None and not (raw_dir / "index.jsonl").is_file():
         raise click.BadParameter(f"{raw_dir} has no index.jsonl: not an archive", param_hint="'--raw-dir'")
-    if raw_dir is None and not (settings.raw_dir / "index.jsonl").is_file():
+    if not wayback and raw_dir is None and not (settings.raw_dir / "index.jsonl").is_file():
         raise CommandError(f"nothing to replay: {settings.raw_dir} has no index.jsonl")
+    chosen = [s for s in SOURCES if s in sources] if sources else list(SOURCES)
+    if dry_run:
+        with _busy_is_exit_4():
+            _backfill_preview(
+                settings, raw_dir=raw_dir, wayback=wayback, start=start, end=end, sources=chosen, reload=reload
+            )
+        return
     from flows.lock import warehouse_lock
     from flows.pipeline import utc_now
 
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "backfill", utc_now()):
         from flows.sync import backfill_flow
 
-        result = backfill_flow(
-            raw_dir=str(raw_dir) if raw_dir else None, since=start, until=end, sources=list(sources) or None
-        )
+        result = backfill_flow(raw_dir=str(raw_dir) if raw_dir else None, since=start, until=end,
+                               sources=chosen, from_wayback=wayback, reload=reload)  # fmt: skip
     _report(result)
+
+
+def _backfill_preview(
+    settings: Any,
+    *,
+    raw_dir: Path | None,
+    wayback: bool,
+    start: datetime | None,
+    end: datetime | None,
+    sources: list[str],
+    reload: bool,
+) -> None:
+    """Print what a backfill would load, per date and source, touching nothing (no lock, no Prefect)."""
+    from collections import Counter
+
+    from flows import pipeline
+
+    if wayback:
+        from flows import wayback as web
+        from flows.progress import task_progress
+
+        with task_progress("listing Internet Archive captures (CDX)") as progress:
+            plan = web.plan_wayback(settings, sources, start, end, reload=reload, dry_run=True, progress=progress)
+        items = [(p.fetched_at, p.source, p.archived is None) for p in plan.captures]
+        skipped, failures, loaded = plan.skipped, plan.failures, plan.already_loaded
+        where = "the Internet Archive"
+    else:
+        root = raw_dir or settings.raw_dir
+        payloads, loaded = pipeline.replay_payloads(settings, root, start, end, sources, reload=reload)
+        items = [(p.fetched_at, p.source, False) for p in payloads]
+        skipped, failures, where = (), (), str(root)
+    for source, why in skipped:
+        click.echo(f"{source}: {why}", err=True)
+    runs = len(pipeline.backfill_chunks(items, lambda item: item[0]))
+    fetches = sum(1 for *_, fetch in items if fetch)
+    fetching = f", {fetches} of them fetched first" if wayback else ""
+    click.echo(
+        f"dry run: {len(items)} payloads from {where} would load in {runs} runs (one per date){fetching}; "
+        f"{loaded} loaded before are skipped; nothing was written"
+    )
+    if items:
+        per_day = Counter((f"{at:%Y-%m-%d}", source) for at, source, _ in items)
+        to_fetch = Counter((f"{at:%Y-%m-%d}", source) for at, source, fetch in items if fetch)
+        click.echo(f"  {'date':<10}  {'source':<20} {'payloads':>8}" + (f" {'to fetch':>8}" if wayback else ""))
+        for day, source in sorted(per_day, key=lambda key: (key[0], SOURCES.index(key[1]))):
+            fetch = f" {to_fetch[(day, source)]:>8}" if wayback else ""
+            click.echo(f"  {day:<10}  {source:<20} {per_day[(day, source)]:>8}{fetch}")
+    for url, reason in failures:
+        click.echo(f"  failed: {url}: {reason}", err=True)
+    if failures:
+        raise CommandError(f"partial listing: {len(failures)} CDX queries failed", EXIT_PARTIAL)
 
 
 @cli.command("import")
@@ -253,9 +347,10 @@ def changes(since: str, field: str | None, model: str | None, provider: str | No
 def demo(workdir: Path) -> None:
     """Offline demo: sync bundled captures of several dates from a loopback mirror.
 
-    Starts a local HTTP mirror serving recorded OpenRouter payloads (real ones
-    plus named synthetic variations), syncs them date by date into
-    ./modelsync-demo.duckdb with the real sync flow, then prints what changed.
+    Starts a local HTTP mirror serving recorded payloads of all four sources over six
+    dates (real ones plus named synthetic variations, one date with a declared source
+    outage), syncs them date by date into ./modelsync-demo.duckdb with the real sync
+    flow, then prints what changed and queries to try next.
 
     \b
     Example:
@@ -266,6 +361,34 @@ def demo(workdir: Path) -> None:
     code = run_demo(workdir, click.echo)
     if code:
         raise CommandError("demo: a sync did not finish cleanly (see above)", code)
+
+
+@cli.command()
+@click.option("--cron", default=None, metavar="EXPR",
+              help="When to sync: a cron expression in UTC. Default: MODELSYNC_CRON, else '0 2 * * *'.")  # fmt: skip
+def serve(cron: str | None) -> None:
+    """Run the nightly sync on a schedule (Prefect) until stopped with Ctrl-C or SIGTERM.
+
+    Registers the deployment 'sync/nightly' and runs its schedule. With PREFECT_API_URL
+    set, it uses that Prefect server (runs show in its UI). Without it, it starts a local
+    Prefect server on 127.0.0.1 (data in ./prefect beside the warehouse, UI at the URL it
+    prints) and stops it on exit. Each scheduled run takes the warehouse lock like sync.
+
+    \b
+    Examples:
+      modelsync serve                             # nightly at 02:00 UTC, local Prefect server
+      modelsync serve --cron '30 4 * * *'         # 04:30 UTC
+      PREFECT_API_URL=http://127.0.0.1:4200/api modelsync serve
+    """
+    settings = _settings()
+    from flows.serve import ServeError
+    from flows.serve import serve as serve_schedule
+
+    try:
+        serve_schedule(settings, cron or settings.cron, click.echo)
+    except ServeError as e:
+        code = EXIT_USAGE if str(e).startswith("--cron") else EXIT_FAILED
+        raise CommandError(str(e), code) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,12 +5,19 @@ Used by the tests and by ``modelsync demo``. It serves either dated captures
 replies per path (``script``), which can delay, answer 429 with ``Retry-After``,
 500, or anything else. Every body gets an ETag, and a matching
 ``If-None-Match`` is answered with 304, like a real origin.
+
+``WaybackMirror`` stands in for the Internet Archive: it answers CDX queries
+(``/cdx/search/cdx`` by url, matchType, from/to, filter, collapse, limit and resume
+key, in the JSON shape of the CDX server) and raw captures (``/web/<timestamp>id_/<url>``)
+from the same dated captures.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 from warehouse.archive import parse_rfc3339
 
@@ -60,6 +67,7 @@ class Mirror:
     def __init__(self, captures: Iterable[Capture] = ()) -> None:
         self.captures = list(captures)
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.targets: list[str] = []  # every request target, query string included
         self._scripts: dict[str, list[Reply]] = defaultdict(list)
         self._day_bodies: dict[str, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
@@ -100,15 +108,117 @@ class Mirror:
     ) -> None:
         self.close()
 
-    def _reply_for(self, path: str) -> Reply:
+    def _reply_for(self, path: str, query: str = "") -> Reply:
         with self._lock:
             script = self._scripts.get(path)
             if script:
                 return script.pop(0) if len(script) > 1 else script[0]
             served = self._day_bodies.get(path)
+        answer = self._answer(path, query)
+        if answer is not None:
+            return answer
         if served is None:
             return Reply(404, b'{"error": {"code": 404, "message": "Not Found"}}')
         return Reply(200, served[0], content_type=served[1])
+
+    def _answer(self, path: str, query: str) -> Reply | None:
+        """A reply computed from the request (subclasses); None to serve the day's bodies."""
+        return None
+
+
+CDX_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
+
+
+class WaybackMirror(Mirror):
+    """The Internet Archive's CDX API and raw captures (``id_``), serving ``captures`` at their times.
+
+    Point ``MODELSYNC_WAYBACK_BASE_URL`` at ``base_url``. ``script`` still wins per path, e.g. a
+    500 for one capture's ``/web/<timestamp>id_/<url>`` or an unreadable ``/cdx/search/cdx``.
+    """
+
+    def __init__(self, captures: Iterable[Capture] = ()) -> None:
+        rows = []
+        for capture in captures:
+            body = capture.path.read_bytes()
+            timestamp = parse_rfc3339(capture.fetched_at).strftime("%Y%m%d%H%M%S")
+            digest = base64.b32encode(hashlib.sha1(body).digest()).decode()  # the CDX digest: base32 SHA-1 of the body
+            row = [_urlkey(capture.url), timestamp, capture.url, _content_type(capture.path).split(";")[0], "200",
+                   digest, str(len(body))]  # fmt: skip
+            rows.append((row, capture.path))
+        self.rows = sorted(rows, key=lambda item: (item[0][0], item[0][1]))
+        super().__init__(captures)
+
+    @property
+    def capture_requests(self) -> list[str]:
+        """The capture paths asked for (``/web/<timestamp>id_/<url>``), in order."""
+        return [target for target in self.targets if target.startswith("/web/")]
+
+    @property
+    def cdx_requests(self) -> list[dict[str, str]]:
+        """The parameters of every CDX query, in order."""
+        return [_params(urlsplit(t).query) for t in self.targets if urlsplit(t).path == "/cdx/search/cdx"]
+
+    def _answer(self, path: str, query: str) -> Reply | None:
+        if path == "/cdx/search/cdx":
+            return self._cdx(_params(query))
+        match = re.fullmatch(r"/web/(\d{1,14})id_/(.+)", path)
+        if match:
+            return self._capture(match[1], match[2] + (f"?{query}" if query else ""))
+        return None
+
+    def _cdx(self, params: dict[str, str]) -> Reply:
+        if "url" not in params or params.get("output") != "json":
+            return Reply(400, b"this mirror answers url=...&output=json queries only", content_type="text/plain")
+        prefix = params.get("matchType", "exact") == "prefix"
+        wanted = _urlkey(params["url"])
+        low = params.get("from", "").ljust(14, "0")
+        high = params.get("to", "").ljust(14, "9")
+        rows = [
+            row
+            for row, _ in self.rows
+            if (row[0].startswith(wanted) if prefix else row[0] == wanted) and low <= row[1] <= high
+        ]
+        for condition in params.get("filter", "").split(",") if params.get("filter") else ():
+            negate = condition.startswith("!")
+            name, _, pattern = condition.lstrip("!").partition(":")
+            column = CDX_HEADER.index(name)
+            rows = [row for row in rows if bool(re.fullmatch(pattern, row[column])) != negate]
+        if params.get("collapse") == "digest":  # adjacent rows with the digest of the previous one
+            rows = [row for n, row in enumerate(rows) if n == 0 or rows[n - 1][5] != row[5]]
+        if "resumeKey" in params:
+            after = tuple(params["resumeKey"].rstrip("!").rsplit(" ", 1))
+            rows = [row for row in rows if (row[0], row[1]) > after]
+        limit = int(params.get("limit") or len(rows) or 1)
+        page, more = rows[:limit], len(rows) > limit
+        answer: list[list[str]] = [CDX_HEADER, *page] if page else []
+        if more and params.get("showResumeKey") == "true":
+            answer += [[], [quote_plus(f"{page[-1][0]} {page[-1][1]}!")]]
+        return Reply(200, json.dumps(answer).encode())
+
+    def _capture(self, timestamp: str, original: str) -> Reply:
+        """The capture at ``timestamp``; else a redirect to the nearest one, like the Wayback Machine."""
+        key = _urlkey(original)
+        held = [(row, path) for row, path in self.rows if row[0] == key]
+        if not held:
+            return Reply(404, b"Wayback Machine has not archived that URL.", content_type="text/html")
+        exact = [(row, path) for row, path in held if row[1] == timestamp]
+        if exact:
+            return Reply(200, exact[0][1].read_bytes(), content_type=_content_type(exact[0][1]))
+        wanted = int(timestamp.ljust(14, "0"))
+        nearest = min(held, key=lambda item: abs(int(item[0][1]) - wanted))[0]
+        return Reply(302, b"", headers={"Location": f"/web/{nearest[1]}id_/{nearest[2]}"})
+
+
+def _params(query: str) -> dict[str, str]:
+    return {name: values[0] for name, values in parse_qs(query, keep_blank_values=True).items()}
+
+
+def _urlkey(url: str) -> str:
+    """The CDX sort key of a URL (SURT): ``ai,openrouter)/api/v1/models``; scheme, ``www.`` and port dropped."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    host = (parts.hostname or "").removeprefix("www.")
+    key = ",".join(reversed(host.split("."))) + ")" + (parts.path.lower() or "/")
+    return f"{key}?{parts.query}" if parts.query else key
 
 
 def _content_type(path: Path) -> str:
@@ -120,9 +230,11 @@ def _handler_for(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path
+            target = urlsplit(self.path)
+            path = target.path
             mirror.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
-            reply = mirror._reply_for(path)
+            mirror.targets.append(self.path)
+            reply = mirror._reply_for(path, target.query)
             if reply.delay_s:
                 time.sleep(reply.delay_s)
             status, body, headers = reply.status, reply.body, dict(reply.headers)

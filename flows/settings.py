@@ -17,6 +17,13 @@ SOURCES = ("openrouter", "models_dev", "artificial_analysis", "catalog")
 API_KEY_VARIABLES = {"openrouter": "OPENROUTER_API_KEY", "artificial_analysis": "ARTIFICIAL_ANALYSIS_API_KEY"}
 """The environment variable that holds each source's optional API key."""
 
+WAYBACK_CDX, WAYBACK_CAPTURES = "wayback_cdx", "wayback_captures"
+"""Policy names of the Internet Archive's CDX queries and capture fetches (``Settings.policy``)."""
+
+
+DEFAULT_CRON = "0 2 * * *"
+"""`serve` syncs nightly at 02:00 UTC unless MODELSYNC_CRON or --cron says otherwise."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -29,6 +36,8 @@ class Settings:
     api_keys: Mapping[str, str] = field(default_factory=dict)  # never logged, archived or stored
     sources: tuple[str, ...] = SOURCES  # what `sync` fetches when no --source is named
     max_quarantined_fraction: float = 0.1
+    cron: str = DEFAULT_CRON  # when `serve` syncs (UTC)
+    wayback_base_url: str | None = None  # a mirror standing in for https://web.archive.org
 
     def policy(self, source: str, default: HostPolicy) -> HostPolicy:
         """A source's politeness: its declared policy with the environment's overrides applied."""
@@ -62,6 +71,22 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         policy_overrides[source] = {
             name: float(read(env, variable, 0)) for name, (variable, read) in named.items() if env.get(variable)
         }
+    if env.get("MODELSYNC_WAYBACK_BASE_URL"):
+        wayback_base_url: str | None = env["MODELSYNC_WAYBACK_BASE_URL"].rstrip("/")
+    else:
+        wayback_base_url = None
+    # The Internet Archive's CDX queries and capture fetches have policies of their own (extractors/wayback.py).
+    shared = {
+        **_set(env, "max_attempts", "MODELSYNC_RETRY_ATTEMPTS", _whole),
+        **_set(env, "max_retry_wait_s", "MODELSYNC_RETRY_WAIT_S", _number),
+        **_set(env, "max_bytes", "MODELSYNC_MAX_BYTES", _whole),
+    }
+    policy_overrides[WAYBACK_CDX] = {**shared, **_set(env, "rate_per_s", "MODELSYNC_WAYBACK_RATE", _number)}
+    policy_overrides[WAYBACK_CAPTURES] = {
+        **shared,
+        **_set(env, "rate_per_s", "MODELSYNC_WAYBACK_CAPTURE_RATE", _number),
+        **_set(env, "concurrency", "MODELSYNC_WAYBACK_CONCURRENCY", _whole),
+    }
     enabled = tuple(s.strip() for s in (env.get("MODELSYNC_SOURCES") or ",".join(SOURCES)).split(",") if s.strip())
     unknown = [s for s in enabled if s not in SOURCES]
     if unknown or not enabled:
@@ -75,11 +100,18 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         policy_overrides=policy_overrides,
         api_keys={source: env[name] for source, name in API_KEY_VARIABLES.items() if env.get(name)},
         max_quarantined_fraction=_fraction(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
+        cron=(env.get("MODELSYNC_CRON") or DEFAULT_CRON).strip(),
+        wayback_base_url=wayback_base_url,
     )
 
 
 class SettingError(ValueError):
     """An environment variable holds a value modelsync cannot use."""
+
+
+def _set(env: Mapping[str, str], field_name: str, variable: str, read: Any) -> dict[str, float]:
+    """``{field_name: value}`` when the environment sets ``variable``, else nothing."""
+    return {field_name: float(read(env, variable, 0))} if env.get(variable) else {}
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

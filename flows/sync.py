@@ -4,8 +4,8 @@ Importing this module imports Prefect (over a second): only commands that
 orchestrate do. Retries stay in the HTTP layer, never in task retries.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Prefect validates flow parameters from their
+# annotations in the process that runs a deployment, where string annotations do not resolve.
 import os
 
 # Telemetry off before Prefect is imported: every server start would try to reach the network.
@@ -13,18 +13,21 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import pipeline
+from flows import pipeline, wayback
 from flows.artifacts import publish_run_summary
-from flows.progress import fetch_progress
+from flows.lock import warehouse_lock
+from flows.progress import fetch_progress, note, task_progress
 from flows.settings import SOURCES, Settings, settings_from_env
+from warehouse.archive import ArchivedPayload
 from warehouse.history import RunRecord
 
 
@@ -56,10 +59,88 @@ def load_task(
 
 @task(name="read-archive", cache_policy=NO_CACHE)
 def read_archive_task(
-    settings: Settings, raw_dir: str, since: datetime | None, until: datetime | None, sources: Sequence[str]
-) -> pipeline.Archived:
-    """Select archived payloads to replay (copied into this warehouse's archive when elsewhere)."""
-    return pipeline.archived_for_backfill(settings, Path(raw_dir), since, until, sources)
+    settings: Settings,
+    raw_dir: str,
+    since: datetime | None,
+    until: datetime | None,
+    sources: Sequence[str],
+    *,
+    reload: bool,
+) -> list[ArchivedPayload]:
+    """Select archived payloads to replay: in the window, oldest first, not loaded yet (unless ``reload``)."""
+    payloads, loaded = pipeline.replay_payloads(settings, Path(raw_dir), since, until, sources, reload=reload)
+    note(f"backfill: {len(payloads)} payloads to load from {raw_dir}" + (f", {loaded} loaded before" if loaded else ""))
+    return payloads
+
+
+@task(name="replay-chunk", cache_policy=NO_CACHE)
+def replay_chunk_task(
+    settings: Settings, run: RunRecord, raw_dir: str, payloads: list[ArchivedPayload]
+) -> pipeline.RunResult:
+    """One date of a replay as one run: payloads copied into this archive if elsewhere, parsed, loaded."""
+    return pipeline.load_chunk(settings, run, pipeline.adopt_payloads(settings, Path(raw_dir), payloads))
+
+
+@task(name="wayback-list", cache_policy=NO_CACHE)
+def wayback_list_task(
+    settings: Settings, sources: Sequence[str], since: datetime | None, until: datetime | None, reload: bool
+) -> wayback.WaybackPlan:
+    """List the Internet Archive's captures of the sources' URLs that the warehouse has not loaded."""
+    with task_progress("listing Internet Archive captures (CDX)") as progress:
+        return wayback.plan_wayback(settings, sources, since, until, reload=reload, progress=progress)
+
+
+@task(name="wayback-chunk", cache_policy=NO_CACHE)
+def wayback_chunk_task(
+    settings: Settings,
+    run: RunRecord,
+    planned: list[wayback.Planned],
+    listing_failures: tuple[tuple[str, str], ...],
+    advance: Callable[[int], None],
+) -> pipeline.RunResult:
+    """One capture date as one run: captures fetched and archived (unless held), parsed, loaded."""
+    archived = wayback.fetch_captures(settings, planned, advance)
+    archived = replace(archived, failures=(*archived.failures, *listing_failures))
+    return pipeline.load_chunk(settings, run, archived)
+
+
+Advance = Callable[[int], None]
+RunResult = pipeline.RunResult
+ChunkT = TypeVar("ChunkT", ArchivedPayload, wayback.Planned)
+
+
+def _run_chunks(
+    base_id: str,
+    sources: Sequence[str],
+    chunks: list[tuple[str, list[ChunkT]]],
+    load: Callable[[RunRecord, list[ChunkT], bool, Advance], RunResult],
+) -> list[RunResult]:
+    """Load each chunk as its own run, oldest first, with a bar on a terminal and one line per run."""
+    total = sum(len(part) for _, part in chunks)
+    results = []
+    with task_progress("backfill: loading payloads") as bar:
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if bar:
+                bar(done, total)
+
+        for n, (label, part) in enumerate(chunks or [("", [])]):
+            present = {item.source for item in part}
+            run = pipeline.chunk_run(
+                base_id, label, [s for s in sources if s in present] or sources, pipeline.utc_now()
+            )
+            result = load(run, part, n == max(len(chunks), 1) - 1, advance)
+            counts = result.counts
+            if label:
+                note(
+                    f"backfill {label}: run {result.run_id}: {result.status}; {counts.payloads} payloads, "
+                    f"{counts.observations} new observations, {counts.new_versions} new versions"
+                )
+            results.append(result)
+    return results
 
 
 @flow(name="backfill", log_prints=True)
@@ -69,16 +150,39 @@ def backfill_flow(
     until: datetime | None = None,
     sources: Sequence[str] | None = None,
     env_overrides: Mapping[str, str] | None = None,
+    *,
+    from_wayback: bool = False,
+    reload: bool = False,
 ) -> pipeline.RunResult:
-    """Replay archived payloads through parse and load, oldest first; idempotent."""
+    """Replay archived payloads (or the Internet Archive's captures) into history, one run per date, oldest first.
+
+    Each date's run commits on its own, so a stopped backfill started again loads only what
+    did not land (payloads already loaded are skipped unless ``reload``). Idempotent.
+    """
     settings = settings_from_env(env_overrides)
     chosen = tuple(sources or SOURCES)
-    now = pipeline.utc_now()
-    run = pipeline.new_run("backfill", chosen, now)
-    pipeline.start_run(settings, run)
-    archived = read_archive_task(settings, raw_dir or str(settings.raw_dir), since, until, chosen)
-    parsed = parse_task(settings, run, archived, pipeline.utc_now())
-    result = load_task(settings, run, archived, parsed)
+    base_id = pipeline.new_run("backfill", chosen, pipeline.utc_now()).run_id
+    if from_wayback:
+        plan = wayback_list_task(settings, chosen, since, until, reload)
+        chunks = pipeline.backfill_chunks(plan.captures, lambda p: p.fetched_at)
+
+        def load_wayback(run: RunRecord, part: list[wayback.Planned], last: bool, advance: Advance) -> RunResult:
+            return wayback_chunk_task(settings, run, part, plan.failures if last else (), advance)
+
+        results = _run_chunks(base_id, chosen, chunks, load_wayback)
+        skipped = plan.skipped
+    else:
+        raw = raw_dir or str(settings.raw_dir)
+        payloads = read_archive_task(settings, raw, since, until, chosen, reload=reload)
+
+        def load_replay(run: RunRecord, part: list[ArchivedPayload], last: bool, advance: Advance) -> RunResult:
+            result = replay_chunk_task(settings, run, raw, part)
+            advance(len(part))
+            return result
+
+        results = _run_chunks(base_id, chosen, pipeline.backfill_chunks(payloads, lambda p: p.fetched_at), load_replay)
+        skipped = ()
+    result = replace(pipeline.combined_result(base_id, results), skipped=skipped)
     publish_run_summary(result, "backfill")
     return result
 
@@ -88,11 +192,24 @@ def sync_flow(
     sources: Sequence[str] | None = None,
     env_overrides: Mapping[str, str] | None = None,
     as_of: datetime | None = None,
+    take_lock: bool = False,
 ) -> pipeline.RunResult:
     """Fetch, archive, parse and load the named sources (all by default).
 
     ``as_of`` stamps fetches with a fixed time (the demo replays dated captures).
+    ``take_lock`` takes the warehouse lock first, for runs no CLI command started
+    (``modelsync serve``'s schedule); a held lock fails the run with its holder.
     """
+    if take_lock:
+        settings = settings_from_env(env_overrides)
+        with warehouse_lock(settings.warehouse, "serve (scheduled sync)", pipeline.utc_now()):
+            return _sync(sources, env_overrides, as_of)
+    return _sync(sources, env_overrides, as_of)
+
+
+def _sync(
+    sources: Sequence[str] | None, env_overrides: Mapping[str, str] | None, as_of: datetime | None
+) -> pipeline.RunResult:
     settings = settings_from_env(env_overrides)
     chosen, skipped = pipeline.runnable_sources(settings, tuple(sources or settings.sources))
     now = pipeline.utc_now()

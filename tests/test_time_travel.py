@@ -231,3 +231,143 @@ def test_the_warehouse_can_say_what_it_held_before_a_backfill_rewrote_history(
                                   f"known_at := TIMESTAMPTZ '{known_at}')")  # fmt: skip
     assert as_of_then == []  # on the valid date 08-01, the warehouse knew of nothing yet
     assert query(warehouse, "SELECT max_output_tokens FROM endpoints_as_of('2026-08-01')") == [(8192,)]
+
+
+def fingerprint(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root``: the warehouse file, its lock file and the whole archive."""
+    import hashlib
+
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+
+
+def use_warehouse(monkeypatch: pytest.MonkeyPatch, root: Path) -> Path:
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(root / "w.duckdb"))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(root / "raw"))
+    return root / "w.duckdb"
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_backfill_loads_one_run_per_date_oldest_first(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    run_import(run_cli, tmp_path, three_days, "all")
+    rebuilt = use_warehouse(monkeypatch, tmp_path / "rebuilt")
+
+    result = run_cli("backfill", "--raw-dir", str(warehouse.parent / "raw"))
+
+    assert result.code == 0, result.err
+    runs = query(rebuilt, "SELECT run_id, kind, status, payloads, new_versions FROM runs ORDER BY started_at")
+    base = result.out.split(":")[0].removeprefix("run ")
+    assert runs == [
+        (f"{base}-20260801", "backfill", "ok", 1, 1),
+        (f"{base}-20260802", "backfill", "ok", 1, 1),
+        (f"{base}-20260803", "backfill", "ok", 1, 1),
+    ]
+    assert result.err.splitlines()[1:] == [
+        f"backfill 2026-08-0{day}: run {base}-2026080{day}: ok; 1 payloads, 1 new observations, 1 new versions"
+        for day in (1, 2, 3)
+    ]
+    assert result.out.startswith(f"run {base}: ok; 3 payloads, 3 new observations, 3 new versions")
+
+
+def test_backfill_dry_run_prints_payloads_per_date_and_source_and_changes_nothing(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    models = capture(tmp_path, "models", synthetic_models([SCOUT]), MODELS_URL, "2026-08-03")
+    run_import(run_cli, tmp_path, three_days[:1], "first-day")  # this warehouse: the first day only
+    use_warehouse(monkeypatch, tmp_path / "elsewhere")
+    run_import(run_cli, tmp_path, [*three_days, models], "all-days")  # another archive: every day
+    elsewhere = tmp_path / "elsewhere" / "raw"
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(warehouse.parent / "raw"))
+    before = (fingerprint(warehouse.parent), fingerprint(elsewhere))
+
+    result = run_cli("backfill", "--dry-run", "--raw-dir", str(elsewhere))
+    own = run_cli("backfill", "--dry-run", "--source", "openrouter")
+
+    assert (result.code, own.code) == (0, 0), result.err + own.err
+    assert (fingerprint(warehouse.parent), fingerprint(elsewhere)) == before
+    assert result.out.splitlines() == [
+        f"dry run: 3 payloads from {elsewhere} would load in 2 runs (one per date); 1 loaded before are skipped; "
+        "nothing was written",
+        "  date        source               payloads",
+        "  2026-08-02  openrouter                  1",
+        "  2026-08-03  openrouter                  2",
+    ]
+    assert own.out.splitlines() == [
+        f"dry run: 0 payloads from {warehouse.parent / 'raw'} would load in 0 runs (one per date); 1 loaded before "
+        "are skipped; nothing was written"
+    ]
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_backfill_stopped_after_its_first_date_resumes_to_the_same_tables(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    from flows import pipeline
+    from flows.settings import settings_from_env
+
+    run_import(run_cli, tmp_path, three_days, "all")
+    raw = warehouse.parent / "raw"
+    whole = use_warehouse(monkeypatch, tmp_path / "whole")
+    assert run_cli("backfill", "--raw-dir", str(raw)).code == 0
+    stopped = use_warehouse(monkeypatch, tmp_path / "stopped")
+    settings = settings_from_env()
+    payloads, _ = pipeline.replay_payloads(settings, raw)
+    label, first = pipeline.backfill_chunks(payloads, lambda p: p.fetched_at)[0]
+    run = pipeline.chunk_run("backfill-stopped", label, ["openrouter"], pipeline.utc_now())
+    pipeline.load_chunk(settings, run, pipeline.adopt_payloads(settings, raw, first))  # then the process died
+
+    resumed = run_cli("backfill", "--raw-dir", str(raw))
+
+    assert resumed.code == 0, resumed.err
+    assert "ok; 2 payloads" in resumed.out
+    assert "backfill: 2 payloads to load from" in resumed.err
+    assert "1 loaded before" in resumed.err
+    for sql in (HISTORY, "SELECT * EXCLUDE (recorded_at) FROM model_history ORDER BY ALL",
+                "SELECT url, fetched_at, sha256, count(*) FROM payloads GROUP BY ALL ORDER BY ALL",
+                "SELECT url, fetched_at, sha256, status, origin FROM raw_fetches ORDER BY ALL"):  # fmt: skip
+        assert query(stopped, sql) == query(whole, sql), sql
+    assert len((tmp_path / "stopped" / "raw" / "index.jsonl").read_text().splitlines()) == 3
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_backfill_reload_replays_payloads_already_loaded(
+    warehouse: Path, run_cli, tmp_path: Path, three_days: list[dict[str, str]]
+) -> None:
+    run_import(run_cli, tmp_path, three_days, "all")
+    history = query(warehouse, HISTORY)
+
+    skipping = run_cli("backfill")
+    reloading = run_cli("backfill", "--reload", "--from", "2026-08-02")
+
+    assert (skipping.code, reloading.code) == (0, 0), skipping.err + reloading.err
+    assert "backfill: 0 payloads to load from" in skipping.err
+    assert "3 loaded before" in skipping.err
+    assert "backfill: 2 payloads to load from" in reloading.err
+    assert query(warehouse, "SELECT count(*) FROM runs WHERE kind = 'backfill'") == [(3,)]  # one empty run, two dated
+    assert query(warehouse, HISTORY) == history
+
+
+def test_backfill_chunks_are_dates_oldest_first_and_a_big_date_is_split() -> None:
+    from datetime import datetime
+
+    from flows.pipeline import backfill_chunks, chunk_run
+
+    times = [datetime.fromisoformat(t) for t in ("2026-08-02T23:59:59+00:00", "2026-08-03T01:00:00+02:00",
+                                                 "2026-08-01T10:00:00+00:00", "2026-08-02T00:00:00+00:00")]  # fmt: skip
+
+    chunks = backfill_chunks(times, lambda t: t, limit=1)
+
+    assert [(label, [t.isoformat() for t in part]) for label, part in chunks] == [
+        ("2026-08-01", ["2026-08-01T10:00:00+00:00"]),
+        ("2026-08-02", ["2026-08-02T00:00:00+00:00"]),
+        ("2026-08-02#2", ["2026-08-03T01:00:00+02:00"]),  # 23:00 UTC on the 2nd
+        ("2026-08-02#3", ["2026-08-02T23:59:59+00:00"]),
+    ]
+    assert [chunk_run("backfill-x", label, [], times[0]).run_id for label, _ in chunks] == [
+        "backfill-x-20260801", "backfill-x-20260802", "backfill-x-20260802-2", "backfill-x-20260802-3"
+    ]  # fmt: skip
+    assert chunk_run("backfill-x", "", [], times[0]).run_id == "backfill-x"

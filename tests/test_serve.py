@@ -1,0 +1,103 @@
+"""``modelsync serve``: a local Prefect server, the nightly deployment, a run through it, a clean stop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from flows.mirror import Mirror, Reply
+from tests.conftest import query, synthetic_endpoint, synthetic_endpoints, synthetic_models
+
+SCOUT = "meta-llama/llama-4-scout"
+
+
+def wait_for_line(process: subprocess.Popen[str], needle: str, timeout_s: float) -> list[str]:
+    """Lines of ``process``'s output up to the first that contains ``needle``."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    raise AssertionError(f"no line with {needle!r} in {timeout_s:.0f} s: {''.join(lines)}")
+
+
+def server_processes(api: str) -> list[str]:
+    """Processes of the Prefect server listening at ``api``."""
+    port = api.rsplit(":", 1)[1].split("/", maxsplit=1)[0]
+    listing = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
+    return [line for line in listing.splitlines() if "server start" in line and f"--port {port}" in line]
+
+
+def test_serve_starts_a_local_server_registers_the_schedule_runs_a_sync_and_stops_cleanly(tmp_path: Path) -> None:
+    executable = shutil.which("modelsync")
+    assert executable is not None
+    with Mirror() as mirror:
+        mirror.script("/api/v1/models", Reply(200, synthetic_models([SCOUT])))
+        mirror.script(f"/api/v1/models/{SCOUT}/endpoints", Reply(200, synthetic_endpoints(SCOUT, [
+            synthetic_endpoint("groq", "Groq")])))  # fmt: skip
+        warehouse = tmp_path / "wh" / "modelsync.duckdb"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MODELSYNC_"))}
+        env |= {"MODELSYNC_WAREHOUSE": str(warehouse), "MODELSYNC_SOURCES": "openrouter",
+                "MODELSYNC_OPENROUTER_BASE_URL": mirror.base_url, "MODELSYNC_CRON": "17 3 * * *"}  # fmt: skip
+        process = subprocess.Popen(
+            [executable, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            lines = wait_for_line(process, "serving deployment", 150)
+            api = next(w for line in lines for w in line.split() if w.startswith("http://127.0.0.1:")).rstrip("/")
+            api = api.removesuffix("/api") + "/api"
+            home = warehouse.parent / "prefect"
+            assert server_processes(api)
+            assert (home / "prefect.db").exists()
+
+            with httpx.Client(base_url=api, timeout=10) as client:
+                deployment = wait_for_deployment(client)
+                assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["17 3 * * *"]
+                assert deployment["parameters"] == {"take_lock": True}
+                run = client.post(f"/deployments/{deployment['id']}/create_flow_run", json={}).json()
+                state = wait_for_final_state(client, run["id"], 120)
+                assert state.startswith("COMPLETED"), state
+                artifacts = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["modelsync-sync"]}}})
+                assert "| endpoint | 1 | 0 | 0 | 0 |" in artifacts.text
+
+            assert query(warehouse, "SELECT model_id, endpoint_key FROM endpoints") == [(SCOUT, "groq")]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, out
+        assert out.rstrip().endswith("stopped")
+        assert server_processes(api) == []
+
+
+def wait_for_deployment(client: httpx.Client) -> dict[str, object]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = client.post("/deployments/filter", json={}).json()
+        if found:
+            assert len(found) == 1
+            return dict(found[0])
+        time.sleep(0.5)
+    raise AssertionError("no deployment registered")
+
+
+def wait_for_final_state(client: httpx.Client, run_id: str, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    state = "?"
+    while time.monotonic() < deadline:
+        found = client.get(f"/flow_runs/{run_id}").json()["state"]
+        state = found["type"]
+        if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return f"{state} {found.get('message') or ''}".strip()
+        time.sleep(1)
+    raise AssertionError(f"flow run still {state} after {timeout_s:.0f} s")

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -27,6 +27,13 @@ from flows.settings import Settings
 DEPLOYMENT = "nightly"
 SERVER_START_TIMEOUT_S = 120.0
 SERVER_STOP_TIMEOUT_S = 15.0
+DIE_WITH_PARENT = """
+import ctypes, os, signal, sys
+if sys.platform.startswith("linux"):  # prctl(PR_SET_PDEATHSIG): SIGTERM when serve dies, even by SIGKILL
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+os.execv(sys.executable, [sys.executable, "-m", "prefect", *sys.argv[1:]])
+"""
+"""Runs ``prefect <args>`` so that the server stops with ``serve`` however ``serve`` ends."""
 TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 
@@ -59,7 +66,7 @@ def start_local_server(home: Path, port: int, log: Callable[[str], None]) -> Loc
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, **TELEMETRY_OFF, "PREFECT_HOME": str(home)}
     env.pop("PREFECT_API_URL", None)
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-c", DIE_WITH_PARENT, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with open(home / "server.log", "ab") as out:
         # A session of its own: stopping it stops every process it started, and nothing else.
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -123,7 +130,9 @@ def prefect_api(settings: Settings, cron: str, log: Callable[[str], None]) -> It
 
 def serve(settings: Settings, cron: str, log: Callable[[str], None]) -> None:
     """Register the ``sync`` flow's nightly deployment and run its schedule until SIGINT or SIGTERM."""
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops like Ctrl-C: cleanly
+    # SIGINT and SIGTERM both stop cleanly; set explicitly, since a process started in the
+    # background by a non-interactive shell inherits SIGINT ignored.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with prefect_api(settings, cron, log) as api_url:
             from flows.sync import sync_flow
@@ -131,15 +140,17 @@ def serve(settings: Settings, cron: str, log: Callable[[str], None]) -> None:
             ui = api_url.removesuffix("/api")
             log(f"serving deployment 'sync/{DEPLOYMENT}' on cron '{cron}' (UTC); runs show at {ui}/runs")
             log("stop with Ctrl-C or SIGTERM")
-            sync_flow.serve(
-                name=DEPLOYMENT,
-                cron=cron,
-                parameters={"take_lock": True},
-                description="modelsync nightly sync: fetch, archive and load every enabled source",
-                print_starting_message=False,
-            )
+            with suppress(KeyboardInterrupt):  # a stop while Prefect is still setting up
+                sync_flow.serve(
+                    name=DEPLOYMENT,
+                    cron=cron,
+                    parameters={"take_lock": True},
+                    description="modelsync nightly sync: fetch, archive and load every enabled source",
+                    print_starting_message=False,
+                )
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     log("stopped")
 
 

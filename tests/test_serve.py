@@ -101,3 +101,38 @@ def wait_for_final_state(client: httpx.Client, run_id: str, timeout_s: float) ->
             return f"{state} {found.get('message') or ''}".strip()
         time.sleep(1)
     raise AssertionError(f"flow run still {state} after {timeout_s:.0f} s")
+
+
+def test_the_local_server_stops_with_serve_even_when_serve_is_killed(tmp_path: Path) -> None:
+    executable = shutil.which("modelsync")
+    assert executable is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MODELSYNC_"))}
+    env["MODELSYNC_WAREHOUSE"] = str(tmp_path / "modelsync.duckdb")
+    process = subprocess.Popen(
+        [executable, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        lines = wait_for_line(process, "serving deployment", 150)
+        api = next(w for line in lines for w in line.split() if w.startswith("http://127.0.0.1:"))
+        assert server_processes(api)
+        process.send_signal(signal.SIGINT)  # Ctrl-C: a clean stop
+        assert process.wait(timeout=60) == 0
+        assert server_processes(api) == []
+    finally:
+        process.kill()
+        process.communicate()
+
+    killed = subprocess.Popen(
+        [executable, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        lines = wait_for_line(killed, "serving deployment", 150)
+        api = next(w for line in lines for w in line.split() if w.startswith("http://127.0.0.1:"))
+        killed.kill()  # SIGKILL: no clean-up code runs in serve
+        killed.communicate()
+        deadline = time.monotonic() + 20
+        while server_processes(api) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert server_processes(api) == []
+    finally:
+        killed.kill()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.pipeline import RunResult
@@ -36,8 +37,11 @@ def run_summary_markdown(result: RunResult) -> str:
 
 def publish_run_summary(result: RunResult, kind: str) -> None:
     """Attach the run summary to the current Prefect flow run (key ``modelsync-<kind>``: one history per kind)."""
-    create_markdown_artifact(
-        markdown=run_summary_markdown(result),
-        key=f"modelsync-{kind}",
-        description=f"modelsync {kind} run {result.run_id}: {result.status}",
-    )
+    try:
+        create_markdown_artifact(
+            markdown=run_summary_markdown(result),
+            key=f"modelsync-{kind}",
+            description=f"modelsync {kind} run {result.run_id}: {result.status}",
+        )
+    except Exception as e:  # noqa: BLE001 (the data has landed; a lost summary must not fail the run)
+        get_run_logger().warning(f"could not publish the run summary artifact: {e}")

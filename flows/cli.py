@@ -381,14 +381,13 @@ def serve(cron: str | None) -> None:
       PREFECT_API_URL=http://127.0.0.1:4200/api modelsync serve
     """
     settings = _settings()
-    from flows.serve import ServeError
+    from flows.serve import CronError, ServeError
     from flows.serve import serve as serve_schedule
 
     try:
         serve_schedule(settings, cron or settings.cron, click.echo)
     except ServeError as e:
-        code = EXIT_USAGE if str(e).startswith("--cron") else EXIT_FAILED
-        raise CommandError(str(e), code) from None
+        raise CommandError(str(e), EXIT_USAGE if isinstance(e, CronError) else EXIT_FAILED) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -507,6 +506,8 @@ def _report(result: Any) -> None:
         click.echo(f"  unmatched model keys: {shown}{more} (see the unmatched_keys view)")
     for url, reason in result.failed_urls:
         click.echo(f"  failed: {url}: {reason}", err=True)
+    if result.status == "partial" and result.error:
+        click.echo(f"  error: {result.error}", err=True)  # e.g. a backfill date whose load failed
     if result.status == "partial":
         raise CommandError(f"partial run: {len(result.failed_urls)} URL(s) failed or were quarantined", EXIT_PARTIAL)
     if result.status == "failed":

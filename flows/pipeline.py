@@ -406,7 +406,8 @@ def combined_result(run_id: str, results: Sequence[RunResult]) -> RunResult:
         unmatched=next((r.counts.unmatched for r in reversed(results) if r.status != "failed"), ()),
     )
     failed_urls = tuple(f for r in results for f in r.failed_urls)
-    error = next((r.error for r in results if r.error), None)
+    failed = [f"{r.run_id}: {r.error}" for r in results if r.status == "failed" and r.error]
+    error = "; ".join(failed) if failed else next((r.error for r in results if r.error), None)
     return RunResult(run_id, status, counts, failed_urls, error)
 
 
@@ -429,8 +430,14 @@ class ParsedRun:
         return self.rows_quarantined > max(QUARANTINE_ALLOWANCE, max_fraction * self.rows)
 
     def without_data(self) -> ParsedRun:
-        """This run with only its payload and quarantine records: what lands when the data must not."""
-        batch = replace(self.batch, observations={}, snapshots=None, measurements={})
+        """This run with only its quarantine records: what lands when the data must not.
+
+        Its payloads are not recorded as loaded either (they stay in the archive), so a
+        backfill that resumes, or a later one with a higher threshold, loads them.
+        """
+        batch = replace(
+            self.batch, payloads=self.batch.payloads.iloc[0:0], observations={}, snapshots=None, measurements={}
+        )
         return replace(self, batch=batch)
 
 

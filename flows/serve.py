@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -34,11 +35,17 @@ if sys.platform.startswith("linux"):  # prctl(PR_SET_PDEATHSIG): SIGTERM when se
 os.execv(sys.executable, [sys.executable, "-m", "prefect", *sys.argv[1:]])
 """
 """Runs ``prefect <args>`` so that the server stops with ``serve`` however ``serve`` ends."""
+_stopping = threading.Event()  # serve is taking the server down itself
+_server_died = threading.Event()  # the server went away on its own
 TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 
 class ServeError(Exception):
     """The schedule could not be served; the message says why in one line."""
+
+
+class CronError(ServeError):
+    """The cron expression (``--cron`` or ``MODELSYNC_CRON``) is not one Prefect can schedule."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,9 @@ def validate_cron(cron: str) -> str:
     try:
         CronSchedule(cron=cron, timezone="UTC")
     except ValueError:
-        raise ServeError(f"--cron {cron!r} is not a cron expression (five fields, e.g. '0 2 * * *')") from None
+        raise CronError(
+            f"cron {cron!r} (from --cron or MODELSYNC_CRON) is not a cron expression: five fields, e.g. '0 2 * * *'"
+        ) from None
     return cron
 
 
@@ -73,15 +82,21 @@ def start_local_server(home: Path, port: int, log: Callable[[str], None]) -> Loc
     server = LocalServer(process, f"http://127.0.0.1:{port}/api", home)
     log(f"starting a local Prefect server at {server.api_url} (data in {home}) ...")
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServeError(f"the local Prefect server exited with code {process.returncode}; see {home}/server.log")
-        try:
-            if httpx.get(f"{server.api_url}/health", timeout=2.0).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServeError(
+                    f"the local Prefect server exited with code {process.returncode}; see {home}/server.log"
+                )
+            try:
+                if httpx.get(f"{server.api_url}/health", timeout=2.0).status_code == 200:
+                    return server
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+    except BaseException:  # a stop (Ctrl-C, SIGTERM) while it starts: take it down with us
+        stop_local_server(server)
+        raise
     stop_local_server(server)
     raise ServeError(
         f"the local Prefect server did not answer within {SERVER_START_TIMEOUT_S:.0f} s; see {home}/server.log"
@@ -90,6 +105,7 @@ def start_local_server(home: Path, port: int, log: Callable[[str], None]) -> Loc
 
 def stop_local_server(server: LocalServer) -> None:
     """Stop the server's whole process group: SIGTERM, then SIGKILL if it lingers."""
+    _stopping.set()
     if server.process.poll() is not None:
         return
     for sig, wait_s in ((signal.SIGTERM, SERVER_STOP_TIMEOUT_S), (signal.SIGKILL, 5.0)):
@@ -120,8 +136,11 @@ def prefect_api(settings: Settings, cron: str, log: Callable[[str], None]) -> It
     home = settings.warehouse.resolve().parent / "prefect"
     os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
     os.environ["PREFECT_HOME"] = str(home)
+    home.mkdir(parents=True, exist_ok=True)
     validate_cron(cron)  # before the server: a typo costs no start-up
     server = start_local_server(home, port, log)
+    watchdog = threading.Thread(target=_watch, args=(server, log), daemon=True)
+    watchdog.start()
     try:
         yield server.api_url
     finally:
@@ -130,8 +149,10 @@ def prefect_api(settings: Settings, cron: str, log: Callable[[str], None]) -> It
 
 def serve(settings: Settings, cron: str, log: Callable[[str], None]) -> None:
     """Register the ``sync`` flow's nightly deployment and run its schedule until SIGINT or SIGTERM."""
-    # SIGINT and SIGTERM both stop cleanly; set explicitly, since a process started in the
-    # background by a non-interactive shell inherits SIGINT ignored.
+    # SIGINT and SIGTERM stop serve; set explicitly, since a process started in the background
+    # by a non-interactive shell inherits SIGINT ignored. Once Prefect's runner is up, it takes
+    # SIGTERM over: a sync in progress is cancelled (its load is one transaction, so nothing
+    # half-lands) and the run's row stays `running`; SIGINT lets it finish first.
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         with prefect_api(settings, cron, log) as api_url:
@@ -151,7 +172,18 @@ def serve(settings: Settings, cron: str, log: Callable[[str], None]) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if _server_died.is_set():
+        raise ServeError("stopped: the local Prefect server died; see its server.log")
     log("stopped")
+
+
+def _watch(server: LocalServer, log: Callable[[str], None]) -> None:
+    """Stop serve (non-zero) when the server it started dies: no schedule can fire without it."""
+    code = server.process.wait()
+    if not _stopping.is_set():
+        log(f"the local Prefect server stopped unexpectedly (exit code {code}); see {server.home}/server.log")
+        _server_died.set()
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

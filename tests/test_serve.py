@@ -136,3 +136,23 @@ def test_the_local_server_stops_with_serve_even_when_serve_is_killed(tmp_path: P
         assert server_processes(api) == []
     finally:
         killed.kill()
+
+
+def test_serve_exits_non_zero_when_its_local_server_dies(tmp_path: Path) -> None:
+    executable = shutil.which("modelsync")
+    assert executable is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MODELSYNC_"))}
+    env["MODELSYNC_WAREHOUSE"] = str(tmp_path / "modelsync.duckdb")
+    start = {"env": env, "stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    process = subprocess.Popen([executable, "serve"], **start)  # type: ignore[call-overload]
+    try:
+        lines = wait_for_line(process, "serving deployment", 150)
+        api = next(w for line in lines for w in line.split() if w.startswith("http://127.0.0.1:"))
+        for line in server_processes(api):
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+
+        out, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 1, out
+    assert "the local Prefect server stopped unexpectedly" in out

@@ -371,3 +371,27 @@ def test_backfill_chunks_are_dates_oldest_first_and_a_big_date_is_split() -> Non
         "backfill-x-20260801", "backfill-x-20260802", "backfill-x-20260802-2", "backfill-x-20260802-3"
     ]  # fmt: skip
     assert chunk_run("backfill-x", "", [], times[0]).run_id == "backfill-x"
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_backfill_date_whose_data_was_held_back_says_why_and_loads_when_run_again(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = [synthetic_endpoint(f"p{n}", f"P{n}") for n in range(8)]
+    for endpoint in bad[:7]:
+        endpoint["context_length"] = -1  # 7 of 8 rows invalid: over the quarantine threshold
+    days = [write_day(tmp_path, "2026-08-01", [synthetic_endpoint("groq", "Groq")]),
+            write_day(tmp_path, "2026-08-02", bad)]  # fmt: skip
+    run_import(run_cli, tmp_path, days[:1], "good")
+    held = run_cli("import", days[1]["path"], "--url", days[1]["url"], "--fetched-at", days[1]["fetched_at"])
+    assert held.code == 1  # archived, not loaded
+    rebuilt = use_warehouse(monkeypatch, tmp_path / "rebuilt")
+
+    first = run_cli("backfill", "--raw-dir", str(warehouse.parent / "raw"))
+
+    assert first.code == 3
+    assert "rows failed validation" in first.err  # the held-back date says why
+    monkeypatch.setenv("MODELSYNC_MAX_QUARANTINED_FRACTION", "1")
+    again = run_cli("backfill", "--raw-dir", str(warehouse.parent / "raw"))
+    assert again.code == 3, again.err  # loads now, with its 7 bad rows quarantined
+    assert query(rebuilt, "SELECT count(*) FROM endpoint_observations WHERE endpoint_key = 'p7'") == [(1,)]

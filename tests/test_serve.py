@@ -66,10 +66,9 @@ def test_serve_starts_a_local_server_registers_the_schedule_runs_a_sync_and_stop
                 assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["17 3 * * *"]
                 assert deployment["parameters"] == {"take_lock": True}
                 run = client.post(f"/deployments/{deployment['id']}/create_flow_run", json={}).json()
-                state = wait_for_final_state(client, run["id"], 120)
+                state = wait_for_final_state(client, run["id"], 240)
                 assert state.startswith("COMPLETED"), state
-                artifacts = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["modelsync-sync"]}}})
-                assert "| endpoint | 1 | 0 | 0 | 0 |" in artifacts.text
+                assert "| endpoint | 1 | 0 | 0 | 0 |" in wait_for_artifact(client, "modelsync-sync")
 
             assert query(warehouse, "SELECT model_id, endpoint_key FROM endpoints") == [(SCOUT, "groq")]
         finally:
@@ -78,6 +77,17 @@ def test_serve_starts_a_local_server_registers_the_schedule_runs_a_sync_and_stop
         assert process.returncode == 0, out
         assert out.rstrip().endswith("stopped")
         assert server_processes(api) == []
+
+
+def wait_for_artifact(client: httpx.Client, key: str) -> str:
+    """The artifacts stored under ``key``, as JSON text, once there is one (they are written after the run ends)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": [key]}}})
+        if found.json():
+            return found.text
+        time.sleep(0.5)
+    raise AssertionError(f"no artifact {key!r}")
 
 
 def wait_for_deployment(client: httpx.Client) -> dict[str, object]:

@@ -180,6 +180,15 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _get_once(self, url: str, headers: dict[str, str], policy: HostPolicy) -> Fetched:
+        # httpx's read timeout is per read: a body that trickles in never trips it, so the
+        # whole response also has a deadline.
+        try:
+            async with asyncio.timeout(policy.response_timeout_s):
+                return await self._get_within_deadline(url, headers, policy)
+        except TimeoutError:
+            raise _Retryable(f"timeout (no whole response within {policy.response_timeout_s:g} s)") from None
+
+    async def _get_within_deadline(self, url: str, headers: dict[str, str], policy: HostPolicy) -> Fetched:
         assert self._client is not None, "use Fetcher as an async context manager"
         real_origin = origin_of(url)
         target = self.routes.get(real_origin, real_origin) + url[len(real_origin) :]

@@ -15,6 +15,7 @@ class HostPolicy:
     max_retry_wait_s: float = 30.0
     max_bytes: int = 20_000_000
     connect_timeout_s: float = 10.0
-    read_timeout_s: float = 30.0
+    read_timeout_s: float = 30.0  # no byte for this long: the attempt failed (retried)
+    response_timeout_s: float = 120.0  # the whole response, headers to last byte: a trickling body fails too
     backoff_s: float = 0.5
     obey_robots: bool = False  # HTML pages: read the origin's robots.txt first and follow it

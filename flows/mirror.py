@@ -1,10 +1,11 @@
 """A real HTTP server on loopback that serves recorded payloads by URL path.
 
-Used by the tests and by ``modelsync demo``. It serves either dated captures
-(a manifest in the ``import --manifest`` format, see ``serve_day``) or scripted
-replies per path (``script``), which can delay, answer 429 with ``Retry-After``,
-500, or anything else. Every body gets an ETag, and a matching
-``If-None-Match`` is answered with 304, like a real origin.
+Used by the tests, the soak benchmark and ``modelsync demo``. It serves either dated
+captures (a manifest in the ``import --manifest`` format, see ``serve_day``) or scripted
+replies per path (``script``). A reply can also break the way networks do: stall before
+or during the body, trickle it, cut it short, reset the connection, or leave out its
+length (``Reply``; named faults built from these are in ``flows.faults``). Every body
+gets an ETag, and a matching ``If-None-Match`` is answered with 304, like a real origin.
 
 ``WaybackMirror`` stands in for the Internet Archive: it answers CDX queries
 (``/cdx/search/cdx`` by url, matchType, from/to, filter, collapse, limit and resume
@@ -18,10 +19,13 @@ import base64
 import hashlib
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,13 +37,28 @@ from warehouse.archive import parse_rfc3339
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted answer."""
+    """One scripted answer, and how it is delivered.
+
+    By default the whole reply is sent at once with its ``Content-Length``. The fields
+    after ``content_type`` break that the way real networks and servers do.
+    """
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
+    delay_s: float = 0.0  # before the status line: a read timeout when longer than the client waits
     content_type: str = "application/json"
+    drop: bool = False  # reset the connection (TCP RST) as soon as the request is read: no reply at all
+    break_at: int | None = None  # after this many body bytes, ``break_with`` happens
+    break_with: str = "close"  # "close": an orderly close (a truncated body); "reset": a TCP RST; "stall": a pause
+    stall_s: float = 0.0  # how long a "stall" sends nothing before the rest of the body
+    chunk_delay_s: float = 0.0  # a pause before each chunk: a trickle that no single read times out on
+    chunk_bytes: int = 1024  # the size of those chunks
+    declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+
+    def __post_init__(self) -> None:
+        if self.break_with not in ("close", "reset", "stall"):
+            raise ValueError(f"break_with must be close, reset or stall, not {self.break_with!r}")
 
 
 @dataclass(frozen=True)
@@ -92,9 +111,21 @@ class Mirror:
             self._day_bodies = {path: (c.path.read_bytes(), _content_type(c.path)) for path, c in newest.items()}
 
     def script(self, path: str, *replies: Reply) -> None:
-        """Answer ``path`` with these replies in turn; the last one repeats."""
+        """Answer ``path`` with these replies in turn; the last one repeats. No replies: back to the day's body."""
         with self._lock:
             self._scripts[path] = list(replies)
+
+    def day_body(self, path: str) -> bytes | None:
+        """The body ``serve_day`` serves for ``path``, if any."""
+        with self._lock:
+            served = self._day_bodies.get(path)
+        return None if served is None else served[0]
+
+    @property
+    def day_paths(self) -> list[str]:
+        """Every path ``serve_day`` serves now."""
+        with self._lock:
+            return sorted(self._day_bodies)
 
     def close(self) -> None:
         self._server.shutdown()
@@ -235,6 +266,9 @@ def _handler_for(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             mirror.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
             mirror.targets.append(self.path)
             reply = mirror._reply_for(path, target.query)
+            if reply.drop:
+                self._reset()
+                return
             if reply.delay_s:
                 time.sleep(reply.delay_s)
             status, body, headers = reply.status, reply.body, dict(reply.headers)
@@ -248,9 +282,50 @@ def _handler_for(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
                 headers.setdefault("Content-Type", reply.content_type)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if reply.declare_length:
+                self.send_header("Content-Length", str(len(body)))
+            else:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self._send_body(reply, body)
+            except OSError:  # the client gave up (a timeout it was meant to hit): nothing left to do
+                self.close_connection = True
+
+        def _send_body(self, reply: Reply, body: bytes) -> None:
+            cut = len(body) if reply.break_at is None else min(reply.break_at, len(body))
+            self._write(body[:cut], reply)
+            if reply.break_at is None:
+                return
+            if reply.break_with == "stall":
+                time.sleep(reply.stall_s)
+                self._write(body[cut:], reply)
+            elif reply.break_with == "reset":
+                self._reset()
+            else:  # an orderly close before the promised length: the client sees a truncated body
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_WR)
+                self.close_connection = True
+
+        def _write(self, data: bytes, reply: Reply) -> None:
+            if not reply.chunk_delay_s:
+                self.wfile.write(data)
+                return
+            for start in range(0, len(data), reply.chunk_bytes):
+                time.sleep(reply.chunk_delay_s)
+                self.wfile.write(data[start : start + reply.chunk_bytes])
+                self.wfile.flush()
+
+        def _reset(self) -> None:
+            """Drop the connection with a TCP RST (SO_LINGER 0), as a crashed proxy does."""
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+
+        def finish(self) -> None:
+            with suppress(OSError, ValueError):  # the socket was reset or closed on purpose
+                super().finish()
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: tests and the demo read ``mirror.requests`` instead

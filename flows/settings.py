@@ -33,7 +33,7 @@ class Settings:
     raw_dir: Path
     base_urls: Mapping[str, str] = field(default_factory=dict)
     policy_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # source -> HostPolicy fields
-    api_keys: Mapping[str, str] = field(default_factory=dict)  # never logged, archived or stored
+    api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)  # never logged, archived or stored
     sources: tuple[str, ...] = SOURCES  # what `sync` fetches when no --source is named
     max_quarantined_fraction: float = 0.1
     cron: str = DEFAULT_CRON  # when `serve` syncs (UTC)
@@ -67,6 +67,8 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
             "max_attempts": ("MODELSYNC_RETRY_ATTEMPTS", _whole),
             "max_retry_wait_s": ("MODELSYNC_RETRY_WAIT_S", _number),
             "max_bytes": ("MODELSYNC_MAX_BYTES", _whole),
+            "read_timeout_s": ("MODELSYNC_READ_TIMEOUT_S", _number),
+            "response_timeout_s": ("MODELSYNC_RESPONSE_TIMEOUT_S", _number),
         }
         policy_overrides[source] = {
             name: float(read(env, variable, 0)) for name, (variable, read) in named.items() if env.get(variable)
@@ -80,6 +82,8 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         **_set(env, "max_attempts", "MODELSYNC_RETRY_ATTEMPTS", _whole),
         **_set(env, "max_retry_wait_s", "MODELSYNC_RETRY_WAIT_S", _number),
         **_set(env, "max_bytes", "MODELSYNC_MAX_BYTES", _whole),
+        **_set(env, "read_timeout_s", "MODELSYNC_READ_TIMEOUT_S", _number),
+        **_set(env, "response_timeout_s", "MODELSYNC_RESPONSE_TIMEOUT_S", _number),
     }
     policy_overrides[WAYBACK_CDX] = {**shared, **_set(env, "rate_per_s", "MODELSYNC_WAYBACK_RATE", _number)}
     policy_overrides[WAYBACK_CAPTURES] = {

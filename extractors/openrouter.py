@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from extractors.spec import PayloadKind, SourceSpec
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
@@ -31,8 +32,8 @@ UPTIME_FIELDS = (("5m", "uptime_last_5m"), ("30m", "uptime_last_30m"), ("1d", "u
 
 
 def endpoints_url(model_id: str) -> str:
-    """The endpoints URL of a model id such as ``meta-llama/llama-4-scout``."""
-    return f"{ORIGIN}/api/v1/models/{model_id}/endpoints"
+    """The endpoints URL of a model id such as ``meta-llama/llama-4-scout`` (``?``, ``#``, spaces percent-encoded)."""
+    return f"{ORIGIN}/api/v1/models/{quote(model_id, safe='/:@+~')}/endpoints"
 
 
 def parse_models(body: bytes) -> Parsed:

@@ -31,3 +31,19 @@ def payload_kind_for(url: str) -> tuple[SourceSpec, PayloadKind]:
                 return spec, kind
     known = ", ".join(f"{s.origin} ({s.id})" for s in SOURCES.values())
     raise UnknownURL(f"no source serves {url}; known sources: {known}")
+
+
+def follows_link(spec: SourceSpec, url: str) -> bool:
+    """Whether a link a payload of ``spec`` names may be fetched: a URL of that source on its own origin.
+
+    Dot segments are refused too: HTTP clients resolve ``..`` before sending, so the path
+    asked for would not be the one archived.
+    """
+    if origin_of(url) != spec.origin:
+        return False
+    if any(segment in (".", "..") for segment in urlsplit(url).path.split("/")):
+        return False
+    try:
+        return payload_kind_for(url)[0].id == spec.id
+    except UnknownURL:
+        return False

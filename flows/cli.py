@@ -251,12 +251,12 @@ def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ..
 
     now = pipeline.utc_now()
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "import", now):
+        run = pipeline.new_run("import", sorted({_source_of(url) for _, url, _ in items}), now)
         try:  # raw first: archived before the run is recorded, so an unreadable file leaves no run behind
-            archived = pipeline.archive_files(settings, items)
+            archived = pipeline.archive_files(settings, items, run.run_id)
         except pipeline.ImportInputError as e:
             raise CommandError(str(e)) from None
-        run = pipeline.new_run("import", sorted({_source_of(url) for _, url, _ in items}), now)
-        pipeline.start_run(settings, run)
+        archived = pipeline.start_run(settings, run).joined(archived)
         parsed = pipeline.parse_archived(settings, run, archived.payloads, pipeline.utc_now())
         result = pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
     _report(result)
@@ -504,6 +504,9 @@ def _report(result: Any) -> None:
         shown = ", ".join(f"{source} {key}" for source, key in counts.unmatched[:5])
         more = f" and {len(counts.unmatched) - 5} more" if len(counts.unmatched) > 5 else ""
         click.echo(f"  unmatched model keys: {shown}{more} (see the unmatched_keys view)")
+    if result.recovered:
+        runs = ", ".join(result.recovered)
+        click.echo(f"  recovered: {result.recovered_payloads} payloads archived by interrupted run(s) {runs}: loaded")
     for url, reason in result.failed_urls:
         click.echo(f"  failed: {url}: {reason}", err=True)
     if result.status == "partial" and result.error:

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from extractors.http import Fetched, Fetcher, FetchError, Validators
-from extractors.registry import SOURCES, payload_kind_for
+from extractors.registry import SOURCES, follows_link, payload_kind_for
 from extractors.spec import SourceSpec
 from flows.settings import API_KEY_VARIABLES, Settings
 from transforms.frames import entity_frame
@@ -65,6 +65,24 @@ class Archived:
     failures: tuple[tuple[str, str], ...] = ()
     fetch_s: float = 0.0
     archive_s: float = 0.0
+    recovered_from: tuple[str, ...] = ()  # interrupted runs this run closes; their archived payloads are here
+    recovered: int = 0  # how many of ``payloads`` those runs archived and never loaded
+
+
+@dataclass(frozen=True)
+class Started:
+    """A run recorded as ``running``: validators for conditional GETs, and what interrupted runs left behind."""
+
+    known: dict[str, Known]
+    interrupted: tuple[str, ...] = ()  # runs left ``running`` by a process that died (we hold the lock)
+    recovered: tuple[ArchivedPayload, ...] = ()  # what they archived and no run has loaded
+
+    def joined(self, archived: Archived) -> Archived:
+        """``archived`` with the interrupted runs' payloads added: this run loads them, once."""
+        if not self.interrupted:
+            return archived
+        return replace(archived, payloads=(*self.recovered, *archived.payloads), recovered_from=self.interrupted,
+                       recovered=len(self.recovered))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,8 @@ class RunResult:
     failed_urls: tuple[tuple[str, str], ...] = ()
     error: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()  # (source, why) for sources this run did not fetch
+    recovered: tuple[str, ...] = ()  # interrupted runs this run closed, loading what they had archived
+    recovered_payloads: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -89,10 +109,16 @@ def new_run(kind: str, sources: Iterable[str], now: datetime) -> RunRecord:
                      started_at=now, sources=tuple(sources))  # fmt: skip
 
 
-def start_run(settings: Settings, run: RunRecord) -> dict[str, Known]:
-    """Record the run as ``running``; returns what the warehouse knows of each URL for conditional GETs."""
+def start_run(settings: Settings, run: RunRecord) -> Started:
+    """Record the run as ``running``; returns validators for conditional GETs and what interrupted runs left.
+
+    Call it holding the warehouse lock: every writer does, so a run still ``running`` now
+    belongs to a process that died (SIGKILL, power cut). Its payloads that reached the
+    archive but not the warehouse are handed to this run, which loads them and closes it.
+    """
     con = db.open_for_write(settings.warehouse, run.started_at, hooks=MIGRATION_HOOKS)
     try:
+        interrupted = tuple(row[0] for row in con.execute(history.INTERRUPTED_RUNS).fetchall())
         history.record_run_start(con, run)
         rows = con.execute(
             """
@@ -101,13 +127,23 @@ def start_run(settings: Settings, run: RunRecord) -> dict[str, Known]:
             FROM payloads WHERE status = 200 GROUP BY url
             """
         ).fetchall()
+        loaded = {(url, at.astimezone(UTC), sha) for url, at, sha in con.execute(LOADED_PAYLOADS).fetchall()} \
+            if interrupted else set()  # fmt: skip
     finally:
         con.close()
-    return {
+    known = {
         url: Known(Validators(etag, modified), sha, size)
         for url, etag, modified, sha, size in rows
         if (etag or modified) and object_path(settings.raw_dir, sha).exists()
     }
+    if not interrupted:
+        return Started(known)
+    left = {  # the same fetch listed twice is one payload
+        (p.url, p.fetched_at, p.sha256, p.status): p
+        for p in read_index(settings.raw_dir)
+        if p.run_id in interrupted and (p.url, p.fetched_at, p.sha256) not in loaded
+    } if (settings.raw_dir / "index.jsonl").exists() else {}  # fmt: skip
+    return Started(known, interrupted, tuple(left.values()))
 
 
 def rehash_attributes(con: duckdb.DuckDBPyConnection) -> None:
@@ -175,14 +211,22 @@ def fetch_and_archive(
     known: dict[str, Known],
     clock: Clock = utc_now,
     progress: Progress | None = None,
+    *,
+    run_id: str | None = None,
 ) -> Archived:
-    """Fetch a source's seed URLs, archive them, then fetch and archive the URLs they link to."""
+    """Fetch a source's seed URLs, archive them (as ``run_id``'s), then fetch and archive the URLs they link to."""
     spec = SOURCES[source_id]
-    return asyncio.run(_fetch_and_archive(settings, spec, known, clock, progress))
+    return asyncio.run(_fetch_and_archive(settings, spec, known, clock, progress, run_id=run_id))
 
 
 async def _fetch_and_archive(
-    settings: Settings, spec: SourceSpec, known: dict[str, Known], clock: Clock, progress: Progress | None
+    settings: Settings,
+    spec: SourceSpec,
+    known: dict[str, Known],
+    clock: Clock,
+    progress: Progress | None,
+    *,
+    run_id: str | None,
 ) -> Archived:
     routes = {spec.origin: settings.base_urls[spec.id]} if spec.id in settings.base_urls else {}
     key = settings.api_keys.get(spec.id)
@@ -216,7 +260,7 @@ async def _fetch_and_archive(
             for fetched in results:
                 if fetched is None:
                     continue
-                item = _archive_item(spec.id, fetched, known.get(fetched.url))
+                item = _archive_item(spec.id, fetched, known.get(fetched.url), run_id)
                 if item is None:
                     failures.append((fetched.url, "HTTP 304 for a body the archive does not hold"))
                 else:
@@ -236,7 +280,14 @@ async def _fetch_and_archive(
                 if payload.status in LOADABLE_STATUSES and kind.yields_links:
                     with suppress(ParseError):  # the parse phase quarantines this payload and says why
                         body = read_body(settings.raw_dir, payload.sha256)
-                        links.extend(url for url in kind.parse_payload(body, payload.url).links if url not in seen)
+                        for url in kind.parse_payload(body, payload.url).links:
+                            if url in seen:
+                                continue
+                            if not follows_link(spec, url):  # only the source's own URLs, never another host
+                                seen.add(url)
+                                failures.append((url, f"not fetched: not a {spec.id} URL (linked from {payload.url})"))
+                                continue
+                            links.append(url)
             if not links:
                 break
             seen.update(links)
@@ -245,21 +296,25 @@ async def _fetch_and_archive(
     return Archived(tuple(archived), tuple(failures), timings["fetch"], timings["archive"])
 
 
-def _archive_item(source: str, fetched: Fetched, known: Known | None) -> tuple[ArchivedPayload, bytes | None] | None:
+def _archive_item(
+    source: str, fetched: Fetched, known: Known | None, run_id: str | None
+) -> tuple[ArchivedPayload, bytes | None] | None:
     if fetched.status == 304:
         if known is None:
             return None
         payload = ArchivedPayload(source, fetched.url, fetched.fetched_at, 304, known.sha256, known.bytes,
                                   fetched.content_type, fetched.etag or known.validators.etag,
-                                  fetched.last_modified or known.validators.last_modified, "live")  # fmt: skip
+                                  fetched.last_modified or known.validators.last_modified, "live", run_id)  # fmt: skip
         return payload, None
     body = fetched.body
     payload = ArchivedPayload(source, fetched.url, fetched.fetched_at, fetched.status, sha256_hex(body), len(body),
-                              fetched.content_type, fetched.etag, fetched.last_modified, "live")  # fmt: skip
+                              fetched.content_type, fetched.etag, fetched.last_modified, "live", run_id)  # fmt: skip
     return payload, fetched.body
 
 
-def archive_files(settings: Settings, files: Sequence[tuple[Path, str, datetime]]) -> Archived:
+def archive_files(
+    settings: Settings, files: Sequence[tuple[Path, str, datetime]], run_id: str | None = None
+) -> Archived:
     """Archive local payload files as if fetched from their URLs at their times (origin ``import``)."""
     started = time.perf_counter()
     items = []
@@ -271,7 +326,7 @@ def archive_files(settings: Settings, files: Sequence[tuple[Path, str, datetime]
             raise ImportInputError(f"{path}: cannot read ({e.strerror})") from None
         content_type = "application/json" if path.suffix == ".json" else None
         payload = ArchivedPayload(spec.id, url, fetched_at, 200, sha256_hex(body), len(body),
-                                  content_type, None, None, "import")  # fmt: skip
+                                  content_type, None, None, "import", run_id)  # fmt: skip
         items.append((payload, body))
     stored = archive_payloads(settings.raw_dir, items)
     return Archived(tuple(stored), (), 0.0, time.perf_counter() - started)
@@ -327,15 +382,20 @@ def replay_payloads(
     return fresh, len(unique) - len(fresh)
 
 
-def adopt_payloads(settings: Settings, raw_dir: Path, payloads: Sequence[ArchivedPayload]) -> Archived:
-    """``payloads`` of ``raw_dir`` as part of this warehouse's archive (copied when elsewhere: bodies once each)."""
+def adopt_payloads(
+    settings: Settings, raw_dir: Path, payloads: Sequence[ArchivedPayload], run_id: str | None = None
+) -> Archived:
+    """``payloads`` of ``raw_dir`` as part of this warehouse's archive (copied when elsewhere: bodies once each).
+
+    Copied index lines name ``run_id``, the run that adopts them, as the run that archived them here.
+    """
     started = time.perf_counter()
     if raw_dir.resolve() != settings.raw_dir.resolve():
         ours = set()
         if (settings.raw_dir / "index.jsonl").exists():
             ours = {(p.url, p.fetched_at, p.sha256, p.status) for p in read_index(settings.raw_dir)}
         # Raw first: the payloads become part of this warehouse's archive (bodies once each) before parsing.
-        new = [p for p in payloads if (p.url, p.fetched_at, p.sha256, p.status) not in ours]
+        new = [replace(p, run_id=run_id) for p in payloads if (p.url, p.fetched_at, p.sha256, p.status) not in ours]
         bodies: dict[str, bytes | None] = {
             p.sha256: None for p in new if not object_path(settings.raw_dir, p.sha256).exists()
         }
@@ -377,7 +437,7 @@ def chunk_run(base_id: str, label: str, sources: Iterable[str], now: datetime) -
 
 def load_chunk(settings: Settings, run: RunRecord, archived: Archived) -> RunResult:
     """One backfill chunk as one run: recorded, parsed, then loaded in one transaction."""
-    start_run(settings, run)
+    archived = start_run(settings, run).joined(archived)
     parsed = parse_archived(settings, run, archived.payloads, utc_now())
     return load_parsed(settings, run, archived, parsed, utc_now())
 
@@ -408,7 +468,9 @@ def combined_result(run_id: str, results: Sequence[RunResult]) -> RunResult:
     failed_urls = tuple(f for r in results for f in r.failed_urls)
     failed = [f"{r.run_id}: {r.error}" for r in results if r.status == "failed" and r.error]
     error = "; ".join(failed) if failed else next((r.error for r in results if r.error), None)
-    return RunResult(run_id, status, counts, failed_urls, error)
+    recovered = tuple(run for r in results for run in r.recovered)
+    return RunResult(run_id, status, counts, failed_urls, error, recovered=recovered,
+                     recovered_payloads=sum(r.recovered_payloads for r in results))  # fmt: skip
 
 
 class ImportInputError(ValueError):
@@ -539,8 +601,9 @@ def parse_archived(
 
 
 def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str) -> pd.DataFrame:
+    # run_id here is the run that loads the payload (the index line names the one that archived it).
     rows = [{**p.__dict__, "path": str(object_path(root.resolve(), p.sha256)), "run_id": run_id} for p in payloads]
-    columns = [*ArchivedPayload.__dataclass_fields__, "path", "run_id"]
+    columns = [*(f for f in ArchivedPayload.__dataclass_fields__ if f != "run_id"), "path", "run_id"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -573,7 +636,10 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
         return RunResult(run.run_id, "failed", failed_urls=failures, error=str(e))
     try:
         try:
-            counts = history.load_batch(con, replace(parsed.batch, run=finished))
+            # Interrupted runs are closed even when the data is held back: their payloads then stay
+            # archived like any held-back payload (a backfill loads them), never blocking later runs.
+            batch = replace(parsed.batch, run=finished, interrupted=archived.recovered_from)
+            counts = history.load_batch(con, batch)
         except (history.InvariantError, duckdb.Error) as e:
             error = f"load rolled back, nothing landed: {str(e).splitlines()[0]}"
             history.record_run_end(con, replace(finished, status="failed", error=error))
@@ -583,7 +649,8 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
             con.execute("UPDATE runs SET load_s = ? WHERE run_id = ?", [time.perf_counter() - started, run.run_id])
     finally:
         con.close()
-    return RunResult(run.run_id, finished.status, counts, failures, finished.error)
+    return RunResult(run.run_id, finished.status, counts, failures, finished.error,
+                     recovered=archived.recovered_from, recovered_payloads=archived.recovered)  # fmt: skip
 
 
 def run_status(failures: Sequence[tuple[str, str]], observations_loaded: bool) -> str:

@@ -33,12 +33,12 @@ from warehouse.history import RunRecord
 
 @task(name="fetch-and-archive", cache_policy=NO_CACHE)
 def fetch_and_archive_task(
-    settings: Settings, source_id: str, known: dict[str, pipeline.Known], as_of: datetime | None
+    settings: Settings, source_id: str, known: dict[str, pipeline.Known], as_of: datetime | None, run_id: str
 ) -> pipeline.Archived:
-    """Fetch one source and archive every payload before anything parses it."""
+    """Fetch one source and archive every payload (as ``run_id``'s) before anything parses it."""
     clock = (lambda: as_of) if as_of else pipeline.utc_now
     with fetch_progress(source_id) as progress:
-        return pipeline.fetch_and_archive(settings, source_id, known, clock, progress)
+        return pipeline.fetch_and_archive(settings, source_id, known, clock, progress, run_id=run_id)
 
 
 @task(name="parse", cache_policy=NO_CACHE)
@@ -78,7 +78,7 @@ def replay_chunk_task(
     settings: Settings, run: RunRecord, raw_dir: str, payloads: list[ArchivedPayload]
 ) -> pipeline.RunResult:
     """One date of a replay as one run: payloads copied into this archive if elsewhere, parsed, loaded."""
-    return pipeline.load_chunk(settings, run, pipeline.adopt_payloads(settings, Path(raw_dir), payloads))
+    return pipeline.load_chunk(settings, run, pipeline.adopt_payloads(settings, Path(raw_dir), payloads, run.run_id))
 
 
 @task(name="wayback-list", cache_policy=NO_CACHE)
@@ -99,7 +99,7 @@ def wayback_chunk_task(
     advance: Callable[[int], None],
 ) -> pipeline.RunResult:
     """One capture date as one run: captures fetched and archived (unless held), parsed, loaded."""
-    archived = wayback.fetch_captures(settings, planned, advance)
+    archived = wayback.fetch_captures(settings, planned, advance, run.run_id)
     archived = replace(archived, failures=(*archived.failures, *listing_failures))
     return pipeline.load_chunk(settings, run, archived)
 
@@ -214,13 +214,15 @@ def _sync(
     chosen, skipped = pipeline.runnable_sources(settings, tuple(sources or settings.sources))
     now = pipeline.utc_now()
     run = pipeline.new_run("sync", chosen, now)
-    known = pipeline.start_run(settings, run)
-    archived = [fetch_and_archive_task(settings, source_id, known, as_of) for source_id in chosen]
-    merged = pipeline.Archived(
-        payloads=tuple(p for a in archived for p in a.payloads),
-        failures=tuple(f for a in archived for f in a.failures),
-        fetch_s=sum(a.fetch_s for a in archived),
-        archive_s=sum(a.archive_s for a in archived),
+    started = pipeline.start_run(settings, run)
+    archived = [fetch_and_archive_task(settings, source_id, started.known, as_of, run.run_id) for source_id in chosen]
+    merged = started.joined(
+        pipeline.Archived(
+            payloads=tuple(p for a in archived for p in a.payloads),
+            failures=tuple(f for a in archived for f in a.failures),
+            fetch_s=sum(a.fetch_s for a in archived),
+            archive_s=sum(a.archive_s for a in archived),
+        )
     )
     parsed = parse_task(settings, run, merged, pipeline.utc_now())
     result = replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped))

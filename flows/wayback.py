@@ -233,21 +233,24 @@ def _origin(lookup: Lookup) -> str:
 
 
 def fetch_captures(
-    settings: Settings, planned: Sequence[Planned], progress: Callable[[int], None] | None = None
+    settings: Settings,
+    planned: Sequence[Planned],
+    progress: Callable[[int], None] | None = None,
+    run_id: str | None = None,
 ) -> Archived:
     """The planned captures as archived payloads: those held as they are, the rest fetched and archived one by one."""
-    return asyncio.run(_fetch_captures(settings, planned, progress))
+    return asyncio.run(_fetch_captures(settings, planned, progress, run_id))
 
 
 async def _fetch_captures(
-    settings: Settings, planned: Sequence[Planned], progress: Callable[[int], None] | None
+    settings: Settings, planned: Sequence[Planned], progress: Callable[[int], None] | None, run_id: str | None
 ) -> Archived:
     routes = {ORIGIN: settings.wayback_base_url} if settings.wayback_base_url else {}
     policy = settings.policy(WAYBACK_CAPTURES, CAPTURE_POLICY)
     started = time.perf_counter()
     async with Fetcher({ORIGIN: policy}, routes=routes) as fetcher:
         fetched, failures = await _fetch_and_archive(settings, fetcher, [p for p in planned if not p.archived],
-                                                     progress)  # fmt: skip
+                                                     progress, run_id)  # fmt: skip
     held = [p.archived for p in planned if p.archived]
     if progress:
         progress(len(held))
@@ -256,7 +259,11 @@ async def _fetch_captures(
 
 
 async def _fetch_and_archive(
-    settings: Settings, fetcher: Fetcher, planned: Sequence[Planned], progress: Callable[[int], None] | None = None
+    settings: Settings,
+    fetcher: Fetcher,
+    planned: Sequence[Planned],
+    progress: Callable[[int], None] | None = None,
+    run_id: str | None = None,
 ) -> tuple[list[Planned], list[tuple[str, str]]]:
     """Fetch captures and archive each as it arrives (a stop loses none that arrived); returns them archived."""
     done: list[Planned] = []
@@ -279,7 +286,7 @@ async def _fetch_and_archive(
             failures.append((item.capture_url, f"the archive served the capture of {served} instead; not archived"))
             return
         payload = ArchivedPayload(item.source, item.url, item.fetched_at, 200, sha256_hex(answer.body),
-                                  len(answer.body), answer.content_type, None, None, "wayback")  # fmt: skip
+                                  len(answer.body), answer.content_type, None, None, "wayback", run_id)  # fmt: skip
         archive_payloads(settings.raw_dir, [(payload, answer.body)])
         done.append(replace(item, archived=payload))
 

@@ -46,6 +46,7 @@ def synthetic_payload(
         etag=etag,
         last_modified="Tue, 25 Aug 2026 09:00:00 GMT",
         origin="live",
+        run_id="sync-20260825T102601-0000abcd",
     )
 
 
@@ -92,6 +93,7 @@ def test_the_index_line_has_every_documented_field(tmp_path: Path) -> None:
         "etag": '"synthetic-etag"',
         "last_modified": "Tue, 25 Aug 2026 09:00:00 GMT",
         "origin": "live",
+        "run_id": "sync-20260825T102601-0000abcd",
     }
 
 

@@ -89,7 +89,7 @@ def test_a_listing_far_below_the_recent_median_retires_nothing(warehouse: Path, 
     assert query(warehouse, "SELECT complete, reason FROM snapshots ORDER BY observed_at") == [
         (True, None),
         (True, None),
-        (False, "lists 2 keys, under half the recent median 6"),
+        (False, "lists 2 keys, at most half the recent median 6"),
     ]
 
 

@@ -5,17 +5,26 @@ Layout (readable without modelsync)::
     <root>/index.jsonl                 one JSON object per fetch, append-only
     <root>/objects/<sha[:2]>/<sha>.gz  body, gzip-compressed, once per distinct sha256
 
-A body is fully written (temp file + rename) and synced before its index line is
-appended; a torn last index line is ignored on read. A ``304`` line carries the
-sha256 of the body it confirmed, so replaying the index re-observes that body.
+A body is fully written (a temp file under ``<root>/tmp/``, synced, then renamed into
+``objects/``) before its index line is appended, so a crash never leaves half a body
+where a reader looks; temp files of dead writers are swept on the next write. Index
+appends hold an exclusive ``flock`` on ``index.jsonl``, so two processes archiving
+at once interleave whole lines; a torn last line (a writer killed mid-append) is
+ignored on read and cut before the next append. A ``304`` line carries the sha256 of
+the body it confirmed, so replaying the index re-observes that body. Every object path
+comes from a sha256 checked to be 64 hex digits, so no URL, slug or index line can
+point a read or write outside ``<root>``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import json
 import os
+import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -24,6 +33,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 TORN_TAIL_SCAN = 1 << 20  # index lines are a few hundred bytes
+STALE_TMP_S = 24 * 3600  # a temp file this old is a leftover even if its pid now names another process
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class ArchivedPayload:
     etag: str | None = None
     last_modified: str | None = None
     origin: str = "live"
+    run_id: str | None = None  # the run that archived it: a run that died before its load is recovered by this
 
     def index_line(self) -> str:
         """The JSON line this payload has in the index."""
@@ -74,7 +86,9 @@ def parse_rfc3339(text: str) -> datetime:
 
 
 def object_path(root: Path, sha256: str) -> Path:
-    """Where the body with this sha256 lives under ``root``."""
+    """Where the body with this sha256 lives under ``root`` (never outside it: the sha256 must be 64 hex digits)."""
+    if not SHA256_HEX.fullmatch(sha256):
+        raise ArchiveError(f"{sha256[:80]!r} is not a sha256 (64 lowercase hex digits): no object path for it")
     return root / "objects" / sha256[:2] / f"{sha256}.gz"
 
 
@@ -84,6 +98,7 @@ def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | 
     pending = {p.sha256: body for p, body in items if body is not None}
     missing = [(sha, body) for sha, body in pending.items() if not object_path(root, sha).exists()]
     if missing:
+        _sweep_stale_tmp(root / "tmp")
         # Threads overlap the per-file cost (0.2-0.75 ms a file here); each body is durable
         # before the index names it. os.sync() would flush every dirty page of the machine.
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -134,13 +149,21 @@ def _payload_from_record(record: object) -> ArchivedPayload:
         url=str(known["url"]),
         fetched_at=parse_rfc3339(str(known["fetched_at"])),
         status=int(str(known["status"])),
-        sha256=str(known["sha256"]),
+        sha256=_sha256(known["sha256"]),
         bytes=int(str(known["bytes"])),
         content_type=_optional_str(known["content_type"]),
         etag=_optional_str(known["etag"]),
         last_modified=_optional_str(known["last_modified"]),
         origin=str(known["origin"] or "live"),
+        run_id=_optional_str(known["run_id"]),
     )
+
+
+def _sha256(value: object) -> str:
+    text = str(value)
+    if not SHA256_HEX.fullmatch(text):
+        raise ValueError(f"sha256 {text[:80]!r} is not 64 lowercase hex digits")
+    return text
 
 
 def _optional_str(value: object) -> str | None:
@@ -150,12 +173,38 @@ def _optional_str(value: object) -> str | None:
 def _write_object(root: Path, sha256: str, body: bytes) -> None:
     path = object_path(root, sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    (root / "tmp").mkdir(exist_ok=True)
+    tmp = root / "tmp" / f"{sha256}.{os.getpid()}.tmp"  # pid: two processes may write one body at once
     with tmp.open("wb") as f:
         f.write(gzip.compress(body, compresslevel=6, mtime=0))
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _sweep_stale_tmp(tmp_dir: Path) -> None:
+    """Remove temp files of writers that died mid-write (their pid is gone, or they are a day old)."""
+    if not tmp_dir.is_dir():
+        return
+    now = time.time()
+    for tmp in tmp_dir.glob("*.tmp"):
+        pid = tmp.stem.rsplit(".", 1)[-1]
+        try:
+            stale = now - tmp.stat().st_mtime > STALE_TMP_S or not (pid.isdigit() and _alive(int(pid)))
+            if stale:
+                tmp.unlink()
+        except FileNotFoundError:  # another writer swept or renamed it first
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _drop_torn_tail(f: BinaryIO) -> None:
@@ -180,6 +229,9 @@ def _append_index(index: Path, lines: Iterable[str]) -> None:
     if not text:
         return
     with index.open("ab+") as f:
+        # Exclusive while cutting a torn tail and appending: another process's half-written
+        # line is never taken for a torn one, and lines never interleave.
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         _drop_torn_tail(f)
         f.write(text.encode("utf-8"))
         f.flush()

@@ -132,6 +132,7 @@ class LoadBatch:
     quarantine: pd.DataFrame | None = None
     resolve_identity: Resolver | None = None  # when set, the crosswalk is re-resolved in the same transaction
     resolve_providers: Resolver | None = None  # likewise for providers: (source, provider_key) -> provider_id
+    interrupted: tuple[str, ...] = ()  # runs a dead process left ``running``: closed as failed in this transaction
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,10 @@ class LoadCounts:
 
 class InvariantError(Exception):
     """History broke an invariant; the load was rolled back."""
+
+
+INTERRUPTED_RUNS = "SELECT run_id FROM runs WHERE status = 'running' ORDER BY started_at"
+"""Runs still ``running``: read by a writer holding the warehouse lock, these belong to dead processes."""
 
 
 def record_run_start(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
@@ -196,6 +201,12 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     try:
         counts = _load(con, batch)
         record_run_end(con, batch.run, counts)
+        if batch.interrupted:
+            con.execute(
+                "UPDATE runs SET status = 'failed', error = ? WHERE status = 'running' AND list_contains(?, run_id)",
+                [f"interrupted: the process stopped before this run finished; run {batch.run.run_id} loaded "
+                 "what it had archived", list(batch.interrupted)],
+            )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -315,8 +326,8 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
     """Re-derive ``complete`` for every snapshot of the ``affected`` scopes, in time order.
 
     A listing is complete when its payload says so and, unless it is positive evidence,
-    it lists at least half the median key count of the scope's last complete listings.
-    Settled over all snapshots of a scope, the result does not depend on load order.
+    it is not ``too_short`` against the median key count of the scope's last complete
+    listings. Settled over all snapshots of a scope, the result does not depend on load order.
     """
     rows = con.execute(
         f"""
@@ -347,8 +358,8 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
             recent.append(count)
             continue
         complete, reason = listed, listed_reason
-        if listed and evidence is None and recent and count < spec.complete_fraction * median(recent):
-            complete, reason = False, f"lists {count} keys, under half the recent median {median(recent):g}"
+        if listed and evidence is None and recent and too_short(count, median(recent), spec.complete_fraction):
+            complete, reason = False, f"lists {count} keys, at most half the recent median {median(recent):g}"
         if complete and evidence is None:
             recent.append(count)
         if (complete, reason) != (was, was_reason):
@@ -366,6 +377,17 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
             )
         finally:
             con.unregister("settled")
+
+
+def too_short(count: int, recent_median: float, fraction: float) -> bool:
+    """Whether a listing of ``count`` keys is too short to be complete against the recent median.
+
+    Fewer than ``fraction`` (half) of the median is too short; so is exactly half when that is
+    more than one key short: a list that lost half its models is a failed scrape, but a scope
+    of two endpoints that loses one is a real change.
+    """
+    limit = fraction * recent_median
+    return count < limit or (count <= limit and recent_median - count > 1)
 
 
 def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime) -> tuple[int, KeyChanges]:

@@ -156,8 +156,8 @@ SOURCE = SourceSpec(
     origin=ORIGIN,
     entities=("model", "endpoint", "uptime", "benchmark"),
     payload_kinds=(
-        PayloadKind("sitemap", SITEMAP_PATH, parse_sitemap, yields_links=True),
-        PayloadKind("page", PAGE_PATH, parse_page, gone_page, needs_url=True),
+        PayloadKind("sitemap", SITEMAP_PATH, parse_sitemap, yields_links=True, media="xml"),
+        PayloadKind("page", PAGE_PATH, parse_page, gone_page, needs_url=True, media="html"),
     ),
     seeds=(SITEMAP_URL,),
     policy=HostPolicy(rate_per_s=1.0, concurrency=2, obey_robots=True),  # a product site's HTML: 1 request/s

@@ -222,10 +222,21 @@ class Fetcher:
             except httpx.TimeoutException as e:
                 raise _Retryable(f"timeout ({type(e).__name__})") from None
             except httpx.TransportError as e:
-                raise _Retryable(f"connection error ({type(e).__name__}: {e})") from None
+                raise _Retryable(f"connection error ({type(e).__name__}: {_root_cause(e)})") from None
             except httpx.HTTPError as e:  # e.g. a body that does not decode as its Content-Encoding says
                 raise FetchError(url, f"{type(e).__name__}: {e}") from None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+
+def _root_cause(error: BaseException) -> str:
+    """The message of the innermost exception behind ``error`` that has one (anyio wraps a reset as '')."""
+    message, seen = str(error), {id(error)}
+    cause = error.__cause__ or error.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        message = str(cause) or message
+        cause = cause.__cause__ or cause.__context__
+    return message
 
 
 def _limiter(rate_per_s: float) -> AsyncLimiter:

@@ -22,6 +22,7 @@ class PayloadKind:
     gone: Callable[[str], Parsed] | None = None  # what a 404/410 for this URL proves, if anything
     needs_url: bool = False  # when True the pipeline calls ``parse(body, url)``
     yields_links: bool = False  # its ``links`` are URLs to fetch next (a sync parses it once early to find them)
+    media: str = "json"  # what its Content-Type names when right (json, html, xml); the body decides, this explains
 
     def parse_payload(self, body: bytes, url: str) -> Parsed:
         """Parse one payload of this kind fetched from ``url``."""

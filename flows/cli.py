@@ -25,6 +25,7 @@ from flows.settings import SOURCES, SettingError, settings_from_env
 
 EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 1, 2, 3, 4
 READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL"})
+SANDBOX_REFUSALS = ("read-only", "disabled by configuration", "configuration has been locked")
 
 
 class CommandError(Exception):
@@ -279,12 +280,12 @@ def sql(query: str, fmt: str) -> None:
     """
     import duckdb
 
-    con = _open_read(_settings().warehouse)
+    con = _open_read(_settings().warehouse, sandboxed=True)
     try:
-        writes = [s.type.name for s in con.extract_statements(query) if s.type.name not in READ_STATEMENTS]
+        writes = _statement_types(con, query) - READ_STATEMENTS
         if writes:
             raise CommandError(
-                f"refused: modelsync sql is read-only and this is a {writes[0]} statement; "
+                f"refused: modelsync sql is read-only and this is {_statement_name(sorted(writes)[0])}; "
                 "the warehouse changes only through sync, import and backfill"
             )
         relation = con.sql(query)
@@ -296,8 +297,9 @@ def sql(query: str, fmt: str) -> None:
             _write_rows(relation.columns, relation.fetchall(), fmt)
     except duckdb.Error as e:
         message = str(e).splitlines()[0]
-        if "read-only" in message:  # a write the statement check missed still meets a read-only connection
-            message = f"refused: modelsync sql is read-only ({message})"
+        if any(sign in message for sign in SANDBOX_REFUSALS):
+            # a write, a file or a setting the statement check let through still meets the sandboxed connection
+            message = f"refused: modelsync sql is read-only and reads only the warehouse ({message})"
         raise CommandError(message) from None
     finally:
         con.close()
@@ -417,12 +419,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
-def _open_read(path: Path) -> Any:
+def _statement_types(con: Any, query: str) -> set[str]:
+    """The statement types of ``query``; a type this DuckDB cannot name counts as ``UNKNOWN`` (refused)."""
+    try:
+        return {statement.type.name for statement in con.extract_statements(query)}
+    except ValueError:  # duckdb parses a statement its Python enum lacks (e.g. UPDATE EXTENSIONS)
+        return {"UNKNOWN"}
+
+
+def _statement_name(kind: str) -> str:
+    return "a statement it cannot classify" if kind == "UNKNOWN" else f"a {kind} statement"
+
+
+def _open_read(path: Path, *, sandboxed: bool = False) -> Any:
     from warehouse import db
 
     try:
-        return db.open_for_read(path)
+        return db.open_for_query(path) if sandboxed else db.open_for_read(path)
     except db.WarehouseBusy as e:
+        from flows.lock import lock_holder
+
+        holder = lock_holder(path)
+        if holder:  # say who is writing rather than that someone might be
+            raise CommandError(
+                f"{path} is being written: {holder}; DuckDB lets no reader in while it loads "
+                f"(waited {db.BUSY_WAIT_S:g} s); try again when it finishes",
+                EXIT_BUSY,
+            ) from None
         raise CommandError(str(e), EXIT_BUSY) from None
     except db.WarehouseError as e:
         raise CommandError(str(e)) from None
@@ -504,6 +527,9 @@ def _report(result: Any) -> None:
         shown = ", ".join(f"{source} {key}" for source, key in counts.unmatched[:5])
         more = f" and {len(counts.unmatched) - 5} more" if len(counts.unmatched) > 5 else ""
         click.echo(f"  unmatched model keys: {shown}{more} (see the unmatched_keys view)")
+    for entity, source, scope, why in counts.incomplete:
+        where = f"{source} {entity}s" + (f" of {scope}" if scope else "")
+        click.echo(f"  incomplete listing: {where} {why}: nothing retired for being absent from it")
     if result.recovered:
         runs = ", ".join(result.recovered)
         click.echo(f"  recovered: {result.recovered_payloads} payloads archived by interrupted run(s) {runs}: loaded")

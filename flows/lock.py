@@ -38,6 +38,22 @@ def warehouse_lock(warehouse: Path, command: str, now: datetime) -> Iterator[Non
         os.close(fd)  # closing releases the flock; the file stays, harmless
 
 
+def lock_holder(warehouse: Path) -> str | None:
+    """Who holds the warehouse's write lock (``'modelsync sync' (pid 12) holds it since ...``), or None if nobody."""
+    path = lock_path(warehouse)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(path)
+    finally:
+        os.close(fd)  # a shared lock we got is released with the descriptor
+    return None
+
+
 def _holder(path: Path) -> str:
     try:
         info = json.loads(path.read_text() or "{}")

@@ -464,6 +464,7 @@ def combined_result(run_id: str, results: Sequence[RunResult]) -> RunResult:
         quarantined=sum(r.counts.quarantined for r in results),
         keys=keys,
         unmatched=next((r.counts.unmatched for r in reversed(results) if r.status != "failed"), ()),
+        incomplete=tuple(listing for r in results for listing in r.counts.incomplete),
     )
     failed_urls = tuple(f for r in results for f in r.failed_urls)
     failed = [f"{r.run_id}: {r.error}" for r in results if r.status == "failed" and r.error]
@@ -544,7 +545,10 @@ def parse_archived(
                     bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
                 parsed = kind.parse_payload(bodies[payload.sha256], payload.url)
             except ParseError as e:
-                refuse(payload, f"{payload.source} payload does not parse: {e}")
+                served = payload.content_type
+                # A JSON API answering with an HTML page (a challenge, a login wall) says so here.
+                mismatch = f" (served as {served}, not {kind.media})" if served and kind.media not in served else ""
+                refuse(payload, f"{payload.source} payload does not parse: {e}{mismatch}")
                 continue
         for entity, rows in parsed.records.items():
             origin = {"observed_at": payload.fetched_at, "payload_sha256": payload.sha256}

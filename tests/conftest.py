@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +143,27 @@ def synthetic_models(model_ids: list[str]) -> bytes:
         for m in model_ids
     ]  # fmt: skip
     return json.dumps({"data": models}).encode()
+
+
+def start_driver(point: str, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``modelsync ARGS`` in a child process with ``tests/crash_driver.py`` planting ``point`` (see there).
+
+    The child talks to this session's Prefect server, so it pays no server start-up.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()), **(extra_env or {})}
+    driver = ROOT / "tests" / "crash_driver.py"
+    return subprocess.Popen(
+        [sys.executable, str(driver), point, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def wait_until(condition: Callable[[], object], timeout_s: float = 60.0, what: str = "the condition") -> None:
+    """Poll ``condition`` every 20 ms until it is true; fail the test after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
+        time.sleep(0.02)

@@ -56,6 +56,19 @@ def open_for_read(path: Path, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyCon
     return _retry_busy(lambda: duckdb.connect(str(path), read_only=True), path, wait_s)
 
 
+def open_for_query(path: Path, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for SQL a user typed: no file, extension or setting beyond the warehouse.
+
+    Defence in depth behind ``modelsync sql``'s statement check: external access off (no
+    ``ATTACH``, ``COPY ... TO``, ``read_csv``, ``INSTALL``/``LOAD``), then the configuration
+    locked, so no ``SET`` or ``PRAGMA`` can turn it back on.
+    """
+    con = open_for_read(path, wait_s)
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
+
+
 def apply_migrations(
     con: duckdb.DuckDBPyConnection, now: datetime, hooks: Mapping[int, Hook] | None = None
 ) -> list[int]:

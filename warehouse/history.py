@@ -156,6 +156,7 @@ class LoadCounts:
     quarantined: int = 0
     keys: Mapping[str, KeyChanges] = field(default_factory=dict)
     unmatched: tuple[tuple[str, str], ...] = ()  # (source, source key) the crosswalk could not match
+    incomplete: tuple[tuple[str, str, str, str], ...] = ()  # (entity, source, scope, why) of this run's short lists
 
 
 class InvariantError(Exception):
@@ -283,7 +284,16 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     broken = invariant_violations(con, batch.run.run_id)
     if broken:
         raise InvariantError("; ".join(broken))
-    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched)
+    incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id]).fetchall())
+    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete)
+
+
+INCOMPLETE_LISTINGS = """
+    SELECT entity, source, scope, reason FROM snapshots
+    WHERE run_id = ? AND NOT complete AND evidence IS NULL AND reason LIKE 'lists %'
+    ORDER BY ALL
+"""
+"""This run's listings too short to be complete (quarantine-caused ones are reported as failures already)."""
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]) -> int:

@@ -97,8 +97,8 @@ def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | 
     root.mkdir(parents=True, exist_ok=True)
     pending = {p.sha256: body for p, body in items if body is not None}
     missing = [(sha, body) for sha, body in pending.items() if not object_path(root, sha).exists()]
+    _sweep_stale_tmp(root / "tmp")
     if missing:
-        _sweep_stale_tmp(root / "tmp")
         # Threads overlap the per-file cost (0.2-0.75 ms a file here); each body is durable
         # before the index names it. os.sync() would flush every dirty page of the machine.
         with ThreadPoolExecutor(max_workers=4) as pool:

@@ -428,7 +428,9 @@ def _statement_types(con: Any, query: str) -> set[str]:
 
 
 def _statement_name(kind: str) -> str:
-    return "a statement it cannot classify" if kind == "UNKNOWN" else f"a {kind} statement"
+    if kind == "UNKNOWN":
+        return "a statement it cannot classify"
+    return f"{'an' if kind[0] in 'AEIOU' else 'a'} {kind} statement"
 
 
 def _open_read(path: Path, *, sandboxed: bool = False) -> Any:

@@ -197,7 +197,8 @@ FAULTS: dict[str, Fault] = {
               "archived, quarantined with the content type it came as; partial run",
               applies=lambda t: t.is_json),
         Fault("layout_changed", GARBAGE, _layout_changed,
-              "archived, quarantined naming what is missing; partial run; never loaded as NULLs"),
+              "archived, quarantined naming what is missing; partial run; never loaded as NULLs",
+              applies=lambda t: t.is_json or t.is_html),
         # Short lists: loaded, the listing is incomplete, nothing is retired for being absent.
         Fault("empty_list", SHORT_LIST, lambda t: _short_list(t, lambda n: 0),
               "loaded as an incomplete listing: nothing retired", applies=lambda t: _listed(t) is not None),

@@ -87,6 +87,7 @@ class Mirror:
         self.captures = list(captures)
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.targets: list[str] = []  # every request target, query string included
+        self.served: list[tuple[str, int, str | None]] = []  # (path, status, sha256 of a 200 body) sent whole
         self._scripts: dict[str, list[Reply]] = defaultdict(list)
         self._day_bodies: dict[str, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
@@ -290,10 +291,16 @@ def _handler_for(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             try:
                 self._send_body(reply, body)
+                self.wfile.flush()
             except OSError:  # the client gave up (a timeout it was meant to hit): nothing left to do
                 self.close_connection = True
+                return
+            if not body or reply.break_at is None or reply.break_with == "stall":
+                mirror.served.append((path, status, hashlib.sha256(body).hexdigest() if status == 200 else None))
 
         def _send_body(self, reply: Reply, body: bytes) -> None:
+            if not body:  # a 304 (or an empty reply) has no body to break
+                return
             cut = len(body) if reply.break_at is None else min(reply.break_at, len(body))
             self._write(body[:cut], reply)
             if reply.break_at is None:

@@ -69,6 +69,16 @@ class Archived:
     recovered: int = 0  # how many of ``payloads`` those runs archived and never loaded
 
 
+def merged(parts: Sequence[Archived]) -> Archived:
+    """One ``Archived`` for a run's sources: payloads and failures in order, seconds summed."""
+    return Archived(
+        payloads=tuple(p for part in parts for p in part.payloads),
+        failures=tuple(f for part in parts for f in part.failures),
+        fetch_s=sum(part.fetch_s for part in parts),
+        archive_s=sum(part.archive_s for part in parts),
+    )
+
+
 @dataclass(frozen=True)
 class Started:
     """A run recorded as ``running``: validators for conditional GETs, and what interrupted runs left behind."""

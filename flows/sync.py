@@ -216,14 +216,7 @@ def _sync(
     run = pipeline.new_run("sync", chosen, now)
     started = pipeline.start_run(settings, run)
     archived = [fetch_and_archive_task(settings, source_id, started.known, as_of, run.run_id) for source_id in chosen]
-    merged = started.joined(
-        pipeline.Archived(
-            payloads=tuple(p for a in archived for p in a.payloads),
-            failures=tuple(f for a in archived for f in a.failures),
-            fetch_s=sum(a.fetch_s for a in archived),
-            archive_s=sum(a.archive_s for a in archived),
-        )
-    )
+    merged = started.joined(pipeline.merged(archived))
     parsed = parse_task(settings, run, merged, pipeline.utc_now())
     result = replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped))
     publish_run_summary(result, "sync")

@@ -50,8 +50,8 @@ def on_nth(count: int, action: Callable[..., Any], original: Callable[..., Any])
 
 def torn_object(root: Path, sha256: str, body: bytes) -> None:
     """Write half of the body's temp file, as a writer killed mid-write leaves it, and die."""
-    (root / "tmp").mkdir(parents=True, exist_ok=True)
-    tmp = root / "tmp" / f"{sha256}.{os.getpid()}.tmp"
+    tmp = archive.temp_path(root, sha256)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
     data = archive.gzip.compress(body)
     with tmp.open("wb") as f:
         f.write(data[: len(data) // 2])

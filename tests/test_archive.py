@@ -353,3 +353,22 @@ def test_parse_rfc3339_reads_z_and_offsets_as_utc() -> None:
 def test_parse_rfc3339_refuses_a_timestamp_without_a_zone() -> None:
     with pytest.raises(ValueError, match="has no time zone"):
         parse_rfc3339("2026-08-25T10:26:01")
+
+
+def test_a_dead_writers_temp_file_is_swept_and_a_live_or_foreign_one_kept(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    root = tmp_path / "raw"
+    (root / "tmp").mkdir(parents=True)
+    sha = sha256_hex(OTHER_SYNTHETIC_BODY)  # temp files of other writers, for another body
+    dead = root / "tmp" / f"{sha}.{socket.gethostname()}.{2**22 + 12345}.tmp"  # above any pid_max in use here
+    live = root / "tmp" / f"{sha}.{socket.gethostname()}.{os.getpid()}.tmp"
+    foreign = root / "tmp" / f"{sha}.synthetic-other-host.1.tmp"
+    for path in (dead, live, foreign):
+        path.write_bytes(b"half a body")
+
+    archive_payloads(root, [(synthetic_payload(), SYNTHETIC_BODY)])
+
+    assert sorted(p.name for p in (root / "tmp").iterdir()) == sorted([live.name, foreign.name])
+    assert read_body(root, sha256_hex(SYNTHETIC_BODY)) == SYNTHETIC_BODY

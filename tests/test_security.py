@@ -132,6 +132,15 @@ def test_planted_api_keys_appear_in_no_output_log_archive_warehouse_or_prefect_r
         assert [str(path) for path, data in files if secret.encode() in data] == []
 
 
+def test_settings_never_show_their_api_keys() -> None:
+    from flows.settings import settings_from_env
+
+    settings = settings_from_env({"OPENROUTER_API_KEY": "synthetic-key-8d41e7"})
+
+    assert settings.api_keys == {"openrouter": "synthetic-key-8d41e7"}
+    assert "synthetic-key-8d41e7" not in repr(settings) + str(settings)
+
+
 # --- archive paths ---------------------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -173,8 +174,8 @@ def _optional_str(value: object) -> str | None:
 def _write_object(root: Path, sha256: str, body: bytes) -> None:
     path = object_path(root, sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
-    (root / "tmp").mkdir(exist_ok=True)
-    tmp = root / "tmp" / f"{sha256}.{os.getpid()}.tmp"  # pid: two processes may write one body at once
+    tmp = temp_path(root, sha256)
+    tmp.parent.mkdir(exist_ok=True)
     with tmp.open("wb") as f:
         f.write(gzip.compress(body, compresslevel=6, mtime=0))
         f.flush()
@@ -182,16 +183,25 @@ def _write_object(root: Path, sha256: str, body: bytes) -> None:
     os.replace(tmp, path)
 
 
+def temp_path(root: Path, sha256: str) -> Path:
+    """Where this process writes a body before renaming it into ``objects/``.
+
+    Host and pid in the name: two processes (or machines sharing the archive) may write
+    one body at once, and a sweep can tell a dead writer's file from a live one's.
+    """
+    return root / "tmp" / f"{sha256}.{socket.gethostname()}.{os.getpid()}.tmp"
+
+
 def _sweep_stale_tmp(tmp_dir: Path) -> None:
-    """Remove temp files of writers that died mid-write (their pid is gone, or they are a day old)."""
+    """Remove temp files of writers that died mid-write: on this host, a pid that is gone; any, a day old."""
     if not tmp_dir.is_dir():
         return
-    now = time.time()
+    now, host = time.time(), socket.gethostname()
     for tmp in tmp_dir.glob("*.tmp"):
-        pid = tmp.stem.rsplit(".", 1)[-1]
+        writer_host, _, pid = tmp.stem[65:].rpartition(".")
         try:
-            stale = now - tmp.stat().st_mtime > STALE_TMP_S or not (pid.isdigit() and _alive(int(pid)))
-            if stale:
+            dead = writer_host == host and pid.isdigit() and not _alive(int(pid))
+            if dead or now - tmp.stat().st_mtime > STALE_TMP_S:
                 tmp.unlink()
         except FileNotFoundError:  # another writer swept or renamed it first
             continue

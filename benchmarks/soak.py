@@ -93,7 +93,7 @@ def clean_sync(settings: Settings, as_of: datetime) -> pipeline.RunResult:
     started = pipeline.start_run(settings, run)
     parts = [pipeline.fetch_and_archive(settings, s, started.known, lambda: as_of, run_id=run.run_id)
              for s in settings.sources]  # fmt: skip
-    archived = started.joined(pipeline.merged(parts))
+    archived = pipeline.merged(parts)
     parsed = pipeline.parse_archived(settings, run, archived.payloads, pipeline.utc_now())
     return pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
 
@@ -105,10 +105,7 @@ def inject_faults(mirror: Mirror, foreign: Mirror, rng: random.Random, rate: flo
         mirror.script(path)  # yesterday's fault is over
         if rng.random() >= rate:
             continue
-        body = mirror.day_body(path) or b""
-        content_type = {".html": "text/html", ".xml": "application/xml"}.get(Path(path).suffix, "application/json")
-        if path.startswith("/models/"):
-            content_type = "text/html"
+        body, content_type = mirror.day_payload(path) or (b"", "application/json")
         target = Target(body, content_type, foreign.base_url, MAX_BYTES, READ_TIMEOUT_S, RESPONSE_TIMEOUT_S)
         fault = rng.choice([f for f in FAULTS.values() if f.applies(target)])
         mirror.script(path, *fault.replies(target))
@@ -208,7 +205,7 @@ def main() -> int:
             as_of = START + timedelta(days=n)
             asked, sent = len(mirror.requests), len(mirror.served)
             started = time.perf_counter()
-            result = sync_flow(env_overrides=faulted_env, as_of=as_of, take_lock=True)
+            result = sync_flow(env_overrides=faulted_env, as_of=as_of, take_lock=True, lock_holder="soak")
             durations.append(time.perf_counter() - started)
             clean_sync(twin, as_of)
             statuses[result.status] += 1
@@ -218,7 +215,7 @@ def main() -> int:
             twin_con = duckdb.connect(twin_env["MODELSYNC_WAREHOUSE"], read_only=True)
             try:
                 broken = history.invariant_violations(con)
-                broken += [f"run left running: {r}" for (r,) in con.execute(history.INTERRUPTED_RUNS).fetchall()]
+                broken += [f"run left running: {r[0]}" for r in con.execute(history.INTERRUPTED_RUNS).fetchall()]
                 violations += len(broken)
                 run_lost = lost_payloads(con, Path(faulted_env["MODELSYNC_RAW_DIR"]), result,
                                          served=mirror.served[sent:], origins=origins, as_of=as_of)  # fmt: skip

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from extractors.spec import PayloadKind, SourceSpec
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
@@ -85,7 +85,7 @@ def parse_endpoints(body: bytes) -> Parsed:
 
 def gone_endpoints(url: str) -> Parsed:
     """A 404/410 on a model's endpoints page: positive evidence that it has no endpoints left."""
-    model_id = url.split("/api/v1/models/", 1)[1].rsplit("/endpoints", 1)[0]
+    model_id = unquote(url.split("/api/v1/models/", 1)[1].rsplit("/endpoints", 1)[0])  # as endpoints_url quoted it
     return Parsed(listings=(Listing("endpoint", model_id, 0, evidence="endpoints page answered 404/410"),))
 
 

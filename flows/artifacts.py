@@ -27,6 +27,14 @@ def run_summary_markdown(result: RunResult) -> str:
         lines += ["", "**Skipped sources**", ""] + [f"- {source}: {why}" for source, why in result.skipped]
     if result.failed_urls:
         lines += ["", "**Failed URLs**", ""] + [f"- `{url}`: {reason}" for url, reason in result.failed_urls]
+    if counts.incomplete:
+        lines += ["", "**Incomplete listings** (nothing retired for being absent from them)", ""]
+        lines += [f"- {source} {entity}s {scope}: {why}".replace("  ", " ") for entity, source, scope, why in
+                  counts.incomplete]  # fmt: skip
+    if result.recovered:
+        lines += ["", "**Interrupted runs finished first**", ""]
+        lines += [f"- `{dead.run_id}`: {dead.payloads} archived payloads loaded under its id (now {dead.status})"
+                  for dead in result.recovered]  # fmt: skip
     if counts.unmatched:
         lines += ["", f"**Unmatched model keys** ({len(counts.unmatched)}; see the `unmatched_keys` view)", ""]
         lines += [f"- {source} `{key}`" for source, key in counts.unmatched[:20]]

@@ -14,6 +14,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -253,13 +254,17 @@ def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ..
     now = pipeline.utc_now()
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "import", now):
         run = pipeline.new_run("import", sorted({_source_of(url) for _, url, _ in items}), now)
-        try:  # raw first: archived before the run is recorded, so an unreadable file leaves no run behind
-            archived = pipeline.archive_files(settings, items, run.run_id)
+        try:  # every file read before the run is recorded: an unreadable one leaves no run behind
+            payloads = pipeline.payload_files(items, run.run_id)
         except pipeline.ImportInputError as e:
             raise CommandError(str(e)) from None
-        archived = pipeline.start_run(settings, run).joined(archived)
+        # Recorded before archiving (raw first still: archived before parsing), so a kill
+        # after the archive write leaves a `running` run whose payloads the next writer loads.
+        started = pipeline.start_run(settings, run)
+        archived = pipeline.archive_items(settings, payloads)
         parsed = pipeline.parse_archived(settings, run, archived.payloads, pipeline.utc_now())
-        result = pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
+        result = replace(pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now()),
+                         recovered=started.recovered)  # fmt: skip
     _report(result)
 
 
@@ -532,9 +537,9 @@ def _report(result: Any) -> None:
     for entity, source, scope, why in counts.incomplete:
         where = f"{source} {entity}s" + (f" of {scope}" if scope else "")
         click.echo(f"  incomplete listing: {where} {why}: nothing retired for being absent from it")
-    if result.recovered:
-        runs = ", ".join(result.recovered)
-        click.echo(f"  recovered: {result.recovered_payloads} payloads archived by interrupted run(s) {runs}: loaded")
+    for dead in result.recovered:
+        what = f"{dead.payloads} payloads it had archived loaded under its id" if dead.payloads else "nothing to load"
+        click.echo(f"  recovered interrupted run {dead.run_id}: {what} (now {dead.status})")
     for url, reason in result.failed_urls:
         click.echo(f"  failed: {url}: {reason}", err=True)
     if result.status == "partial" and result.error:

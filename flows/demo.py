@@ -173,7 +173,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
             for url in down:
                 mirror.script(urlsplit(url).path, OUTAGE_REPLY)
             mirror.serve_day(stamp)
-            result = sync_flow(env_overrides=overrides, as_of=parse_rfc3339(stamp), take_lock=True)
+            result = sync_flow(env_overrides=overrides, as_of=parse_rfc3339(stamp), take_lock=True, lock_holder="demo")
             counts = result.counts
             echo(
                 f"  {stamp}  sync {result.status}: {counts.payloads} payloads, "

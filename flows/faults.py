@@ -126,6 +126,12 @@ def _listed(target: Target) -> tuple[str, list[object] | dict[str, object]] | No
     return None
 
 
+def _lists_four_or_more(target: Target) -> bool:
+    """Half of a list of two or three is one key short: a real change, not a failed scrape (``too_short``)."""
+    listed = _listed(target)
+    return listed is not None and len(listed[1]) >= 4
+
+
 def _short_list(target: Target, keep: Callable[[int], int]) -> tuple[Reply, ...]:
     listed = _listed(target)
     assert listed is not None, "a short_list fault applies to list payloads only"
@@ -204,7 +210,7 @@ FAULTS: dict[str, Fault] = {
               "loaded as an incomplete listing: nothing retired", applies=lambda t: _listed(t) is not None),
         Fault("half_list", SHORT_LIST, lambda t: _short_list(t, lambda n: n // 2),
               "loaded as an incomplete listing (at most half the recent median): nothing retired",
-              applies=lambda t: _listed(t) is not None),
+              applies=_lists_four_or_more),
         # Harmless: the body decides, the content type is only recorded.
         Fault("json_as_text_plain", HARMLESS,
               lambda t: (Reply(200, t.body, content_type="text/plain; charset=utf-8"),),

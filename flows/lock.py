@@ -39,19 +39,30 @@ def warehouse_lock(warehouse: Path, command: str, now: datetime) -> Iterator[Non
 
 
 def lock_holder(warehouse: Path) -> str | None:
-    """Who holds the warehouse's write lock (``'modelsync sync' (pid 12) holds it since ...``), or None if nobody."""
+    """Who holds the warehouse's write lock (``'modelsync sync' (pid 12) holds it since ...``), or None.
+
+    Read from the lock file, whose holder writes its pid: never by taking the lock, which
+    would make a writer starting at that instant exit busy.
+    """
     path = lock_path(warehouse)
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
+        info = json.loads(path.read_text() or "{}")
+    except (OSError, ValueError):
         return None
+    pid = info.get("pid") if isinstance(info, dict) else None
+    if not isinstance(pid, int) or not _alive(pid):
+        return None
+    return _holder(path)
+
+
+def _alive(pid: int) -> bool:
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return _holder(path)
-    finally:
-        os.close(fd)  # a shared lock we got is released with the descriptor
-    return None
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _holder(path: Path) -> str:

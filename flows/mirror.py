@@ -21,6 +21,7 @@ import json
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 from warehouse.archive import parse_rfc3339
@@ -91,7 +93,7 @@ class Mirror:
         self._scripts: dict[str, list[Reply]] = defaultdict(list)
         self._day_bodies: dict[str, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -116,11 +118,10 @@ class Mirror:
         with self._lock:
             self._scripts[path] = list(replies)
 
-    def day_body(self, path: str) -> bytes | None:
-        """The body ``serve_day`` serves for ``path``, if any."""
+    def day_payload(self, path: str) -> tuple[bytes, str] | None:
+        """The body and content type ``serve_day`` serves for ``path``, if any."""
         with self._lock:
-            served = self._day_bodies.get(path)
-        return None if served is None else served[0]
+            return self._day_bodies.get(path)
 
     @property
     def day_paths(self) -> list[str]:
@@ -156,6 +157,15 @@ class Mirror:
     def _answer(self, path: str, query: str) -> Reply | None:
         """A reply computed from the request (subclasses); None to serve the day's bodies."""
         return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A threading HTTP server that does not print a traceback when a client drops its connection."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return  # a client that gave up or reset: what the fault tests do on purpose
+        super().handle_error(request, client_address)
 
 
 CDX_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]

@@ -65,8 +65,6 @@ class Archived:
     failures: tuple[tuple[str, str], ...] = ()
     fetch_s: float = 0.0
     archive_s: float = 0.0
-    recovered_from: tuple[str, ...] = ()  # interrupted runs this run closes; their archived payloads are here
-    recovered: int = 0  # how many of ``payloads`` those runs archived and never loaded
 
 
 def merged(parts: Sequence[Archived]) -> Archived:
@@ -80,19 +78,20 @@ def merged(parts: Sequence[Archived]) -> Archived:
 
 
 @dataclass(frozen=True)
+class Recovered:
+    """A run a dead process left ``running``, finished by a later run: what it had archived, loaded under its id."""
+
+    run_id: str
+    status: str  # ``partial`` when its payloads landed, else ``failed``
+    payloads: int  # how many it had archived that no run had loaded
+
+
+@dataclass(frozen=True)
 class Started:
-    """A run recorded as ``running``: validators for conditional GETs, and what interrupted runs left behind."""
+    """A run recorded as ``running``: validators for conditional GETs, and the interrupted runs it finished first."""
 
     known: dict[str, Known]
-    interrupted: tuple[str, ...] = ()  # runs left ``running`` by a process that died (we hold the lock)
-    recovered: tuple[ArchivedPayload, ...] = ()  # what they archived and no run has loaded
-
-    def joined(self, archived: Archived) -> Archived:
-        """``archived`` with the interrupted runs' payloads added: this run loads them, once."""
-        if not self.interrupted:
-            return archived
-        return replace(archived, payloads=(*self.recovered, *archived.payloads), recovered_from=self.interrupted,
-                       recovered=len(self.recovered))  # fmt: skip
+    recovered: tuple[Recovered, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,7 @@ class RunResult:
     failed_urls: tuple[tuple[str, str], ...] = ()
     error: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()  # (source, why) for sources this run did not fetch
-    recovered: tuple[str, ...] = ()  # interrupted runs this run closed, loading what they had archived
-    recovered_payloads: int = 0
+    recovered: tuple[Recovered, ...] = ()  # interrupted runs this run finished before its own work
 
     @property
     def exit_code(self) -> int:
@@ -120,15 +118,13 @@ def new_run(kind: str, sources: Iterable[str], now: datetime) -> RunRecord:
 
 
 def start_run(settings: Settings, run: RunRecord) -> Started:
-    """Record the run as ``running``; returns validators for conditional GETs and what interrupted runs left.
+    """Finish interrupted runs, then record this one as ``running``; returns validators for conditional GETs.
 
-    Call it holding the warehouse lock: every writer does, so a run still ``running`` now
-    belongs to a process that died (SIGKILL, power cut). Its payloads that reached the
-    archive but not the warehouse are handed to this run, which loads them and closes it.
+    Call it holding the warehouse lock (every writer does): see ``recover_interrupted``.
     """
+    recovered = recover_interrupted(settings, run.run_id)
     con = db.open_for_write(settings.warehouse, run.started_at, hooks=MIGRATION_HOOKS)
     try:
-        interrupted = tuple(row[0] for row in con.execute(history.INTERRUPTED_RUNS).fetchall())
         history.record_run_start(con, run)
         rows = con.execute(
             """
@@ -137,8 +133,6 @@ def start_run(settings: Settings, run: RunRecord) -> Started:
             FROM payloads WHERE status = 200 GROUP BY url
             """
         ).fetchall()
-        loaded = {(url, at.astimezone(UTC), sha) for url, at, sha in con.execute(LOADED_PAYLOADS).fetchall()} \
-            if interrupted else set()  # fmt: skip
     finally:
         con.close()
     known = {
@@ -146,14 +140,51 @@ def start_run(settings: Settings, run: RunRecord) -> Started:
         for url, etag, modified, sha, size in rows
         if (etag or modified) and object_path(settings.raw_dir, sha).exists()
     }
-    if not interrupted:
-        return Started(known)
-    left = {  # the same fetch listed twice is one payload
-        (p.url, p.fetched_at, p.sha256, p.status): p
-        for p in read_index(settings.raw_dir)
-        if p.run_id in interrupted and (p.url, p.fetched_at, p.sha256) not in loaded
-    } if (settings.raw_dir / "index.jsonl").exists() else {}  # fmt: skip
-    return Started(known, interrupted, tuple(left.values()))
+    return Started(known, recovered)
+
+
+def recover_interrupted(settings: Settings, by_run_id: str) -> tuple[Recovered, ...]:
+    """Finish the runs a dead process left ``running``: load what each had archived, under its own id, once.
+
+    Every writer holds the warehouse lock, so a run still ``running`` when a writer starts
+    belongs to a process that died (SIGKILL, power cut, SIGTERM mid-sync). Each is first
+    closed as ``failed``, committed, so a process that dies while recovering is never
+    retried forever; then the payloads the index names as its own and no run has loaded
+    are parsed and loaded in a transaction of their own, and the run ends ``partial``
+    (or ``failed``) with an ``interrupted: ...`` error. The caller's own data is not in
+    that transaction, so a bad recovered payload never holds it back.
+    """
+    if not settings.warehouse.exists():
+        return ()
+    con = db.open_for_write(settings.warehouse, utc_now(), hooks=MIGRATION_HOOKS)
+    try:
+        dead = [RunRecord(run_id, kind, started_at.astimezone(UTC), tuple(sources or ()))
+                for run_id, kind, started_at, sources in con.execute(history.INTERRUPTED_RUNS).fetchall()]  # fmt: skip
+        if not dead:
+            return ()
+        history.close_interrupted(con, [r.run_id for r in dead], f"{INTERRUPTED}; run {by_run_id} started loading "
+                                  "what it had archived")  # fmt: skip
+        loaded = {(url, at.astimezone(UTC), sha) for url, at, sha in con.execute(LOADED_PAYLOADS).fetchall()}
+    finally:
+        con.close()
+    index = settings.raw_dir / "index.jsonl"
+    # An unreadable line is skipped here: it must not stop every later writer from starting.
+    left = [p for p in read_index(settings.raw_dir, skip_bad=True)
+            if p.run_id in {r.run_id for r in dead} and (p.url, p.fetched_at, p.sha256) not in loaded] \
+        if index.exists() else []  # fmt: skip
+    recovered = []
+    for run in dead:
+        payloads = [p for p in left if p.run_id == run.run_id]
+        if not payloads:
+            recovered.append(Recovered(run.run_id, "failed", 0))
+            continue
+        parsed = parse_archived(settings, run, payloads, utc_now())
+        result = load_parsed(settings, run, Archived(tuple(payloads)), parsed, utc_now(), interrupted_by=by_run_id)
+        recovered.append(Recovered(run.run_id, result.status, len(payloads)))
+    return tuple(recovered)
+
+
+INTERRUPTED = "interrupted: the process stopped before this run finished"
 
 
 def rehash_attributes(con: duckdb.DuckDBPyConnection) -> None:
@@ -322,11 +353,10 @@ def _archive_item(
     return payload, fetched.body
 
 
-def archive_files(
-    settings: Settings, files: Sequence[tuple[Path, str, datetime]], run_id: str | None = None
-) -> Archived:
-    """Archive local payload files as if fetched from their URLs at their times (origin ``import``)."""
-    started = time.perf_counter()
+def payload_files(
+    files: Sequence[tuple[Path, str, datetime]], run_id: str | None = None
+) -> list[tuple[ArchivedPayload, bytes]]:
+    """Local payload files read as if fetched from their URLs at their times (origin ``import``), not yet archived."""
     items = []
     for path, url, fetched_at in files:
         spec, _ = payload_kind_for(url)
@@ -338,6 +368,12 @@ def archive_files(
         payload = ArchivedPayload(spec.id, url, fetched_at, 200, sha256_hex(body), len(body),
                                   content_type, None, None, "import", run_id)  # fmt: skip
         items.append((payload, body))
+    return items
+
+
+def archive_items(settings: Settings, items: Sequence[tuple[ArchivedPayload, bytes | None]]) -> Archived:
+    """Archive payloads with their bodies; returns them with the seconds spent."""
+    started = time.perf_counter()
     stored = archive_payloads(settings.raw_dir, items)
     return Archived(tuple(stored), (), 0.0, time.perf_counter() - started)
 
@@ -447,9 +483,9 @@ def chunk_run(base_id: str, label: str, sources: Iterable[str], now: datetime) -
 
 def load_chunk(settings: Settings, run: RunRecord, archived: Archived) -> RunResult:
     """One backfill chunk as one run: recorded, parsed, then loaded in one transaction."""
-    archived = start_run(settings, run).joined(archived)
+    started = start_run(settings, run)
     parsed = parse_archived(settings, run, archived.payloads, utc_now())
-    return load_parsed(settings, run, archived, parsed, utc_now())
+    return replace(load_parsed(settings, run, archived, parsed, utc_now()), recovered=started.recovered)
 
 
 def combined_result(run_id: str, results: Sequence[RunResult]) -> RunResult:
@@ -480,8 +516,7 @@ def combined_result(run_id: str, results: Sequence[RunResult]) -> RunResult:
     failed = [f"{r.run_id}: {r.error}" for r in results if r.status == "failed" and r.error]
     error = "; ".join(failed) if failed else next((r.error for r in results if r.error), None)
     recovered = tuple(run for r in results for run in r.recovered)
-    return RunResult(run_id, status, counts, failed_urls, error, recovered=recovered,
-                     recovered_payloads=sum(r.recovered_payloads for r in results))  # fmt: skip
+    return RunResult(run_id, status, counts, failed_urls, error, recovered=recovered)
 
 
 class ImportInputError(ValueError):
@@ -621,8 +656,19 @@ def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str)
     return pd.DataFrame(rows, columns=columns)
 
 
-def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: ParsedRun, now: datetime) -> RunResult:
-    """Load a parsed run in one transaction and record how it ended (failed loads roll back whole)."""
+def load_parsed(
+    settings: Settings,
+    run: RunRecord,
+    archived: Archived,
+    parsed: ParsedRun,
+    now: datetime,
+    *,
+    interrupted_by: str | None = None,
+) -> RunResult:
+    """Load a parsed run in one transaction and record how it ended (failed loads roll back whole).
+
+    ``interrupted_by`` names the run finishing this one for a dead process: it cannot end ``ok``.
+    """
     failures = (*archived.failures, *parsed.failures)
     error = None
     if parsed.too_many_quarantined(settings.max_quarantined_fraction):
@@ -632,16 +678,15 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
         )
         parsed = parsed.without_data()
     has_rows = any(not f.empty for f in parsed.batch.observations.values())
-    finished = replace(
-        run,
-        status=run_status(failures, has_rows),
-        finished_at=now,
-        failed_urls=failures,
-        fetch_s=archived.fetch_s,
-        archive_s=archived.archive_s,
-        parse_s=parsed.parse_s,
-        error=error or (failures[0][1] if failures and not has_rows else None),
-    )
+    status = run_status(failures, has_rows)
+    error = error or (failures[0][1] if failures and not has_rows else None)
+    if interrupted_by:
+        status = "partial" if has_rows else "failed"
+        held = len(archived.payloads)
+        error = "; ".join(e for e in (f"{INTERRUPTED}; run {interrupted_by} loaded the {held} payloads it had "
+                                      "archived", error) if e)  # fmt: skip
+    finished = replace(run, status=status, finished_at=now, failed_urls=failures, fetch_s=archived.fetch_s,
+                       archive_s=archived.archive_s, parse_s=parsed.parse_s, error=error)  # fmt: skip
     started = time.perf_counter()
     try:
         # Readers hold the file for seconds; after minutes of fetching, waiting a minute beats failing.
@@ -650,12 +695,11 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
         return RunResult(run.run_id, "failed", failed_urls=failures, error=str(e))
     try:
         try:
-            # Interrupted runs are closed even when the data is held back: their payloads then stay
-            # archived like any held-back payload (a backfill loads them), never blocking later runs.
-            batch = replace(parsed.batch, run=finished, interrupted=archived.recovered_from)
-            counts = history.load_batch(con, batch)
+            counts = history.load_batch(con, replace(parsed.batch, run=finished))
         except (history.InvariantError, duckdb.Error) as e:
             error = f"load rolled back, nothing landed: {str(e).splitlines()[0]}"
+            if interrupted_by:
+                error = f"{INTERRUPTED}; loading what it had archived failed: {error}"
             history.record_run_end(con, replace(finished, status="failed", error=error))
             return RunResult(run.run_id, "failed", failed_urls=failures, error=error)
         # The data has landed; load_s is a timing, so failing to record it must not mark the run failed.
@@ -663,8 +707,7 @@ def load_parsed(settings: Settings, run: RunRecord, archived: Archived, parsed: 
             con.execute("UPDATE runs SET load_s = ? WHERE run_id = ?", [time.perf_counter() - started, run.run_id])
     finally:
         con.close()
-    return RunResult(run.run_id, finished.status, counts, failures, finished.error,
-                     recovered=archived.recovered_from, recovered_payloads=archived.recovered)  # fmt: skip
+    return RunResult(run.run_id, finished.status, counts, failures, finished.error)
 
 
 def run_status(failures: Sequence[tuple[str, str]], observations_loaded: bool) -> str:

@@ -162,6 +162,8 @@ def backfill_flow(
     settings = settings_from_env(env_overrides)
     chosen = tuple(sources or SOURCES)
     base_id = pipeline.new_run("backfill", chosen, pipeline.utc_now()).run_id
+    # Before planning: what a killed run archived is loaded under its own id, not planned again.
+    recovered = pipeline.recover_interrupted(settings, base_id)
     if from_wayback:
         plan = wayback_list_task(settings, chosen, since, until, reload)
         chunks = pipeline.backfill_chunks(plan.captures, lambda p: p.fetched_at)
@@ -182,7 +184,8 @@ def backfill_flow(
 
         results = _run_chunks(base_id, chosen, pipeline.backfill_chunks(payloads, lambda p: p.fetched_at), load_replay)
         skipped = ()
-    result = replace(pipeline.combined_result(base_id, results), skipped=skipped)
+    result = pipeline.combined_result(base_id, results)
+    result = replace(result, skipped=skipped, recovered=(*recovered, *result.recovered))
     publish_run_summary(result, "backfill")
     return result
 
@@ -193,16 +196,18 @@ def sync_flow(
     env_overrides: Mapping[str, str] | None = None,
     as_of: datetime | None = None,
     take_lock: bool = False,
+    lock_holder: str = "serve (scheduled sync)",
 ) -> pipeline.RunResult:
     """Fetch, archive, parse and load the named sources (all by default).
 
     ``as_of`` stamps fetches with a fixed time (the demo replays dated captures).
-    ``take_lock`` takes the warehouse lock first, for runs no CLI command started
-    (``modelsync serve``'s schedule); a held lock fails the run with its holder.
+    ``take_lock`` takes the warehouse lock first, as ``lock_holder``, for runs no CLI
+    command started (``modelsync serve``'s schedule, the demo); a held lock fails the
+    run with its holder.
     """
     if take_lock:
         settings = settings_from_env(env_overrides)
-        with warehouse_lock(settings.warehouse, "serve (scheduled sync)", pipeline.utc_now()):
+        with warehouse_lock(settings.warehouse, lock_holder, pipeline.utc_now()):
             return _sync(sources, env_overrides, as_of)
     return _sync(sources, env_overrides, as_of)
 
@@ -216,8 +221,8 @@ def _sync(
     run = pipeline.new_run("sync", chosen, now)
     started = pipeline.start_run(settings, run)
     archived = [fetch_and_archive_task(settings, source_id, started.known, as_of, run.run_id) for source_id in chosen]
-    merged = started.joined(pipeline.merged(archived))
+    merged = pipeline.merged(archived)
     parsed = parse_task(settings, run, merged, pipeline.utc_now())
-    result = replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped))
+    result = replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped), recovered=started.recovered)
     publish_run_summary(result, "sync")
     return result

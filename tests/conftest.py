@@ -70,6 +70,13 @@ def mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mirror]:
         yield server
 
 
+@pytest.fixture
+def foreign() -> Iterator[Mirror]:
+    """Another host on loopback, not a source's: nothing may ever be asked of it."""
+    with Mirror() as server:
+        yield server
+
+
 @dataclass(frozen=True)
 class CliResult:
     code: int

@@ -54,7 +54,9 @@ def test_a_second_sync_while_one_runs_exits_4_at_once_naming_the_holder(
     mirror.script(SLOW, Reply(200, body, delay_s=60))
     first = start_driver("none", "sync")
     try:
-        wait_until(lambda: SLOW in [p for p, _ in mirror.requests], what="the first sync to be fetching")
+        # The list, then both endpoints pages at once: wait for all three, the slow one hanging.
+        wait_until(lambda: len(mirror.requests) >= 3 and SLOW in [p for p, _ in mirror.requests],
+                   what="the first sync to be fetching")  # fmt: skip
         asked = len(mirror.requests)
 
         second = run_cli("sync")
@@ -78,7 +80,7 @@ def test_sql_while_a_sync_loads_waits_for_the_write_lock_then_answers(
     child = start_driver("pause-load", "sync", extra_env=paused)
     try:
         wait_until(lambda: Path(paused["CRASH_MARKER"]).exists(), what="the sync to be inside its load")
-        release = threading.Timer(1.0, Path(paused["CRASH_RELEASE"]).touch)
+        release = threading.Timer(0.3, Path(paused["CRASH_RELEASE"]).touch)  # sql starts waiting, then the load ends
         release.start()
 
         result = run_cli("sql", "SELECT count(*) AS endpoints FROM endpoints", "--format", "csv")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,6 @@ READ_TIMEOUT_S, RESPONSE_TIMEOUT_S, MAX_BYTES = 0.5, 1.5, 50_000
 
 def names(kind: str) -> list[str]:
     return [name for name, fault in FAULTS.items() if fault.kind == kind]
-
-
-@pytest.fixture
-def foreign() -> Iterator[Mirror]:
-    """Another host on loopback: a redirect there must be refused before anything is asked of it."""
-    with Mirror() as server:
-        yield server
 
 
 @pytest.fixture
@@ -190,7 +182,8 @@ def test_a_catalog_page_with_a_changed_layout_is_archived_and_quarantined(
     assert run_cli("sync").code == 0
     page = next(p for p in mirror.day_paths if p.startswith("/models/") and "scout" in p)
     before = query(warehouse, "SELECT source_key, endpoint_key, max_output_tokens FROM endpoints ORDER BY ALL")
-    [changed] = FAULTS["layout_changed"].replies(target(mirror.day_body(page) or b"", foreign, "text/html"))
+    body, content_type = mirror.day_payload(page) or (b"", "")
+    [changed] = FAULTS["layout_changed"].replies(target(body, foreign, content_type))
     mirror.script(page, changed)
 
     result = run_cli("sync")

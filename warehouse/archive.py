@@ -88,9 +88,19 @@ def parse_rfc3339(text: str) -> datetime:
 
 def object_path(root: Path, sha256: str) -> Path:
     """Where the body with this sha256 lives under ``root`` (never outside it: the sha256 must be 64 hex digits)."""
-    if not SHA256_HEX.fullmatch(sha256):
-        raise ArchiveError(f"{sha256[:80]!r} is not a sha256 (64 lowercase hex digits): no object path for it")
-    return root / "objects" / sha256[:2] / f"{sha256}.gz"
+    try:
+        checked = checked_sha256(sha256)
+    except ValueError as e:
+        raise ArchiveError(f"{e}: no object path for it") from None
+    return root / "objects" / checked[:2] / f"{checked}.gz"
+
+
+def checked_sha256(value: object) -> str:
+    """``value`` as a lowercase hex sha256; a ValueError unless it is 64 hex digits (any case)."""
+    text = str(value).lower()
+    if not SHA256_HEX.fullmatch(text):
+        raise ValueError(f"sha256 {str(value)[:80]!r} is not 64 hex digits")
+    return text
 
 
 def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | None]]) -> list[ArchivedPayload]:
@@ -104,6 +114,9 @@ def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | 
         # before the index names it. os.sync() would flush every dirty page of the machine.
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda item: _write_object(root, *item), missing))
+        # A rename is durable once its directory is: before the index may name the bodies.
+        for folder in {object_path(root, sha).parent for sha, _ in missing}:
+            _fsync_directory(folder)
     for payload, body in items:
         if body is None and not object_path(root, payload.sha256).exists():
             raise ArchiveError(f"{object_path(root, payload.sha256)}: body for {payload.url} is not in the archive")
@@ -111,8 +124,11 @@ def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | 
     return [p for p, _ in items]
 
 
-def read_index(root: Path) -> Iterator[ArchivedPayload]:
-    """Every payload the index names, in file order; a torn last line is skipped."""
+def read_index(root: Path, *, skip_bad: bool = False) -> Iterator[ArchivedPayload]:
+    """Every payload the index names, in file order; a torn last line is skipped.
+
+    A bad line elsewhere raises ArchiveError naming the file and line, unless ``skip_bad``.
+    """
     index = root / "index.jsonl"
     if not index.exists():
         raise ArchiveError(f"{index}: no archive index here")
@@ -126,6 +142,8 @@ def read_index(root: Path) -> Iterator[ArchivedPayload]:
         except (ValueError, KeyError, TypeError) as e:
             if number == last:  # torn last line: the write that made it never finished
                 return
+            if skip_bad:
+                continue
             raise ArchiveError(f"{index}, line {number + 1}: {e}") from None
 
 
@@ -150,7 +168,7 @@ def _payload_from_record(record: object) -> ArchivedPayload:
         url=str(known["url"]),
         fetched_at=parse_rfc3339(str(known["fetched_at"])),
         status=int(str(known["status"])),
-        sha256=_sha256(known["sha256"]),
+        sha256=checked_sha256(known["sha256"]),
         bytes=int(str(known["bytes"])),
         content_type=_optional_str(known["content_type"]),
         etag=_optional_str(known["etag"]),
@@ -158,13 +176,6 @@ def _payload_from_record(record: object) -> ArchivedPayload:
         origin=str(known["origin"] or "live"),
         run_id=_optional_str(known["run_id"]),
     )
-
-
-def _sha256(value: object) -> str:
-    text = str(value)
-    if not SHA256_HEX.fullmatch(text):
-        raise ValueError(f"sha256 {text[:80]!r} is not 64 lowercase hex digits")
-    return text
 
 
 def _optional_str(value: object) -> str | None:
@@ -190,6 +201,14 @@ def temp_path(root: Path, sha256: str) -> Path:
     one body at once, and a sweep can tell a dead writer's file from a live one's.
     """
     return root / "tmp" / f"{sha256}.{socket.gethostname()}.{os.getpid()}.tmp"
+
+
+def _fsync_directory(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sweep_stale_tmp(tmp_dir: Path) -> None:

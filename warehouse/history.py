@@ -132,7 +132,6 @@ class LoadBatch:
     quarantine: pd.DataFrame | None = None
     resolve_identity: Resolver | None = None  # when set, the crosswalk is re-resolved in the same transaction
     resolve_providers: Resolver | None = None  # likewise for providers: (source, provider_key) -> provider_id
-    interrupted: tuple[str, ...] = ()  # runs a dead process left ``running``: closed as failed in this transaction
 
 
 @dataclass(frozen=True)
@@ -163,8 +162,16 @@ class InvariantError(Exception):
     """History broke an invariant; the load was rolled back."""
 
 
-INTERRUPTED_RUNS = "SELECT run_id FROM runs WHERE status = 'running' ORDER BY started_at"
+INTERRUPTED_RUNS = "SELECT run_id, kind, started_at, sources FROM runs WHERE status = 'running' ORDER BY started_at"
 """Runs still ``running``: read by a writer holding the warehouse lock, these belong to dead processes."""
+
+
+def close_interrupted(con: duckdb.DuckDBPyConnection, run_ids: Sequence[str], error: str) -> None:
+    """Mark runs a dead process left ``running`` as ``failed`` with ``error`` (committed on its own)."""
+    con.execute(
+        "UPDATE runs SET status = 'failed', error = ? WHERE status = 'running' AND list_contains(?, run_id)",
+        [error, list(run_ids)],
+    )
 
 
 def record_run_start(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
@@ -202,12 +209,6 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     try:
         counts = _load(con, batch)
         record_run_end(con, batch.run, counts)
-        if batch.interrupted:
-            con.execute(
-                "UPDATE runs SET status = 'failed', error = ? WHERE status = 'running' AND list_contains(?, run_id)",
-                [f"interrupted: the process stopped before this run finished; run {batch.run.run_id} loaded "
-                 "what it had archived", list(batch.interrupted)],
-            )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -284,13 +285,13 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     broken = invariant_violations(con, batch.run.run_id)
     if broken:
         raise InvariantError("; ".join(broken))
-    incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id]).fetchall())
+    incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id, f"{SHORT_LISTING}%"]).fetchall())
     return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete)
 
 
 INCOMPLETE_LISTINGS = """
     SELECT entity, source, scope, reason FROM snapshots
-    WHERE run_id = ? AND NOT complete AND evidence IS NULL AND reason LIKE 'lists %'
+    WHERE run_id = ? AND NOT complete AND evidence IS NULL AND reason LIKE ?
     ORDER BY ALL
 """
 """This run's listings too short to be complete (quarantine-caused ones are reported as failures already)."""
@@ -369,7 +370,7 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
             continue
         complete, reason = listed, listed_reason
         if listed and evidence is None and recent and too_short(count, median(recent), spec.complete_fraction):
-            complete, reason = False, f"lists {count} keys, at most half the recent median {median(recent):g}"
+            complete, reason = False, f"{SHORT_LISTING}{count} keys, at most half the recent median {median(recent):g}"
         if complete and evidence is None:
             recent.append(count)
         if (complete, reason) != (was, was_reason):
@@ -387,6 +388,10 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
             )
         finally:
             con.unregister("settled")
+
+
+SHORT_LISTING = "lists "
+"""How the reason of a listing ``too_short`` to be complete begins."""
 
 
 def too_short(count: int, recent_median: float, fraction: float) -> bool:

@@ -66,6 +66,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
             "concurrency": (f"{prefix}_CONCURRENCY", _whole),
             "max_attempts": ("MODELSYNC_RETRY_ATTEMPTS", _whole),
             "max_retry_wait_s": ("MODELSYNC_RETRY_WAIT_S", _number),
+            "backoff_s": ("MODELSYNC_RETRY_BACKOFF_S", _number),
             "max_bytes": ("MODELSYNC_MAX_BYTES", _whole),
             "read_timeout_s": ("MODELSYNC_READ_TIMEOUT_S", _number),
             "response_timeout_s": ("MODELSYNC_RESPONSE_TIMEOUT_S", _number),
@@ -81,6 +82,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
     shared = {
         **_set(env, "max_attempts", "MODELSYNC_RETRY_ATTEMPTS", _whole),
         **_set(env, "max_retry_wait_s", "MODELSYNC_RETRY_WAIT_S", _number),
+        **_set(env, "backoff_s", "MODELSYNC_RETRY_BACKOFF_S", _number),
         **_set(env, "max_bytes", "MODELSYNC_MAX_BYTES", _whole),
         **_set(env, "read_timeout_s", "MODELSYNC_READ_TIMEOUT_S", _number),
         **_set(env, "response_timeout_s", "MODELSYNC_RESPONSE_TIMEOUT_S", _number),

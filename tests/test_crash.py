@@ -144,3 +144,40 @@ def test_a_sync_killed_while_fetching_leaves_a_sound_warehouse_and_the_next_sync
         "https://openrouter.ai/api/v1/models"  # the list had been archived; the endpoints were in flight
     ]
     assert_the_next_sync_loads_what_the_killed_run_archived_once(warehouse, run_id, run_cli)
+
+
+def test_an_import_finishes_a_killed_run_even_past_an_unreadable_index_line(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.conftest import KIMI_AT, KIMI_FILE, KIMI_URL, capture
+    from warehouse.archive import ArchivedPayload, archive_payloads, sha256_hex
+
+    assert run_cli("import", str(KIMI_FILE), "--url", KIMI_URL, "--fetched-at", KIMI_AT).code == 0
+    dead = "import-20260826T020000-deadbeef"  # the state a process killed after archiving leaves
+    con = duckdb.connect(str(warehouse))
+    con.execute("INSERT INTO runs (run_id, kind, started_at, status, sources) VALUES (?, 'import', ?, 'running', "
+                "['openrouter'])", [dead, datetime(2026, 8, 26, 2, tzinfo=UTC)])  # fmt: skip
+    con.close()
+    raw = warehouse.parent / "raw"
+    with (raw / "index.jsonl").open("a") as index:
+        index.write('{"source": "openrouter", "url": "synthetic unreadable line"}\n')
+    body = synthetic_endpoints("moonshotai/kimi-k3", [synthetic_endpoint("fireworks", "Fireworks", 4096)])
+    left = ArchivedPayload("openrouter", KIMI_URL, datetime(2026, 8, 26, 2, tzinfo=UTC), 200, sha256_hex(body),
+                           len(body), "application/json", None, None, "import", dead)  # fmt: skip
+    archive_payloads(raw, [(left, body)])
+    other = capture(tmp_path, "endpoints", body, KIMI_URL, "2026-08-27")
+
+    result = run_cli("import", other["path"], "--url", KIMI_URL, "--fetched-at", other["fetched_at"])
+
+    assert result.code == 0, result.err
+    assert f"  recovered interrupted run {dead}: 1 payloads it had archived loaded under its id (now partial)\n" in (
+        result.out
+    )
+    assert query(warehouse, f"SELECT status, starts_with(error, 'interrupted: ') FROM runs WHERE run_id = '{dead}'"
+                 ) == [("partial", True)]  # fmt: skip
+    loaded = query(warehouse, "SELECT r.kind, r.status, p.fetched_at FROM payloads p JOIN runs r USING (run_id)"
+                              " ORDER BY p.fetched_at")  # fmt: skip
+    assert loaded[1:] == [("import", "partial", datetime(2026, 8, 26, 2, tzinfo=UTC)),  # the killed run's, once
+                          ("import", "ok", datetime(2026, 8, 27, 2, tzinfo=UTC))]  # fmt: skip

@@ -24,7 +24,7 @@ MODEL_IDS = [f"synthetic/model-{n}" for n in range(6)]
 MODELS = "/api/v1/models"
 FIRST = f"/api/v1/models/{MODEL_IDS[0]}/endpoints"
 FIRST_URL = "https://openrouter.ai" + FIRST
-READ_TIMEOUT_S, RESPONSE_TIMEOUT_S, MAX_BYTES = 0.5, 1.5, 50_000
+READ_TIMEOUT_S, RESPONSE_TIMEOUT_S, MAX_BYTES = 1.0, 2.5, 50_000  # short, yet long for loopback
 
 
 def names(kind: str) -> list[str]:
@@ -37,6 +37,7 @@ def six_models(mirror: Mirror, monkeypatch: pytest.MonkeyPatch) -> Mirror:
     monkeypatch.setenv("MODELSYNC_READ_TIMEOUT_S", str(READ_TIMEOUT_S))
     monkeypatch.setenv("MODELSYNC_RESPONSE_TIMEOUT_S", str(RESPONSE_TIMEOUT_S))
     monkeypatch.setenv("MODELSYNC_MAX_BYTES", str(MAX_BYTES))
+    monkeypatch.setenv("MODELSYNC_RETRY_BACKOFF_S", "0.05")  # the retries, not their waits, are under test
     mirror.script(MODELS, Reply(200, synthetic_models(MODEL_IDS)))
     for model_id in MODEL_IDS:
         mirror.script(f"/api/v1/models/{model_id}/endpoints", Reply(200, endpoints_body(model_id)))

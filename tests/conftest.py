@@ -88,8 +88,9 @@ class CliResult:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """Run ``modelsync`` in this process; returns exit code, stdout and stderr."""
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run ``modelsync`` in this process; returns exit code, stdout and stderr (tables drawn 200 columns wide)."""
+    monkeypatch.setenv("COLUMNS", "200")  # pytest-xdist workers say 80: tables would drop columns
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,19 @@ def paused(tmp_path: Path) -> dict[str, str]:
     return {"CRASH_MARKER": str(tmp_path / "loading"), "CRASH_RELEASE": str(tmp_path / "release")}
 
 
+@pytest.fixture
+def loading_sync(mirror: Mirror, paused: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """A ``modelsync sync`` in a child process, held inside its load transaction until ``CRASH_RELEASE`` exists."""
+    serve(mirror)
+    child = start_driver("pause-load", "sync", extra_env=paused)
+    try:
+        wait_until(lambda: Path(paused["CRASH_MARKER"]).exists(), what="the sync to be inside its load")
+        yield child
+    finally:
+        child.kill()
+        child.communicate(timeout=60)
+
+
 @pytest.mark.usefixtures("prefect_server")
 def test_a_second_sync_while_one_runs_exits_4_at_once_naming_the_holder(
     warehouse: Path, mirror: Mirror, run_cli
@@ -74,45 +88,32 @@ def test_a_second_sync_while_one_runs_exits_4_at_once_naming_the_holder(
 
 @pytest.mark.usefixtures("prefect_server")
 def test_sql_while_a_sync_loads_waits_for_the_write_lock_then_answers(
-    warehouse: Path, mirror: Mirror, run_cli, paused: dict[str, str]
+    warehouse: Path, loading_sync: subprocess.Popen[str], run_cli, paused: dict[str, str]
 ) -> None:
-    serve(mirror)
-    child = start_driver("pause-load", "sync", extra_env=paused)
-    try:
-        wait_until(lambda: Path(paused["CRASH_MARKER"]).exists(), what="the sync to be inside its load")
-        release = threading.Timer(0.3, Path(paused["CRASH_RELEASE"]).touch)  # sql starts waiting, then the load ends
-        release.start()
+    release = threading.Timer(0.3, Path(paused["CRASH_RELEASE"]).touch)  # sql starts waiting, then the load ends
+    release.start()
 
-        result = run_cli("sql", "SELECT count(*) AS endpoints FROM endpoints", "--format", "csv")
+    result = run_cli("sql", "SELECT count(*) AS endpoints FROM endpoints", "--format", "csv")
 
-        assert result.code == 0, result.err
-        assert result.out == "endpoints\n2\n"  # it waited for the load to commit, then read it
-        assert child.wait(timeout=60) == 0
-    finally:
-        child.kill()
+    assert result.code == 0, result.err
+    assert result.out == "endpoints\n2\n"  # it waited for the load to commit, then read it
+    assert loading_sync.wait(timeout=60) == 0
 
 
 @pytest.mark.usefixtures("prefect_server")
 def test_sql_while_a_sync_keeps_loading_says_a_sync_is_loading(
-    warehouse: Path, mirror: Mirror, run_cli, paused: dict[str, str]
+    warehouse: Path, loading_sync: subprocess.Popen[str], run_cli, paused: dict[str, str]
 ) -> None:
-    serve(mirror)
-    child = start_driver("pause-load", "sync", extra_env=paused)
-    try:
-        wait_until(lambda: Path(paused["CRASH_MARKER"]).exists(), what="the sync to be inside its load")
+    result = run_cli("sql", "SELECT count(*) FROM endpoints")
 
-        result = run_cli("sql", "SELECT count(*) FROM endpoints")
-
-        assert result.code == 4
-        assert result.err.count("\n") == 1
-        assert result.err.startswith(
-            f"modelsync: {warehouse} is being written: 'modelsync sync' (pid {child.pid}) holds it since "
-        )
-        assert result.err.endswith("DuckDB lets no reader in while it loads (waited 5 s); try again when it finishes\n")
-        Path(paused["CRASH_RELEASE"]).touch()
-        assert child.wait(timeout=60) == 0
-    finally:
-        child.kill()
+    assert result.code == 4
+    assert result.err.count("\n") == 1
+    assert result.err.startswith(
+        f"modelsync: {warehouse} is being written: 'modelsync sync' (pid {loading_sync.pid}) holds it since "
+    )
+    assert result.err.endswith("DuckDB lets no reader in while it loads (waited 5 s); try again when it finishes\n")
+    Path(paused["CRASH_RELEASE"]).touch()
+    assert loading_sync.wait(timeout=60) == 0
 
 
 @pytest.mark.usefixtures("prefect_server")

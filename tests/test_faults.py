@@ -77,14 +77,18 @@ def sha(body: bytes) -> str:
 EVERY_ENDPOINT = sorted((m, key, 8192) for m in MODEL_IDS for key in ("deepinfra/fp8", "groq"))
 
 
+def sync_with_fault_on_first(mirror: Mirror, foreign: Mirror, run_cli, name: str):  # type: ignore[no-untyped-def]
+    """Sync once with fault ``name`` on the first model's endpoints (which now say 4096); returns body and result."""
+    good = endpoints_body(MODEL_IDS[0], max_out=4096)
+    inject(mirror, FIRST, FAULTS[name], target(good, foreign))
+    return good, run_cli("sync")
+
+
 @pytest.mark.parametrize("name", names(TRANSIENT))
 def test_a_transient_fault_is_retried_and_the_sync_loads_the_good_body(
     warehouse: Path, six_models: Mirror, foreign: Mirror, run_cli, name: str
 ) -> None:
-    good = endpoints_body(MODEL_IDS[0], max_out=4096)
-    inject(six_models, FIRST, FAULTS[name], target(good, foreign))
-
-    result = run_cli("sync")
+    good, result = sync_with_fault_on_first(six_models, foreign, run_cli, name)
 
     assert result.code == 0, result.err
     assert query(warehouse, "SELECT status, failed_urls FROM runs") == [("ok", [])]
@@ -229,10 +233,7 @@ def test_a_short_model_list_is_incomplete_and_retires_nothing(
 def test_json_labelled_as_text_loads_as_usual_and_its_content_type_is_recorded(
     warehouse: Path, six_models: Mirror, foreign: Mirror, run_cli, name: str
 ) -> None:
-    good = endpoints_body(MODEL_IDS[0], max_out=4096)
-    inject(six_models, FIRST, FAULTS[name], target(good, foreign))
-
-    result = run_cli("sync")
+    _, result = sync_with_fault_on_first(six_models, foreign, run_cli, name)
 
     assert result.code == 0, result.err
     assert query(warehouse, f"SELECT content_type FROM raw_fetches WHERE url = '{FIRST_URL}'") == [

@@ -99,17 +99,24 @@ def clean_sync(settings: Settings, as_of: datetime) -> pipeline.RunResult:
 
 
 def inject_faults(mirror: Mirror, foreign: Mirror, rng: random.Random, rate: float) -> dict[str, Fault]:
-    """Script a random applicable fault on each served path with probability ``rate``; returns them by path."""
-    injected = {}
+    """Script random faults on the served paths (on average ``rate`` of them); returns them by path.
+
+    The fault is drawn first, uniformly, then a path it applies to: a fault that fits few
+    URLs (``half_list`` fits models.dev's provider map only) is injected as often as any.
+    """
+    targets = {}
     for path in mirror.day_paths:
         mirror.script(path)  # yesterday's fault is over
-        if rng.random() >= rate:
-            continue
         body, content_type = mirror.day_payload(path) or (b"", "application/json")
-        target = Target(body, content_type, foreign.base_url, MAX_BYTES, READ_TIMEOUT_S, RESPONSE_TIMEOUT_S)
-        fault = rng.choice([f for f in FAULTS.values() if f.applies(target)])
-        mirror.script(path, *fault.replies(target))
-        injected[path] = fault
+        targets[path] = Target(body, content_type, foreign.base_url, MAX_BYTES, READ_TIMEOUT_S, RESPONSE_TIMEOUT_S)
+    injected: dict[str, Fault] = {}
+    for _ in range(sum(rng.random() < rate for _ in targets)):
+        fault = rng.choice(list(FAULTS.values()))
+        free = [path for path, target in targets.items() if path not in injected and fault.applies(target)]
+        if free:
+            path = rng.choice(free)
+            mirror.script(path, *fault.replies(targets[path]))
+            injected[path] = fault
     return injected
 
 
@@ -237,7 +244,7 @@ def main() -> int:
     wall = time.perf_counter() - began
     print(f"\nruns done: {sum(statuses.values())} ({args.runs} with faults, then 1 without)")
     print("runs by status: " + ", ".join(f"{s} {statuses[s]}" for s in ("ok", "partial", "failed")))
-    print(f"faults injected: {sum(faults.values())}")
+    print(f"faults injected: {sum(faults.values())}, {len(faults)} of the {len(FAULTS)} kinds")
     for name, count in sorted(faults.items(), key=lambda item: (-item[1], item[0])):
         print(f"  {name:<24} {count:>4}  ({FAULTS[name].kind})")
     print(f"retries (requests beyond the first per URL and run): {retries}")

@@ -135,8 +135,10 @@ def lost_payloads(
     archived = {(p.url, p.status, p.sha256) for p in mine}
     lost = []
     for path, status, digest in served:
-        url = origins.get(path, "") + path
-        if not url or url in failed or path == "/robots.txt":
+        if path not in origins:  # robots.txt: read, never archived
+            continue
+        url = origins[path] + path
+        if url in failed:
             continue
         if status == 200 and (url, 200, digest) not in archived:
             lost.append(f"sent whole, not archived: {url}")

@@ -29,8 +29,8 @@ def run_summary_markdown(result: RunResult) -> str:
         lines += ["", "**Failed URLs**", ""] + [f"- `{url}`: {reason}" for url, reason in result.failed_urls]
     if counts.incomplete:
         lines += ["", "**Incomplete listings** (nothing retired for being absent from them)", ""]
-        lines += [f"- {source} {entity}s {scope}: {why}".replace("  ", " ") for entity, source, scope, why in
-                  counts.incomplete]  # fmt: skip
+        lines += [f"- {source} {entity}s{f' of {scope}' if scope else ''}: {why}"
+                  for entity, source, scope, why in counts.incomplete]  # fmt: skip
     if result.recovered:
         lines += ["", "**Interrupted runs finished first**", ""]
         lines += [f"- `{dead.run_id}`: {dead.payloads} archived payloads loaded under its id (now {dead.status})"

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flows.mirror import Reply
 
@@ -111,8 +112,9 @@ LABEL_REWORDING = {
 """How the ``layout_changed`` fault rewords a catalog page's labels (a redesign, not a typo)."""
 
 
-def _listed(target: Target) -> tuple[str, list[object] | dict[str, object]] | None:
-    """The list a list payload carries: OpenRouter's and Artificial Analysis' ``data``, models.dev's providers."""
+def _listed(target: Target) -> tuple[dict[str, Any], str | None] | None:
+    """A list payload's document and the key of its list: OpenRouter's and Artificial Analysis' ``data``;
+    None for models.dev, whose document maps provider ids to providers."""
     if not target.is_json:
         return None
     try:
@@ -120,25 +122,24 @@ def _listed(target: Target) -> tuple[str, list[object] | dict[str, object]] | No
     except ValueError:
         return None
     if isinstance(document, dict) and isinstance(document.get("data"), list) and len(document["data"]) > 1:
-        return "data", document["data"]
+        return document, "data"
     if isinstance(document, dict) and len(document) > 1 and all(isinstance(v, dict) for v in document.values()):
-        return "", document  # models.dev: provider id -> provider
+        return document, None
     return None
 
 
 def _lists_four_or_more(target: Target) -> bool:
     """Half of a list of two or three is one key short: a real change, not a failed scrape (``too_short``)."""
     listed = _listed(target)
-    return listed is not None and len(listed[1]) >= 4
+    return listed is not None and len(listed[0][listed[1]] if listed[1] else listed[0]) >= 4
 
 
 def _short_list(target: Target, keep: Callable[[int], int]) -> tuple[Reply, ...]:
     listed = _listed(target)
     assert listed is not None, "a short_list fault applies to list payloads only"
-    key, items = listed
-    document = json.loads(target.body)
+    document, key = listed
     if key:
-        document[key] = items[: keep(len(items))]  # type: ignore[index]
+        document[key] = document[key][: keep(len(document[key]))]
     else:
         document = dict(list(document.items())[: keep(len(document))])
     return (Reply(200, json.dumps(document).encode(), content_type=target.content_type),)

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from warehouse.archive import process_alive
+
 
 class WarehouseLocked(Exception):
     """Another sync, backfill or import holds the warehouse."""
@@ -30,7 +32,7 @@ def warehouse_lock(warehouse: Path, command: str, now: datetime) -> Iterator[Non
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise WarehouseLocked(f"{warehouse} is busy: {_holder(path)}") from None
+            raise WarehouseLocked(f"{warehouse} is busy: {_described(_lock_info(path))}") from None
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"command": command, "pid": os.getpid(), "since": now.isoformat()}).encode())
         yield
@@ -44,31 +46,21 @@ def lock_holder(warehouse: Path) -> str | None:
     Read from the lock file, whose holder writes its pid: never by taking the lock, which
     would make a writer starting at that instant exit busy.
     """
-    path = lock_path(warehouse)
+    info = _lock_info(lock_path(warehouse))
+    pid = info.get("pid")
+    return _described(info) if isinstance(pid, int) and process_alive(pid) else None
+
+
+def _lock_info(path: Path) -> dict[str, object]:
     try:
         info = json.loads(path.read_text() or "{}")
     except (OSError, ValueError):
-        return None
-    pid = info.get("pid") if isinstance(info, dict) else None
-    if not isinstance(pid, int) or not _alive(pid):
-        return None
-    return _holder(path)
+        return {}
+    return info if isinstance(info, dict) else {}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _holder(path: Path) -> str:
-    try:
-        info = json.loads(path.read_text() or "{}")
-    except (OSError, ValueError):
+def _described(info: dict[str, object]) -> str:
+    if not info:
         return "another modelsync process holds its lock"
     return (
         f"'modelsync {info.get('command', '?')}' (pid {info.get('pid', '?')}) holds it since {info.get('since', '?')}"

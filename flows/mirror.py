@@ -300,30 +300,32 @@ def _handler_for(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             self.end_headers()
             try:
-                self._send_body(reply, body)
+                whole = self._send_body(reply, body)
                 self.wfile.flush()
             except OSError:  # the client gave up (a timeout it was meant to hit): nothing left to do
                 self.close_connection = True
                 return
-            if not body or reply.break_at is None or reply.break_with == "stall":
+            if whole:
                 mirror.served.append((path, status, hashlib.sha256(body).hexdigest() if status == 200 else None))
 
-        def _send_body(self, reply: Reply, body: bytes) -> None:
-            if not body:  # a 304 (or an empty reply) has no body to break
-                return
-            cut = len(body) if reply.break_at is None else min(reply.break_at, len(body))
+        def _send_body(self, reply: Reply, body: bytes) -> bool:
+            """Send the body as ``reply`` says; whether all of it went."""
+            if not body or reply.break_at is None:  # a 304 has no body to break
+                self._write(body, reply)
+                return True
+            cut = min(reply.break_at, len(body))
             self._write(body[:cut], reply)
-            if reply.break_at is None:
-                return
             if reply.break_with == "stall":
                 time.sleep(reply.stall_s)
                 self._write(body[cut:], reply)
-            elif reply.break_with == "reset":
+                return True
+            if reply.break_with == "reset":
                 self._reset()
             else:  # an orderly close before the promised length: the client sees a truncated body
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_WR)
                 self.close_connection = True
+            return False
 
         def _write(self, data: bytes, reply: Reply) -> None:
             if not reply.chunk_delay_s:

@@ -122,9 +122,13 @@ def start_run(settings: Settings, run: RunRecord) -> Started:
 
     Call it holding the warehouse lock (every writer does): see ``recover_interrupted``.
     """
-    recovered = recover_interrupted(settings, run.run_id)
+    recovered: tuple[Recovered, ...] = ()
     con = db.open_for_write(settings.warehouse, run.started_at, hooks=MIGRATION_HOOKS)
     try:
+        if con.execute(history.INTERRUPTED_RUNS).fetchall():  # rare: a process died mid-run
+            con.close()  # recovery loads through connections of its own
+            recovered = recover_interrupted(settings, run.run_id)
+            con = db.open_for_write(settings.warehouse, run.started_at, hooks=MIGRATION_HOOKS)
         history.record_run_start(con, run)
         rows = con.execute(
             """
@@ -162,16 +166,15 @@ def recover_interrupted(settings: Settings, by_run_id: str) -> tuple[Recovered, 
                 for run_id, kind, started_at, sources in con.execute(history.INTERRUPTED_RUNS).fetchall()]  # fmt: skip
         if not dead:
             return ()
-        history.close_interrupted(con, [r.run_id for r in dead], f"{INTERRUPTED}; run {by_run_id} started loading "
-                                  "what it had archived")  # fmt: skip
+        history.close_interrupted(con, [r.run_id for r in dead], f"{INTERRUPTED}; run {by_run_id} took it over")
         loaded = {(url, at.astimezone(UTC), sha) for url, at, sha in con.execute(LOADED_PAYLOADS).fetchall()}
     finally:
         con.close()
-    index = settings.raw_dir / "index.jsonl"
+    ids = {r.run_id for r in dead}
     # An unreadable line is skipped here: it must not stop every later writer from starting.
     left = [p for p in read_index(settings.raw_dir, skip_bad=True)
-            if p.run_id in {r.run_id for r in dead} and (p.url, p.fetched_at, p.sha256) not in loaded] \
-        if index.exists() else []  # fmt: skip
+            if p.run_id in ids and (p.url, p.fetched_at, p.sha256) not in loaded] \
+        if (settings.raw_dir / "index.jsonl").exists() else []  # fmt: skip
     recovered = []
     for run in dead:
         payloads = [p for p in left if p.run_id == run.run_id]

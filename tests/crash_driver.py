@@ -18,6 +18,7 @@ Wrapping the functions is how the point is reached; nothing else of modelsync ch
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import sys
@@ -52,19 +53,17 @@ def torn_object(root: Path, sha256: str, body: bytes) -> None:
     """Write half of the body's temp file, as a writer killed mid-write leaves it, and die."""
     tmp = archive.temp_path(root, sha256)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    data = archive.gzip.compress(body)
-    with tmp.open("wb") as f:
-        f.write(data[: len(data) // 2])
-        f.flush()
-        os.fsync(f.fileno())
-    die()
+    write_half_and_die(tmp, gzip.compress(body))
 
 
 def torn_index(index: Path, lines: Any) -> None:
     """Append half of the index text, as a writer killed mid-append leaves it, and die."""
-    text = "".join(f"{line}\n" for line in lines).encode()
-    with index.open("ab") as f:
-        f.write(text[: len(text) // 2])
+    write_half_and_die(index, "".join(f"{line}\n" for line in lines).encode())
+
+
+def write_half_and_die(path: Path, data: bytes) -> None:
+    with path.open("ab") as f:
+        f.write(data[: len(data) // 2])
         f.flush()
         os.fsync(f.fileno())
     die()

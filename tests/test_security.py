@@ -180,8 +180,12 @@ def test_hostile_model_ids_ask_nothing_of_another_host_and_write_nothing_outside
     assert result.code == 3, result.err
     assert foreign.requests == []
     assert all(path.startswith("/api/v1/models") for path, _ in mirror.requests)
-    not_followed = [line for line in result.err.splitlines() if "not fetched: not a openrouter URL" in line]
-    assert len(not_followed) == 3  # the two with dot segments, and the URL that is no author/slug
+    refused = [line for line in result.err.splitlines() if ": not fetched: not a openrouter URL" in line]
+    not_followed = sorted(line.removeprefix("  failed: ").split(": not fetched: ")[0] for line in refused)
+    assert not_followed == sorted(  # the two with dot segments, and the URL that is no author/slug
+        f"https://openrouter.ai/api/v1/models/{model_id}/endpoints"
+        for model_id in ("../../../../etc/passwd", "synthetic/../../../admin", f"http://{host}/z")
+    )
     assert query(warehouse, "SELECT model_id, endpoint_key FROM endpoints") == [("synthetic/ok", "groq")]
     raw = warehouse.parent / "raw"
     for path in raw.rglob("*"):

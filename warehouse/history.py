@@ -132,6 +132,7 @@ class LoadBatch:
     quarantine: pd.DataFrame | None = None
     resolve_identity: Resolver | None = None  # when set, the crosswalk is re-resolved in the same transaction
     resolve_providers: Resolver | None = None  # likewise for providers: (source, provider_key) -> provider_id
+    identity_rules_version: str = ""  # when set, an unchanged crosswalk is not re-resolved (see refresh_crosswalk)
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             measurements += _insert_new(con, table, frame, key)
     unmatched: tuple[tuple[str, str], ...] = ()
     if batch.resolve_identity is not None:
-        unmatched = refresh_crosswalk(con, batch.resolve_identity, batch.recorded_at)
+        unmatched = refresh_crosswalk(con, batch.resolve_identity, batch.recorded_at, batch.identity_rules_version)
     if batch.resolve_providers is not None:
         _refresh_log(
             con,
@@ -303,6 +304,10 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
         return 0
     columns = ", ".join(frame.columns)
     match = " AND ".join(f"t.{c} = n.{c}" for c in key)
+    params = []
+    if "observed_at" in key:  # only the stored rows of the frame's time span can match (zone maps skip the rest)
+        match += " AND t.observed_at >= ?"
+        params.append(frame["observed_at"].min())
     con.register("incoming", frame)
     try:
         row = con.execute(
@@ -311,7 +316,8 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
             SELECT DISTINCT ON ({", ".join(f"n.{c}" for c in key)}) {", ".join(f"n.{c}" for c in frame.columns)}
             FROM incoming n
             WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
-            """
+            """,
+            params,
         ).fetchall()[0]
     finally:
         con.unregister("incoming")
@@ -417,14 +423,15 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     """
     key = ", ".join(spec.key)
     attrs = ", ".join(spec.attributes)
-    null_attrs = ", ".join(f"NULL AS {a}" for a in spec.attributes)
     vol = "".join(f", {c}" for c in spec.volatile)
     null_vol = "".join(f", NULL AS {c}" for c in spec.volatile)
     retired_sql = f"coalesce(({spec.retired_when}), false)" if spec.retired_when else "false"
-    obs_attrs = ", ".join(f"CASE WHEN {retired_sql} THEN NULL ELSE {a} END AS {a}" for a in spec.attributes)
 
     def match(left: str, right: str) -> str:
         return " AND ".join(f"{left}.{c} = {right}.{c}" for c in spec.key)
+
+    def cols(alias: str, names: Sequence[str]) -> str:
+        return ", ".join(f"{alias}.{c}" for c in names)
 
     con.execute(
         f"""
@@ -453,12 +460,15 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
         f"t.superseded_at IS NULL AND EXISTS (SELECT 1 FROM window_keys w WHERE {match('w', 't')}"
         " AND t.valid_from >= coalesce(w.seed_from, w.since))"
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE versions_before AS SELECT * FROM {spec.versions} t WHERE {in_window}")
+    # Derived narrow (keys, hashes, times): the window functions sort these, not the attribute
+    # columns; only the rows that change are widened with their attributes below.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE derived AS
         WITH obs AS (
-            SELECT t.* FROM {spec.observations} t JOIN window_keys w ON {match("w", "t")}
+            SELECT {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at, t.attr_hash, t.payload_sha256,
+                {retired_sql} AS retired{"".join(f", t.{c}" for c in spec.volatile)}
+            FROM {spec.observations} t JOIN window_keys w ON {match("w", "t")}
             WHERE t.observed_at >= $floor AND t.observed_at >= w.since
             QUALIFY row_number() OVER (
                 PARTITION BY {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at
@@ -484,18 +494,18 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
             GROUP BY ALL
         ),
         seeds AS (
-            SELECT {", ".join(f"v.{c}" for c in (*spec.key, *spec.attributes))}, v.attr_hash,
+            SELECT {", ".join(f"v.{c}" for c in spec.key)}, v.attr_hash,
                 v.is_deleted, v.valid_from AS observed_at, v.payload_sha256{_seed_volatile(spec)}
             FROM {spec.versions} v JOIN window_keys w ON {match("v", "w")} AND v.valid_from = w.seed_from
             WHERE v.superseded_at IS NULL
         ),
         events AS (
-            SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at, payload_sha256{vol} FROM seeds
+            SELECT {key}, attr_hash, is_deleted, observed_at, payload_sha256{vol} FROM seeds
             UNION ALL
-            SELECT {key}, {obs_attrs}, CASE WHEN {retired_sql} THEN 'deleted' ELSE attr_hash END, {retired_sql},
+            SELECT {key}, CASE WHEN retired THEN 'deleted' ELSE attr_hash END, retired,
                 observed_at, payload_sha256{vol} FROM obs
             UNION ALL
-            SELECT {key}, {null_attrs}, 'deleted', true, observed_at, payload_sha256{null_vol} FROM tombstones
+            SELECT {key}, 'deleted', true, observed_at, payload_sha256{null_vol} FROM tombstones
         ),
         flagged AS (
             SELECT *, CASE WHEN attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
@@ -507,7 +517,7 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
             FROM flagged
         ),
         starts AS ({_version_starts(spec)})
-        SELECT {key}, {attrs}, attr_hash, is_deleted, observed_at AS valid_from,
+        SELECT {key}, attr_hash, is_deleted, observed_at AS valid_from,
             lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256{vol}
         FROM starts
         """,
@@ -518,44 +528,80 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
          "d.valid_to IS NOT DISTINCT FROM t.valid_to", "d.payload_sha256 = t.payload_sha256",
          *(f"d.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.volatile)]
     )  # fmt: skip
+    # What changes, before anything does: derived rows not held yet (widened with their
+    # attributes: a seed's from its version, any other from the observation it starts with),
+    # and held rows of the window the derivation no longer yields.
     con.execute(
-        f"UPDATE {spec.versions} t SET superseded_at = ? WHERE {in_window}"
-        f" AND NOT EXISTS (SELECT 1 FROM derived d WHERE {same_row})",
-        [now],
+        f"""
+        CREATE OR REPLACE TEMP TABLE to_insert AS
+        WITH fresh AS (
+            SELECT d.* FROM derived d
+            WHERE NOT EXISTS (SELECT 1 FROM {spec.versions} t WHERE t.superseded_at IS NULL AND {same_row})
+        ),
+        attrs AS (
+            SELECT {cols("v", spec.key)}, v.valid_from AS at, {cols("v", spec.attributes)}
+            FROM {spec.versions} v JOIN window_keys w ON {match("v", "w")} AND v.valid_from = w.seed_from
+            WHERE v.superseded_at IS NULL AND EXISTS (SELECT 1 FROM fresh f WHERE {match("f", "v")}
+                AND f.valid_from = v.valid_from AND NOT f.is_deleted)
+            UNION ALL
+            SELECT * FROM (
+                SELECT {cols("o", spec.key)}, o.observed_at, {cols("o", spec.attributes)}
+                FROM {spec.observations} o JOIN window_keys w ON {match("o", "w")} AND o.observed_at >= w.since
+                WHERE o.observed_at >= $floor AND EXISTS (SELECT 1 FROM fresh f WHERE {match("f", "o")}
+                    AND f.valid_from = o.observed_at AND NOT f.is_deleted)
+                QUALIFY row_number() OVER (PARTITION BY {", ".join(f"o.{c}" for c in spec.key)}, o.observed_at
+                    ORDER BY o.attr_hash, o.recorded_at, o.payload_sha256) = 1
+            )
+        )
+        SELECT {", ".join(f"f.{c}" for c in spec.key)},
+            {", ".join(f"CASE WHEN f.is_deleted THEN NULL ELSE a.{c} END AS {c}" for c in spec.attributes)},
+            f.attr_hash, f.is_deleted, f.valid_from, f.valid_to, f.payload_sha256{vol.replace(", ", ", f.")}
+        FROM fresh f LEFT JOIN attrs a ON {match("a", "f")} AND a.at = f.valid_from
+        """,
+        {"floor": floor},
     )
     con.execute(
         f"""
-        INSERT INTO {spec.versions}
-            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, superseded_at,
-             payload_sha256{vol})
-        SELECT {", ".join(f"d.{c}" for c in (*spec.key, *spec.attributes))}, d.attr_hash, d.is_deleted,
-            d.valid_from, d.valid_to, ?, NULL, d.payload_sha256{"".join(f", d.{c}" for c in spec.volatile)}
-        FROM derived d
-        WHERE NOT EXISTS (SELECT 1 FROM {spec.versions} t WHERE t.superseded_at IS NULL AND {same_row})
-        """,
-        [now],
+        CREATE OR REPLACE TEMP TABLE to_supersede AS
+        SELECT t.rowid AS row_id, {", ".join(f"t.{c}" for c in spec.key)}, t.valid_from, t.attr_hash
+        FROM {spec.versions} t WHERE {in_window} AND NOT EXISTS (SELECT 1 FROM derived d WHERE {same_row})
+        """
     )
+    # How keys moved, compared on the keys this load touches only (the rest are unchanged).
     summary = f"""
         SELECT {key}, string_agg(attr_hash || valid_from, ',' ORDER BY valid_from) AS signature,
             bool_or(is_deleted AND valid_to IS NULL) AS retired
-        FROM {{table}} t {{where}} GROUP BY ALL"""
+        FROM {{table}} t WHERE {{where}} AND EXISTS (SELECT 1 FROM touched k WHERE {match("k", "t")}) GROUP BY ALL"""
     row = con.execute(
         f"""
-        WITH a AS ({summary.format(table=spec.versions, where=f"WHERE {in_window}")}),
-             b AS ({summary.format(table="versions_before", where="")})
+        WITH touched AS (SELECT {key} FROM to_insert UNION SELECT {key} FROM to_supersede),
+             a AS ({summary.format(table="derived", where="true")}),
+             b AS ({summary.format(table=spec.versions, where=in_window)})
         SELECT
             count(*) FILTER (WHERE b.signature IS NULL),
             count(*) FILTER (WHERE b.signature IS NOT NULL AND a.signature <> b.signature
                              AND NOT (a.retired AND NOT b.retired)),
             count(*) FILTER (WHERE a.retired AND NOT coalesce(b.retired, true)),
-            count(*) FILTER (WHERE a.signature = b.signature),
-            (SELECT count(*) FROM {spec.versions} t WHERE {in_window} AND NOT EXISTS (
-                SELECT 1 FROM versions_before v WHERE {match("v", "t")}
-                  AND v.valid_from = t.valid_from AND v.attr_hash = t.attr_hash))
+            (SELECT count(*) FROM (SELECT DISTINCT {key} FROM derived))
+                - count(*) FILTER (WHERE b.signature IS NULL OR a.signature <> b.signature),
+            (SELECT count(*) FROM to_insert i WHERE NOT EXISTS (
+                SELECT 1 FROM to_supersede s WHERE {match("s", "i")}
+                  AND s.valid_from = i.valid_from AND s.attr_hash = i.attr_hash))
         FROM a LEFT JOIN b USING ({key})
         """
     ).fetchall()[0]
     new, changed, retired, unchanged, added = (int(v) for v in row)
+    con.execute(f"UPDATE {spec.versions} SET superseded_at = ? WHERE rowid IN (SELECT row_id FROM to_supersede)", [now])
+    con.execute(
+        f"""
+        INSERT INTO {spec.versions}
+            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, superseded_at,
+             payload_sha256{vol})
+        SELECT {key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, ?, NULL, payload_sha256{vol}
+        FROM to_insert
+        """,
+        [now],
+    )
     return added, KeyChanges(new, changed, retired, unchanged)
 
 
@@ -625,12 +671,29 @@ ORDER BY k.source, k.source_key
 """One row per source key the warehouse knows, with the facts identity rules read (latest live version)."""
 
 
-def refresh_crosswalk(con: duckdb.DuckDBPyConnection, resolve: Resolver, now: datetime) -> tuple[tuple[str, str], ...]:
-    """Re-resolve every source key; supersede mappings that changed, record new ones; returns the unmatched keys."""
-    wanted = resolve(con.execute(IDENTITY_FACTS).df())
-    _refresh_log(con, "model_alias_log", ("source_key", "model_id"), wanted, now)
-    unmatched = wanted[wanted["model_id"].isna()]
-    return tuple(zip(unmatched["source"].astype(str), unmatched["source_key"].astype(str), strict=True))
+FACTS_FINGERPRINT = f"""
+SELECT count(*) || ':' || coalesce(sum(hash(source, source_key, canonical_slug, hugging_face_id, base_model,
+    api_providers)), 0)
+FROM ({IDENTITY_FACTS})
+"""
+UNMATCHED_KEYS = "SELECT source, source_key FROM model_alias_log WHERE superseded_at IS NULL AND model_id IS NULL"
+
+
+def refresh_crosswalk(
+    con: duckdb.DuckDBPyConnection, resolve: Resolver, now: datetime, rules_version: str = ""
+) -> tuple[tuple[str, str], ...]:
+    """Re-resolve every source key; supersede mappings that changed, record new ones; returns the unmatched keys.
+
+    With a ``rules_version``, a load whose identity facts and rules are those of the last
+    refresh skips resolving (it would yield the same crosswalk).
+    """
+    fingerprint = f"{rules_version}:{con.execute(FACTS_FINGERPRINT).fetchall()[0][0]}"
+    held = con.execute("SELECT fingerprint FROM identity_state WHERE resolver = 'model'").fetchall()
+    if not (rules_version and held and held[0][0] == fingerprint):
+        wanted = resolve(con.execute(IDENTITY_FACTS).df())
+        _refresh_log(con, "model_alias_log", ("source_key", "model_id"), wanted, now)
+        con.execute("INSERT OR REPLACE INTO identity_state VALUES ('model', ?, ?)", [fingerprint, now])
+    return tuple(con.execute(f"{UNMATCHED_KEYS} ORDER BY ALL").fetchall())
 
 
 PROVIDER_KEYS = """

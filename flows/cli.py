@@ -61,9 +61,24 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
-              help="Sync only this source (repeatable). Default: MODELSYNC_SOURCES, else all four.")  # fmt: skip
-def sync(sources: tuple[str, ...]) -> None:
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Choice(SOURCES),
+    help="Sync only this source (repeatable). Default: MODELSYNC_SOURCES, else all four.",
+)
+@click.option(
+    "--task-runner",
+    type=click.Choice(["threads", "dask"]),
+    default="threads",
+    show_default=True,
+    help="Where the fetch and parse tasks run: threads in this process, or Dask workers.",
+)
+@click.option("--dask-address", metavar="ADDR",
+              help="With --task-runner dask: an existing Dask scheduler (tcp://host:8786). "
+                   "Default: a local cluster for the run.")  # fmt: skip
+def sync(sources: tuple[str, ...], task_runner: str, dask_address: str | None) -> None:
     """Fetch, archive and load every enabled source (or those named); print what changed.
 
     \b
@@ -72,20 +87,33 @@ def sync(sources: tuple[str, ...]) -> None:
       modelsync sync --source openrouter --source catalog
       ARTIFICIAL_ANALYSIS_API_KEY=... modelsync sync --source artificial_analysis
       MODELSYNC_OPENROUTER_BASE_URL=http://127.0.0.1:8123 modelsync sync --source openrouter
+      modelsync sync --task-runner dask
+      modelsync sync --task-runner dask --dask-address tcp://10.0.0.5:8786
 
     A source that needs an API key which is not set is skipped with one line.
+    With --task-runner dask, fetching and parsing run on Dask workers (which
+    must reach the sources and this warehouse's raw directory); the load
+    stays in this process, the one writer.
 
     Exits 3 (partial) when some URLs failed: what was fetched landed, and
     nothing in the scope of a failed URL was retired.
     """
+    if dask_address and task_runner != "dask":
+        raise click.UsageError("--dask-address needs --task-runner dask")
     settings = _settings()
     from flows.lock import warehouse_lock
     from flows.pipeline import utc_now
 
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "sync", utc_now()):
-        from flows.sync import sync_flow
+        from flows.sync import sync_flow_on
 
-        result = sync_flow(sources=list(sources) or None)
+        try:
+            result = sync_flow_on(task_runner, dask_address)(sources=list(sources) or None)
+        except OSError as e:  # the scheduler cannot be reached (distributed raises OSError on connect)
+            if task_runner != "dask":
+                raise
+            where = dask_address or "a local cluster"
+            raise click.ClickException(f"Dask task runner: cannot reach {where}: {e}") from None
     _report(result)
 
 

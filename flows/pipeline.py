@@ -564,6 +564,44 @@ class ParsedRun:
         return replace(self, batch=batch)
 
 
+def merged_parsed(parts: Sequence[ParsedRun]) -> ParsedRun:
+    """One ``ParsedRun`` from runs parsed apart (a run's sources, parsed in parallel): frames concatenated.
+
+    Sources share no URLs, so parsing them apart gives the rows parsing them together does.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0].batch
+
+    def concat(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
+        present = [f for f in frames if f is not None and not f.empty]
+        return pd.concat(present, ignore_index=True) if present else None
+
+    def by_name(maps: Sequence[Mapping[str, pd.DataFrame]], backed: bool) -> dict[str, pd.DataFrame]:
+        joined = {name: concat([m.get(name) for m in maps]) for name in dict.fromkeys(n for m in maps for n in m)}
+        # Arrow types differ between parts (a decimal's precision): settled again on the whole.
+        return {name: arrow_backed(f) if backed else f for name, f in joined.items() if f is not None}
+
+    batches = [p.batch for p in parts]
+    payloads = concat([b.payloads for b in batches])
+    snapshots = concat([b.snapshots for b in batches])
+    batch = replace(
+        first,
+        payloads=first.payloads if payloads is None else payloads,
+        observations=by_name([b.observations for b in batches], backed=True),
+        snapshots=first.snapshots if snapshots is None else snapshots,
+        measurements=by_name([b.measurements for b in batches], backed=False),
+        quarantine=concat([b.quarantine for b in batches]),
+    )
+    return ParsedRun(
+        batch,
+        tuple(f for p in parts for f in p.failures),
+        sum(p.parse_s for p in parts),
+        sum(p.rows for p in parts),
+        sum(p.rows_quarantined for p in parts),
+    )
+
+
 def parse_archived(
     settings: Settings,
     run: RunRecord,

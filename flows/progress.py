@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -17,20 +18,38 @@ def fetch_progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
         yield advance
 
 
+_shared: list[Progress] = []  # the one live display, while any bar is drawn (rich allows one at a time)
+_lock = threading.Lock()
+
+
 @contextmanager
 def task_progress(text: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A ``(done, total)`` callback drawing a bar labelled ``text`` on stderr, or None when stderr is not a terminal."""
+    """A ``(done, total)`` callback drawing a bar labelled ``text`` on stderr, or None when stderr is not a terminal.
+
+    Bars drawn at once (sources fetched side by side) share one display.
+    """
     if not sys.stderr.isatty():
         yield None
         return
-    columns = (TextColumn(text), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with _lock:
+        if not _shared:
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            _shared.append(Progress(*columns, console=Console(stderr=True), transient=True))
+            _shared[0].start()
+        bar = _shared[0]
         task = bar.add_task(text, total=None)
+    try:
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         yield advance
+    finally:
+        with _lock:
+            bar.remove_task(task)
+            if not bar.tasks:
+                bar.stop()
+                _shared.clear()
 
 
 def note(line: str) -> None:

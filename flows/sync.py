@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import pipeline, wayback
@@ -220,9 +220,39 @@ def _sync(
     now = pipeline.utc_now()
     run = pipeline.new_run("sync", chosen, now)
     started = pipeline.start_run(settings, run)
-    archived = [fetch_and_archive_task(settings, source_id, started.known, as_of, run.run_id) for source_id in chosen]
-    merged = pipeline.merged(archived)
-    parsed = parse_task(settings, run, merged, pipeline.utc_now())
+    # The fan-out: sources fetch side by side, then parse side by side, on the flow's task runner
+    # (threads, or Dask workers); the load stays here, the one writer.
+    fetches = [fetch_and_archive_task.submit(settings, s, started.known, as_of, run.run_id) for s in chosen]
+    parts = [future.result() for future in fetches]
+    merged = pipeline.merged(parts)
+    recorded_at = pipeline.utc_now()
+    parses = [parse_task.submit(settings, run, part, recorded_at) for part in parts or [merged]]
+    parsed = pipeline.merged_parsed([future.result() for future in parses])
     result = replace(load_task(settings, run, merged, parsed), skipped=tuple(skipped), recovered=started.recovered)
     publish_run_summary(result, "sync")
     return result
+
+
+TASK_RUNNERS = ("threads", "dask")
+DASK_CONNECT_TIMEOUT_S = 20
+
+
+def sync_flow_on(task_runner: str = "threads", dask_address: str | None = None) -> Flow[..., pipeline.RunResult]:
+    """``sync_flow`` with its fetch and parse fan-out on ``task_runner``.
+
+    ``threads`` (the default) runs the tasks in this process; ``dask`` on Prefect's Dask task
+    runner: the scheduler at ``dask_address``, else a local cluster (a worker process per core)
+    started for the run and stopped after it.
+    """
+    if task_runner not in TASK_RUNNERS:
+        raise ValueError(f"unknown task runner {task_runner!r}: choose one of {', '.join(TASK_RUNNERS)}")
+    if task_runner == "threads":
+        return sync_flow
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    client = {"timeout": f"{DASK_CONNECT_TIMEOUT_S}s"}
+    if dask_address:
+        runner = DaskTaskRunner(address=dask_address, client_kwargs=client)
+    else:
+        runner = DaskTaskRunner(cluster_kwargs={"dashboard_address": None}, client_kwargs=client)
+    return sync_flow.with_options(task_runner=runner)  # type: ignore[arg-type]  # Dask futures are Prefect futures

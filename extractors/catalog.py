@@ -245,7 +245,7 @@ class _Page:
     """A page's embedded JSON, title and visible text blocks (one per text node, in document order)."""
 
     def __init__(self, body: bytes) -> None:
-        soup = BeautifulSoup(body, "html.parser")
+        soup = BeautifulSoup(body, "lxml")
         self.json_documents = [doc for s in soup.find_all("script") if (doc := _script_json(s)) is not None]
         title = soup.find("title")
         self.title = _collapse(title.get_text(" ")) if isinstance(title, Tag) else ""

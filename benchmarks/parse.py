@@ -1,12 +1,15 @@
-"""Parse and identity costs of the new sources, as medians and ratios to a reference run in the same process.
+"""Parse costs per payload, as medians and ratios to a reference run in the same process.
 
-- catalog pages: ms per page for each recorded markup, and the share of that spent in
-  BeautifulSoup building the tree (the reference: ``BeautifulSoup(body, "html.parser")`` alone);
+- OpenRouter: ms per endpoints payload (the generator's, real schema, 5 endpoints), against
+  ``json.loads`` of the same body;
+- catalog pages: ms per page for each recorded markup and a generated page, and the share
+  of that spent building the tree (the reference: ``BeautifulSoup(body, "lxml")`` alone, the
+  backend ``parse_page`` uses; ``html.parser``, the one it used before, beside it);
 - models.dev: ms for the fixture's api.json, against ``json.loads`` of the same body;
 - identity: ms to resolve a crosswalk of N synthetic keys (OpenRouter, three models.dev
   providers and Artificial Analysis per model), re-run on every load.
 
-    uv run python benchmarks/parse_sources.py [--repeat 20] [--models 1000]
+    uv run python benchmarks/parse.py [--repeat 20] [--models 1000]
 """
 
 from __future__ import annotations
@@ -20,10 +23,15 @@ from pathlib import Path
 
 import pandas as pd
 from bs4 import BeautifulSoup
+from generator import Market
 
 from extractors.catalog import page_url, parse_page
 from extractors.models_dev import parse_api
+from extractors.openrouter import parse_endpoints
+from flows import pipeline
+from flows.settings import settings_from_env
 from transforms.identity import FACT_COLUMNS, crosswalk
+from warehouse.archive import ArchivedPayload, sha256_hex
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 MARKUPS = ("dl", "table", "divs", "flat", "nextdata")
@@ -36,6 +44,15 @@ def median_ms(run: Callable[[], object], repeat: int) -> float:
         run()
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
+
+
+def parse_run(market: Market) -> None:
+    """Every endpoints payload of the market through the parse step of a run (bodies in memory)."""
+    items = [(url, body) for url, body in market.openrouter_payloads() if url.endswith("/endpoints")]
+    payloads = [ArchivedPayload("openrouter", url, market.fetched_at, 200, sha256_hex(b), len(b)) for url, b in items]
+    settings = settings_from_env({"MODELSYNC_WAREHOUSE": "unused.duckdb"})
+    run = pipeline.new_run("import", ["openrouter"], market.fetched_at)
+    pipeline.parse_archived(settings, run, payloads, market.fetched_at, {sha256_hex(b): b for _, b in items})
 
 
 def synthetic_keys(models: int) -> pd.DataFrame:
@@ -58,12 +75,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--models", type=int, default=1000)
     args = parser.parse_args()
+    market = Market(models=1000, per_model=5)
+    body = market.endpoints_body(0)
+    ours = median_ms(lambda: parse_endpoints(body), args.repeat * 10)
+    floor = median_ms(lambda: json.loads(body), args.repeat * 10)
+    print(f"openrouter endpoints   {ours:6.2f} ms/payload  json.loads alone {floor:5.2f} ms  ratio {ours / floor:.1f}x")
+    whole = median_ms(lambda: parse_run(market), max(3, args.repeat // 5)) / len(market.models)
+    print(f"openrouter endpoints   {whole:6.2f} ms/payload  through parse_archived (records, validated frames)")
     url = page_url("llama-4-scout-17b-16e-instruct-groq")
-    for markup in MARKUPS:
-        body = (FIXTURES / "catalog" / f"synthetic_catalog_page__{markup}.html").read_bytes()
+    pages = {m: (FIXTURES / "catalog" / f"synthetic_catalog_page__{m}.html").read_bytes() for m in MARKUPS}
+    pages["generated"] = market.catalog_page(0)
+    for markup, body in pages.items():
         ours = median_ms(lambda body=body: parse_page(body, url), args.repeat)  # type: ignore[misc]
-        tree = median_ms(lambda body=body: BeautifulSoup(body, "html.parser"), args.repeat)  # type: ignore[misc]
-        print(f"catalog {markup:9} {ours:6.1f} ms/page  tree alone {tree:5.1f} ms  ratio {ours / tree:4.1f}x")
+        tree = median_ms(lambda body=body: BeautifulSoup(body, "lxml"), args.repeat)  # type: ignore[misc]
+        stdlib = median_ms(lambda body=body: BeautifulSoup(body, "html.parser"), args.repeat)  # type: ignore[misc]
+        print(f"catalog {markup:9} {ours:6.1f} ms/page  tree alone {tree:5.1f} ms (html.parser {stdlib:5.1f} ms)"
+              f"  ratio {ours / tree:4.1f}x")  # fmt: skip
     body = (FIXTURES / "models_dev" / "synthetic_api.json").read_bytes()
     ours = median_ms(lambda: parse_api(body), args.repeat)
     floor = median_ms(lambda: json.loads(body), args.repeat)

@@ -270,6 +270,9 @@ def _content_type(path: Path) -> str:
 def _handler_for(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out as two writes: with Nagle's algorithm on, the body waits
+        # for the client's delayed ACK of the headers (40 ms on Linux), on every reply.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             target = urlsplit(self.path)

@@ -305,9 +305,10 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
     columns = ", ".join(frame.columns)
     match = " AND ".join(f"t.{c} = n.{c}" for c in key)
     params = []
-    if "observed_at" in key:  # only the stored rows of the frame's time span can match (zone maps skip the rest)
-        match += " AND t.observed_at >= ?"
-        params.append(frame["observed_at"].min())
+    for column in ("observed_at", "fetched_at"):  # only stored rows of the frame's time span can match:
+        if column in key:  # a constant bound lets zone maps skip the rest of the history
+            match += f" AND t.{column} >= ?"
+            params.append(frame[column].min())
     con.register("incoming", frame)
     try:
         row = con.execute(
@@ -433,6 +434,7 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     def cols(alias: str, names: Sequence[str]) -> str:
         return ", ".join(f"{alias}.{c}" for c in names)
 
+    earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE window_keys AS
@@ -443,7 +445,7 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
             UNION ALL
             SELECT {", ".join(f"t.{c}" for c in spec.key)}, a.since
             FROM {spec.observations} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
-            WHERE t.observed_at >= a.since
+            WHERE t.observed_at >= a.since AND t.observed_at >= $earliest
         ),
         keys AS (SELECT {key}, min(since) AS since FROM candidates GROUP BY ALL)
         SELECT {", ".join(f"k.{c}" for c in spec.key)}, k.since,
@@ -451,7 +453,8 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
             min(v.valid_from) AS first_version
         FROM keys k LEFT JOIN {spec.versions} v ON {match("v", "k")} AND v.superseded_at IS NULL
         GROUP BY ALL
-        """
+        """,
+        {"earliest": earliest},
     )
     floor = con.execute("SELECT min(since) FROM window_keys").fetchall()[0][0]
     if floor is None:

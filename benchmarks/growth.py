@@ -1,0 +1,98 @@
+"""Growth: cost follows the change, not the history. A year of nightly loads, then the queries users run.
+
+Loads ``--nights`` nights of the generator's market (1,000 models x 5 endpoints by
+default: the model list and every endpoints page, parsed and loaded through the real
+load step, about 1% of endpoints changing a night) and times each night's load. Prints:
+
+- the median load of nights 8-12 (about 10 nights of history) and of the last five
+  (about 365), and their ratio (goal <= 1.5);
+- on the year's warehouse: ``endpoints_as_of`` at mid-year (goal < 100 ms) and
+  ``modelsync changes --since 30d``'s query (goal < 1 s), medians of five, every row fetched.
+
+    uv run python benchmarks/growth.py [--models 1000] [--per-model 5] [--nights 365]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from generator import Market
+
+from flows import pipeline
+from flows.settings import Settings, settings_from_env
+from warehouse import db, history, queries
+from warehouse.archive import ArchivedPayload, sha256_hex
+
+
+def parsed_night(settings: Settings, market: Market) -> history.LoadBatch:
+    """Tonight's model list and endpoints pages, parsed (bodies in memory; the load step is what is timed)."""
+    items = list(market.openrouter_payloads())
+    at = market.fetched_at
+    payloads = [ArchivedPayload("openrouter", url, at, 200, sha256_hex(b), len(b)) for url, b in items]
+    recorded_at = at + timedelta(minutes=30)
+    run = pipeline.new_run("import", ["openrouter"], recorded_at)
+    return pipeline.parse_archived(settings, run, payloads, recorded_at, {sha256_hex(b): b for _, b in items}).batch
+
+
+def median_ms(run: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=1000)
+    parser.add_argument("--per-model", type=int, default=5)
+    parser.add_argument("--nights", type=int, default=365)
+    args = parser.parse_args()
+    if args.nights < 20:
+        parser.error("--nights must be at least 20 (nights 8-12 are compared with the last five)")
+    market = Market(args.models, args.per_model)
+    print(f"{market.endpoint_count():,} endpoints ({args.models:,} models), {args.nights} nights, ~1% changed a night")
+    loads: list[float] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = settings_from_env({"MODELSYNC_WAREHOUSE": str(Path(tmp) / "growth.duckdb")})
+        con = db.open_for_write(settings.warehouse, market.fetched_at)
+        for night in range(args.nights + 1):
+            if night:
+                market.advance()
+            batch = parsed_night(settings, market)
+            history.record_run_start(con, batch.run)
+            begun = time.perf_counter()
+            history.load_batch(con, batch)
+            loads.append(time.perf_counter() - begun)
+            if night % 30 == 0:
+                print(f"  night {night:>3}: load {loads[-1] * 1000:5.0f} ms  ({time.perf_counter() - started:.0f} s)")
+        early, late = statistics.median(loads[8:13]), statistics.median(loads[-5:])
+        versions = con.execute("SELECT count(*) FROM endpoint_versions").fetchall()[0][0]
+        observations = con.execute("SELECT count(*) FROM endpoint_observations").fetchall()[0][0]
+        con.close()
+        con = db.open_for_read(settings.warehouse)
+        mid = market.fetched_at - timedelta(days=args.nights // 2, hours=-12)
+        since = market.fetched_at - timedelta(days=30)
+        as_of = median_ms(lambda: con.execute("SELECT * FROM endpoints_as_of(?)", [mid]).fetchall())
+        params = {"since": since, "field": None, "model": None, "provider": None}
+        changes = median_ms(lambda: con.execute(queries.CHANGES, params).fetchall())
+        changed = len(con.execute(queries.CHANGES, params).fetchall())
+        con.close()
+    print(f"history: {observations:,} endpoint observations, {versions:,} endpoint versions")
+    print(f"load with ~10 nights of history   {early * 1000:6.0f} ms (median of nights 8-12)")
+    print(f"load with {args.nights} nights of history  {late * 1000:6.0f} ms (median of the last five)")
+    print(f"ratio {late / early:.2f} (goal <= 1.5)")
+    print(f"endpoints_as_of(mid-year)          {as_of:6.1f} ms (goal < 100 ms)")
+    print(f"changes --since 30d ({changed:,} rows)  {changes:6.1f} ms (goal < 1,000 ms)")
+
+
+if __name__ == "__main__":
+    main()

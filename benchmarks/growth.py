@@ -9,7 +9,7 @@ load step, about 1% of endpoints changing a night) and times each night's load. 
 - on the year's warehouse: ``endpoints_as_of`` at mid-year (goal < 100 ms) and
   ``modelsync changes --since 30d``'s query (goal < 1 s), medians of five, every row fetched.
 
-    uv run python benchmarks/growth.py [--models 1000] [--per-model 5] [--nights 365]
+    uv run python benchmarks/growth.py [--models 1000] [--per-model 5] [--nights 365] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=1000)
     parser.add_argument("--per-model", type=int, default=5)
     parser.add_argument("--nights", type=int, default=365)
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="build the warehouse in DIR and keep it")
     args = parser.parse_args()
     if args.nights < 20:
         parser.error("--nights must be at least 20 (nights 8-12 are compared with the last five)")
@@ -62,7 +63,9 @@ def main() -> None:
     loads: list[float] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = settings_from_env({"MODELSYNC_WAREHOUSE": str(Path(tmp) / "growth.duckdb")})
+        where = args.keep or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
+        settings = settings_from_env({"MODELSYNC_WAREHOUSE": str(where / "growth.duckdb")})
         con = db.open_for_write(settings.warehouse, market.fetched_at)
         for night in range(args.nights + 1):
             if night:

@@ -705,7 +705,10 @@ def parse_archived(
 
 def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str) -> pd.DataFrame:
     # run_id here is the run that loads the payload (the index line names the one that archived it).
-    rows = [{**p.__dict__, "path": str(object_path(root.resolve(), p.sha256)), "run_id": run_id} for p in payloads]
+    root = root.resolve()
+    names = [f for f in ArchivedPayload.__dataclass_fields__ if f != "run_id"]
+    rows = [{**{f: getattr(p, f) for f in names}, "path": str(object_path(root, p.sha256)), "run_id": run_id}
+            for p in payloads]  # fmt: skip
     columns = [*(f for f in ArchivedPayload.__dataclass_fields__ if f != "run_id"), "path", "run_id"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -19,12 +19,14 @@ point a read or write outside ``<root>``.
 from __future__ import annotations
 
 import fcntl
+import functools
 import gzip
 import hashlib
 import json
 import os
 import re
 import socket
+import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,9 +40,9 @@ STALE_TMP_S = 24 * 3600  # a temp file this old is a leftover even if its pid no
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchivedPayload:
-    """One line of ``index.jsonl``."""
+    """One line of ``index.jsonl`` (slotted: a backfill plans hundreds of thousands of them)."""
 
     source: str
     url: str
@@ -132,19 +134,18 @@ def read_index(root: Path, *, skip_bad: bool = False) -> Iterator[ArchivedPayloa
     index = root / "index.jsonl"
     if not index.exists():
         raise ArchiveError(f"{index}: no archive index here")
-    lines = index.read_text(encoding="utf-8").split("\n")
-    last = len(lines) - 1
-    for number, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            yield _payload_from_record(json.loads(line))
-        except (ValueError, KeyError, TypeError) as e:
-            if number == last:  # torn last line: the write that made it never finished
-                return
-            if skip_bad:
+    with index.open(encoding="utf-8") as lines:  # streamed: a year's index is hundreds of MB as text
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
                 continue
-            raise ArchiveError(f"{index}, line {number + 1}: {e}") from None
+            try:
+                yield _payload_from_record(json.loads(line))
+            except (ValueError, KeyError, TypeError) as e:
+                if not line.endswith("\n"):  # torn last line: the write that made it never finished
+                    return
+                if skip_bad:
+                    continue
+                raise ArchiveError(f"{index}, line {number}: {e}") from None
 
 
 def read_body(root: Path, sha256: str) -> bytes:
@@ -163,23 +164,29 @@ def _payload_from_record(record: object) -> ArchivedPayload:
     if not isinstance(record, dict):
         raise ValueError(f"expected a JSON object, got {type(record).__name__}")
     known = {name: record.get(name) for name in ArchivedPayload.__dataclass_fields__}
+    # Sources, URLs and run ids repeat across a long index: one string object each.
     return ArchivedPayload(
-        source=str(known["source"]),
-        url=str(known["url"]),
-        fetched_at=parse_rfc3339(str(known["fetched_at"])),
+        source=sys.intern(str(known["source"])),
+        url=sys.intern(str(known["url"])),
+        fetched_at=_instant(str(known["fetched_at"])),
         status=int(str(known["status"])),
         sha256=checked_sha256(known["sha256"]),
         bytes=int(str(known["bytes"])),
         content_type=_optional_str(known["content_type"]),
         etag=_optional_str(known["etag"]),
         last_modified=_optional_str(known["last_modified"]),
-        origin=str(known["origin"] or "live"),
+        origin=sys.intern(str(known["origin"] or "live")),
         run_id=_optional_str(known["run_id"]),
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _instant(text: str) -> datetime:
+    return parse_rfc3339(text)
+
+
 def _optional_str(value: object) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else sys.intern(str(value))
 
 
 def _write_object(root: Path, sha256: str, body: bytes) -> None:

@@ -93,6 +93,22 @@ def test_a_listing_far_below_the_recent_median_retires_nothing(warehouse: Path, 
     ]
 
 
+def test_a_short_listing_months_after_the_last_is_judged_against_those_listings(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    many = [synthetic_endpoint(f"p{n}", f"P{n}") for n in range(6)]
+    lines = write_snapshots(tmp_path, {"2026-03-01": many, "2026-03-02": many, "2026-08-03": many[:2]})
+    for n, line in enumerate(lines):  # one run each: the last one's window starts five months after its seeds
+        import_lines(run_cli, tmp_path, [line], f"night-{n}")
+
+    assert query(warehouse, "SELECT count(*) FROM endpoints") == [(6,)]
+    assert query(warehouse, "SELECT reason FROM snapshots ORDER BY observed_at") == [
+        (None,),
+        (None,),
+        ("lists 2 keys, at most half the recent median 6",),
+    ]
+
+
 def test_a_listing_with_a_quarantined_row_retires_nothing(warehouse: Path, run_cli, tmp_path: Path) -> None:
     bad = synthetic_endpoint("novita", "Novita")
     bad["context_length"] = -1

@@ -12,10 +12,10 @@ gives the same versions.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from statistics import median
 
 import duckdb
@@ -238,9 +238,9 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
         con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR, since TIMESTAMPTZ)")
         if parent_listed is not None:  # a new parent listing may retire (or restore) any child scope
             con.register("parent_listed", parent_listed)
-            con.execute(
+            con.execute(  # every child scope ever observed has versions: read them, not every observation
                 f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr}, p.since"
-                f" FROM {spec.observations} t JOIN parent_listed p USING (source)"
+                f" FROM {spec.versions} t JOIN parent_listed p USING (source) WHERE t.superseded_at IS NULL"
             )
             con.unregister("parent_listed")
         if has_obs:
@@ -283,7 +283,8 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             batch.resolve_providers(con.execute(PROVIDER_KEYS).df()),
             batch.recorded_at,
         )
-    broken = invariant_violations(con, batch.run.run_id)
+    observed = [f["observed_at"].min() for f in batch.observations.values() if not f.empty]
+    broken = invariant_violations(con, batch.run.run_id, min(observed) if observed else None)
     if broken:
         raise InvariantError("; ".join(broken))
     incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id, f"{SHORT_LISTING}%"]).fetchall())
@@ -347,25 +348,44 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
     it is not ``too_short`` against the median key count of the scope's last complete
     listings. Settled over all snapshots of a scope, the result does not depend on load order.
     """
+    fields = "s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete, " \
+              "s.listed_reason, s.evidence, s.complete, s.reason"  # fmt: skip
+    earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
     rows = con.execute(
         f"""
-        SELECT * FROM (
-            SELECT s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete,
-                s.listed_reason, s.evidence, s.complete, s.reason, false AS is_seed
-            FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
-            WHERE s.entity = $entity AND s.observed_at >= a.since
-            UNION ALL
-            SELECT s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete,
-                s.listed_reason, s.evidence, s.complete, s.reason, true AS is_seed
-            FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
-            WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL
-            QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC)
-                <= {spec.median_window}
-        )
-        ORDER BY source, scope, observed_at, payload_sha256
+        SELECT {fields}, false AS is_seed
+        FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
+        WHERE s.entity = $entity AND s.observed_at >= a.since AND s.observed_at >= $earliest
         """,
-        {"entity": spec.name},
+        {"entity": spec.name, "earliest": earliest},
     ).fetchall()
+    # Seeds (the last complete listings before the window feed the median): looked for in the
+    # recent past first, where a scope listed nightly finds them all, so the scan skips old
+    # history; the scopes that found too few there look in all of it.
+    seeds = f"""
+        SELECT {fields}, true AS is_seed
+        FROM snapshots s JOIN {{scopes}} a ON a.source = s.source AND a.scope = s.scope
+        WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL {{bound}}
+        QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC)
+            <= {spec.median_window}
+        """
+    horizon = None if earliest is None else earliest - SEED_LOOKBACK
+    recent_seeds = con.execute(
+        seeds.format(scopes="affected", bound="AND s.observed_at >= $horizon"),
+        {"entity": spec.name, "horizon": horizon},
+    ).fetchall()
+    found = Counter((row[0], row[1]) for row in recent_seeds)
+    affected = con.execute("SELECT source, scope, since FROM affected").fetchall()
+    short = [row for row in affected if found[(row[0], row[1])] < spec.median_window]
+    if short:
+        con.register("short_scopes", pd.DataFrame.from_records(short, columns=["source", "scope", "since"]))
+        try:
+            older = con.execute(seeds.format(scopes="short_scopes", bound=""), {"entity": spec.name}).fetchall()
+        finally:
+            con.unregister("short_scopes")
+        refound = {(row[0], row[1]) for row in short}
+        recent_seeds = [row for row in recent_seeds if (row[0], row[1]) not in refound] + older
+    rows = sorted([*rows, *recent_seeds], key=lambda r: (r[0], r[1], r[2], r[3]))
     updates = []
     recent: deque[int] = deque(maxlen=spec.median_window)
     scope = None
@@ -396,6 +416,10 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
         finally:
             con.unregister("settled")
 
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SEED_LOOKBACK = timedelta(days=31)
+"""How far before a load's window its scopes' seed listings are looked for first (all history if too few)."""
 
 SHORT_LISTING = "lists "
 """How the reason of a listing ``too_short`` to be complete begins."""
@@ -731,11 +755,13 @@ def _refresh_log(
         con.unregister("wanted")
 
 
-def invariant_violations(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[str]:
+def invariant_violations(
+    con: duckdb.DuckDBPyConnection, run_id: str | None = None, observed_since: datetime | None = None
+) -> list[str]:
     """Descriptions of broken history invariants of the versions held now (empty when history is sound).
 
     Observations are immutable and each load checks its own, so with ``run_id`` only that run's
-    observations are checked against the payload records (the rest of the table is not re-read).
+    observations (none older than ``observed_since``) are checked against the payload records.
     """
     broken = []
     for spec in ENTITIES.values():
@@ -753,11 +779,11 @@ def invariant_violations(con: duckdb.DuckDBPyConnection, run_id: str | None = No
                     FROM {held}) WHERE next_from IS DISTINCT FROM valid_to""",
             "an observation whose payload is not archived": f"""
                 SELECT count(*) FROM {spec.observations} o
-                WHERE {"o.run_id = $run_id" if run_id else "true"}
+                WHERE {"o.run_id = $run_id AND o.observed_at >= $since" if run_id else "true"}
                   AND NOT EXISTS (SELECT 1 FROM payloads p WHERE p.sha256 = o.payload_sha256)""",
         }
         for what, sql in checks.items():
-            params = {"run_id": run_id} if run_id and "$run_id" in sql else None
+            params = {"run_id": run_id, "since": observed_since or EPOCH} if run_id and "$run_id" in sql else None
             row = con.execute(sql, params).fetchall()[0]
             if row and row[0]:
                 broken.append(f"{spec.versions}: {row[0]} x {what}")

@@ -1,10 +1,10 @@
 """Memory: peak RSS of a sync of N endpoints and of a year-long backfill (goal under 1 GB each).
 
-Each command runs as a child of a small wrapper that reports its children's peak RSS
-(``getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest single process, which is
-``modelsync`` itself, not its temporary Prefect server). As the reference measured in the
-same run, the wrapper also reports a bare ``python -c "import flows.sync"`` (the
-interpreter, pandas, DuckDB and Prefect loaded, nothing done).
+Each command runs as a child process; its peak RSS is the kernel's high-water mark
+(``VmHWM``), reported for ``modelsync`` itself and, apart, for the temporary Prefect server
+it starts (no ``PREFECT_API_URL`` set). As the reference measured in the same run: a bare
+``python -c "import flows.sync"`` (the interpreter, pandas, DuckDB and Prefect loaded,
+nothing done).
 
 - **sync**: ``modelsync sync --source openrouter`` of the generator's market (``--endpoints``,
   5 a model) from a local mirror;
@@ -30,19 +30,47 @@ from generator import Market
 
 from warehouse.archive import ArchivedPayload, archive_payloads, sha256_hex
 
-PEAK = "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; " \
-       "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)"  # fmt: skip
 
+def peak_mb(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Peak RSS (MB) of ``command``'s own process and of the largest process it started, and its wall seconds.
 
-def peak_mb(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Peak RSS (MB) of ``command`` and its wall seconds; exits when it fails."""
+    Peaks are the kernel's high-water marks (``VmHWM``), read while the processes live; a
+    child is the temporary Prefect server a run starts when ``PREFECT_API_URL`` is unset.
+    """
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PEAK, *command], env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    kb, code = done.stdout.split()[-2:]
-    if code != "0":
-        raise SystemExit(f"{' '.join(command)} exited {code}: {done.stderr[-2000:]}")
-    return int(kb) / 1024, wall
+    with tempfile.TemporaryFile("w+") as stderr:  # a file, not a pipe: a full pipe would stall the child
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+        own = children = 0.0
+        while process.poll() is None:
+            own = max(own, _hwm_mb(process.pid))
+            for child in _descendants(process.pid):
+                children = max(children, _hwm_mb(child))
+            time.sleep(0.1)
+        if process.returncode:
+            stderr.seek(0)
+            raise SystemExit(f"{' '.join(command)} exited {process.returncode}: {stderr.read()[-2000:]}")
+    return own, children, time.perf_counter() - started
+
+
+def _hwm_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # it has exited
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM")), 0.0)
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        try:
+            children = Path(f"/proc/{todo.pop()}/task").glob("*/children")
+            kids = [int(k) for path in children for k in path.read_text().split()]
+        except OSError:
+            continue
+        found += kids
+        todo += kids
+    return found
 
 
 def archive_year(raw_dir: Path, endpoints: int, nights: int) -> int:
@@ -69,8 +97,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         env = {**os.environ, "MODELSYNC_SOURCES": "openrouter", "MODELSYNC_OPENROUTER_RATE": "100000"}
-        reference, _ = peak_mb([sys.executable, "-c", "import flows.sync"], env)
-        print(f"reference: python with flows.sync imported   {reference:6.0f} MB")
+        reference, _, _ = peak_mb([sys.executable, "-c", "import flows.sync"], env)
+        print(f"reference: python with flows.sync imported     {reference:6.0f} MB")
 
         ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         server = multiprocessing.Process(target=serve, args=(args.endpoints // 5, 0.0, ready), daemon=True)
@@ -78,19 +106,21 @@ def main() -> None:
         try:
             env_sync = {**env, "MODELSYNC_OPENROUTER_BASE_URL": ready.get(timeout=120),
                         "MODELSYNC_WAREHOUSE": str(root / "sync" / "modelsync.duckdb")}  # fmt: skip
-            mb, wall = peak_mb([modelsync, "sync"], env_sync)
+            report(f"sync of {args.endpoints:,} endpoints", *peak_mb([modelsync, "sync"], env_sync), reference)
         finally:
             server.kill()
-        print(f"sync of {args.endpoints:,} endpoints               {mb:6.0f} MB peak ({mb / reference:.1f}x the "
-              f"reference; {wall:.0f} s) (goal < 1,024 MB)")  # fmt: skip
 
         warehouse = root / "year" / "modelsync.duckdb"
         started = time.perf_counter()
         payloads = archive_year(warehouse.parent / "raw", args.endpoints, args.nights)
         print(f"archived {args.nights} nights ({payloads:,} payloads) in {time.perf_counter() - started:.0f} s")
-        mb, wall = peak_mb([modelsync, "backfill"], {**env, "MODELSYNC_WAREHOUSE": str(warehouse)})
-        what = f"backfill of {args.nights} nights x {args.endpoints:,} endpoints"
-        print(f"{what} {mb:6.0f} MB peak ({mb / reference:.1f}x the reference; {wall:.0f} s) (goal < 1,024 MB)")
+        peaks = peak_mb([modelsync, "backfill"], {**env, "MODELSYNC_WAREHOUSE": str(warehouse)})
+        report(f"backfill of {args.nights} nights x {args.endpoints:,} endpoints", *peaks, reference)
+
+
+def report(what: str, own: float, children: float, wall: float, reference: float) -> None:
+    print(f"{what}: modelsync {own:.0f} MB peak ({own / reference:.1f}x the reference; goal < 1,024 MB), "
+          f"its temporary Prefect server {children:.0f} MB; {wall:.0f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

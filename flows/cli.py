@@ -466,6 +466,82 @@ def _statement_name(kind: str) -> str:
     return f"{'an' if kind[0] in 'AEIOU' else 'a'} {kind} statement"
 
 
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv"]),
+    default="parquet",
+    show_default=True,
+    help="parquet keeps types (decimals, lists, timestamps with zone); csv is for spreadsheets.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory to write one file per view into (created if missing).",
+)
+@click.option("--view", "views", multiple=True, metavar="V",
+              help="Export only this view (repeatable). Default: every public view.")  # fmt: skip
+def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
+    """Write the public views, history included, as Parquet or CSV files for other tools.
+
+    \b
+    Examples:
+      modelsync export --out exports/
+      modelsync export --format csv --out exports/ --view endpoints --view changes
+      duckdb -c "SELECT * FROM 'exports/endpoint_history.parquet'"
+
+    One file per view, <view>.parquet or <view>.csv; an existing file of the same name
+    is replaced only once its new version is complete.
+    """
+    import duckdb
+
+    from warehouse import queries
+
+    con = _open_read(_settings().warehouse)
+    try:
+        known = [row[0] for row in con.execute(queries.PUBLIC_VIEWS).fetchall()]
+        unknown = [v for v in views if v not in known]
+        if unknown:
+            raise click.BadParameter(
+                f"{', '.join(unknown)}: not a view of this warehouse; choose from {', '.join(known)}",
+                param_hint="'--view'",
+            )
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise CommandError(f"{out_dir}: cannot create the output directory ({e.strerror})") from None
+        chosen = list(dict.fromkeys(views)) or known
+        options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+        from flows.progress import note, task_progress
+
+        with task_progress(f"exporting {len(chosen)} views") as bar:
+            for n, view in enumerate(chosen, start=1):
+                target = out_dir / f"{view}.{fmt}"
+                partial = out_dir / f".{view}.{fmt}.partial"
+                try:
+                    con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{_sql_path(partial)}' ({options})")
+                    partial.replace(target)
+                finally:
+                    partial.unlink(missing_ok=True)
+                rows = con.execute(f'SELECT count(*) FROM "{view}"').fetchall()[0][0]
+                if bar:
+                    bar(n, len(chosen))
+                else:
+                    note(f"export: {view}: {rows} rows -> {target}")
+    except duckdb.Error as e:
+        raise CommandError(str(e).splitlines()[0]) from None
+    finally:
+        con.close()
+
+
+def _sql_path(path: Path) -> str:
+    """A path as a SQL string literal's contents (quotes doubled)."""
+    return str(path).replace("'", "''")
+
+
 def _open_read(path: Path, *, sandboxed: bool = False) -> Any:
     from warehouse import db
 

@@ -14,3 +14,10 @@ WHERE changed_at >= CAST($since AS TIMESTAMPTZ)
 ORDER BY changed_at, entity, model_id, endpoint_key, field
 """
 """Field-level changes since a time, optionally filtered (substring, case-insensitive for model and provider)."""
+
+PUBLIC_VIEWS = """
+SELECT view_name FROM duckdb_views()
+WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal AND NOT temporary
+ORDER BY view_name
+"""
+"""The warehouse's public views (history views included): what ``export`` writes."""

@@ -537,6 +537,32 @@ def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
         con.close()
 
 
+@cli.command()
+def status() -> None:
+    """Show each source's last run (its state and counts) and how fresh its data is.
+
+    \b
+    Examples:
+      modelsync status
+      MODELSYNC_WAREHOUSE=demo/modelsync.duckdb modelsync status
+
+    A source never run shows empty columns; `newest_data` is the fetch time of the
+    newest payload of it that loaded, `data_age` its age in hours.
+    """
+    import duckdb
+
+    from warehouse import queries
+
+    con = _open_read(_settings().warehouse)
+    try:
+        params = {"sources": list(SOURCES), "now": datetime.now(UTC)}
+        con.sql(queries.STATUS, params=params).show(max_rows=100, max_width=_width())
+    except duckdb.Error as e:
+        raise CommandError(str(e).splitlines()[0]) from None
+    finally:
+        con.close()
+
+
 def _sql_path(path: Path) -> str:
     """A path as a SQL string literal's contents (quotes doubled)."""
     return str(path).replace("'", "''")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors.policy import HostPolicy
+from warehouse import DEFAULT_WAREHOUSE, WAREHOUSE_VARIABLE
 
 SOURCES = ("openrouter", "models_dev", "artificial_analysis", "catalog")
 """Source ids this build can fetch, in sync order."""
@@ -52,7 +53,7 @@ class Settings:
 def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``MODELSYNC_*`` variables (``overrides`` win), with documented defaults."""
     env = {**os.environ, **(overrides or {})}
-    warehouse = Path(env.get("MODELSYNC_WAREHOUSE") or "modelsync.duckdb")
+    warehouse = Path(env.get(WAREHOUSE_VARIABLE) or DEFAULT_WAREHOUSE)
     raw_dir = Path(env.get("MODELSYNC_RAW_DIR") or warehouse.parent / "raw")
     base_urls: dict[str, str] = {}
     policy_overrides: dict[str, dict[str, float]] = {}

@@ -118,6 +118,11 @@ def test_demo_shows_every_kind_of_change_and_its_outage_day_deletes_nothing(
             assert suggested.code == 0, (line, suggested.err)
             assert suggested.out.strip(), line
 
+    status = run_cli("status")
+    assert status.code == 0, status.err
+    for source in ("artificial_analysis", "catalog", "models_dev", "openrouter"):  # each with its last (demo) sync
+        assert any(source in line and "sync-" in line for line in status.out.splitlines()), (source, status.out)
+
 
 def _shown(field: object, old: object, new: object) -> tuple[object, object]:
     """A change's old and new value, a parameter list as its length and what it gained or lost."""

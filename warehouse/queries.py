@@ -21,3 +21,23 @@ WHERE database_name = current_database() AND schema_name = 'main' AND NOT intern
 ORDER BY view_name
 """
 """The warehouse's public views (history views included): what ``export`` writes."""
+
+STATUS = """
+WITH sources(source) AS (SELECT unnest($sources::VARCHAR[])),
+last_run AS (
+    SELECT s AS source, arg_max(run_id, started_at) AS run_id FROM runs, unnest(sources) t(s) GROUP BY s
+),
+fresh AS (SELECT source, max(fetched_at) AS fetched_at FROM payloads WHERE status = 200 GROUP BY source)
+SELECT s.source, r.run_id AS last_run, r.kind, r.status,
+    strftime(r.started_at, '%Y-%m-%d %H:%M') AS started_at, r.payloads, r.observations, r.new_versions,
+    len(r.failed_urls) AS failed_urls,
+    strftime(f.fetched_at, '%Y-%m-%d %H:%M') AS newest_data,
+    CASE WHEN f.fetched_at IS NULL THEN NULL
+         ELSE CAST(date_diff('hour', f.fetched_at, $now) AS VARCHAR) || ' h ago' END AS data_age
+FROM sources s
+LEFT JOIN last_run l USING (source)
+LEFT JOIN runs r ON r.run_id = l.run_id
+LEFT JOIN fresh f ON f.source = s.source
+ORDER BY s.source
+"""
+"""Per source: its last run (state and counts) and how fresh its newest loaded payload is."""

@@ -18,35 +18,14 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from common import median_ms, parsed_today
 from generator import Market
 
-from flows import pipeline
-from flows.settings import Settings, settings_from_env
+from flows.settings import settings_from_env
 from warehouse import db, history, queries
-from warehouse.archive import ArchivedPayload, sha256_hex
-
-
-def parsed_night(settings: Settings, market: Market) -> history.LoadBatch:
-    """Tonight's model list and endpoints pages, parsed (bodies in memory; the load step is what is timed)."""
-    items = list(market.openrouter_payloads())
-    at = market.fetched_at
-    payloads = [ArchivedPayload("openrouter", url, at, 200, sha256_hex(b), len(b)) for url, b in items]
-    recorded_at = at + timedelta(minutes=30)
-    run = pipeline.new_run("import", ["openrouter"], recorded_at)
-    return pipeline.parse_archived(settings, run, payloads, recorded_at, {sha256_hex(b): b for _, b in items}).batch
-
-
-def median_ms(run: Callable[[], object], repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:
@@ -70,7 +49,7 @@ def main() -> None:
         for night in range(args.nights + 1):
             if night:
                 market.advance()
-            batch = parsed_night(settings, market)
+            batch = parsed_today(settings, market)
             history.record_run_start(con, batch.run)
             begun = time.perf_counter()
             history.load_batch(con, batch)

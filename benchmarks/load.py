@@ -24,31 +24,23 @@ import statistics
 import tempfile
 import time
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+from common import parsed_today
 from generator import Market
 
-from flows import pipeline
 from flows.settings import Settings, settings_from_env
 from warehouse import db, history
-from warehouse.archive import ArchivedPayload, sha256_hex
 
 ENTITY = "endpoint"
 
 
-def parsed_day(settings: Settings, market: Market) -> history.LoadBatch:
-    """The market's endpoints pages of today, parsed; the batch keeps only the endpoint entity."""
-    items = [(url, body) for url, body in market.openrouter_payloads() if url.endswith("/endpoints")]
-    at = market.fetched_at
-    payloads = [ArchivedPayload("openrouter", url, at, 200, sha256_hex(b), len(b)) for url, b in items]
-    recorded_at = at + timedelta(hours=1)
-    run = pipeline.new_run("import", ["openrouter"], recorded_at)
-    bodies = {sha256_hex(b): b for _, b in items}
-    batch = pipeline.parse_archived(settings, run, payloads, recorded_at, bodies).batch
+def endpoint_batch(settings: Settings, market: Market) -> history.LoadBatch:
+    """Today's endpoints pages, parsed; the batch keeps only the endpoint entity."""
+    batch = parsed_today(settings, market, endpoints_only=True)
     snapshots = batch.snapshots[batch.snapshots["entity"] == ENTITY] if batch.snapshots is not None else None
     return replace(batch, observations={ENTITY: batch.observations[ENTITY]}, measurements={}, snapshots=snapshots)
 
@@ -117,9 +109,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         settings = settings_from_env({"MODELSYNC_WAREHOUSE": str(root / "template.duckdb")})
-        day1 = parsed_day(settings, market)
+        day1 = endpoint_batch(settings, market)
         market.advance()
-        day2 = parsed_day(settings, market)
+        day2 = endpoint_batch(settings, market)
         rows = len(day2.observations[ENTITY])
         print(f"{rows:,} endpoints ({len(market.models):,} models), day 2 after day 1; median of {args.repeat}")
 

@@ -16,43 +16,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 from bs4 import BeautifulSoup
+from common import median_ms, parsed_today
 from generator import Market
 
 from extractors.catalog import page_url, parse_page
 from extractors.models_dev import parse_api
 from extractors.openrouter import parse_endpoints
-from flows import pipeline
 from flows.settings import settings_from_env
 from transforms.identity import FACT_COLUMNS, crosswalk
-from warehouse.archive import ArchivedPayload, sha256_hex
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 MARKUPS = ("dl", "table", "divs", "flat", "nextdata")
-
-
-def median_ms(run: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
-
-
-def parse_run(market: Market) -> None:
-    """Every endpoints payload of the market through the parse step of a run (bodies in memory)."""
-    items = [(url, body) for url, body in market.openrouter_payloads() if url.endswith("/endpoints")]
-    payloads = [ArchivedPayload("openrouter", url, market.fetched_at, 200, sha256_hex(b), len(b)) for url, b in items]
-    settings = settings_from_env({"MODELSYNC_WAREHOUSE": "unused.duckdb"})
-    run = pipeline.new_run("import", ["openrouter"], market.fetched_at)
-    pipeline.parse_archived(settings, run, payloads, market.fetched_at, {sha256_hex(b): b for _, b in items})
 
 
 def synthetic_keys(models: int) -> pd.DataFrame:
@@ -76,11 +54,13 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=1000)
     args = parser.parse_args()
     market = Market(models=1000, per_model=5)
+    settings = settings_from_env({"MODELSYNC_WAREHOUSE": "unused.duckdb"})
     body = market.endpoints_body(0)
     ours = median_ms(lambda: parse_endpoints(body), args.repeat * 10)
     floor = median_ms(lambda: json.loads(body), args.repeat * 10)
     print(f"openrouter endpoints   {ours:6.2f} ms/payload  json.loads alone {floor:5.2f} ms  ratio {ours / floor:.1f}x")
-    whole = median_ms(lambda: parse_run(market), max(3, args.repeat // 5)) / len(market.models)
+    parse_day = lambda: parsed_today(settings, market, endpoints_only=True)  # noqa: E731
+    whole = median_ms(parse_day, max(3, args.repeat // 5)) / len(market.models)
     print(f"openrouter endpoints   {whole:6.2f} ms/payload  through parse_archived (records, validated frames)")
     url = page_url("llama-4-scout-17b-16e-instruct-groq")
     pages = {m: (FIXTURES / "catalog" / f"synthetic_catalog_page__{m}.html").read_bytes() for m in MARKUPS}

@@ -521,12 +521,12 @@ def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
             for n, view in enumerate(chosen, start=1):
                 target = out_dir / f"{view}.{fmt}"
                 partial = out_dir / f".{view}.{fmt}.partial"
-                try:
-                    con.execute(f"COPY (SELECT * FROM \"{view}\") TO '{_sql_path(partial)}' ({options})")
+                try:  # COPY answers with the number of rows it wrote
+                    copy = f"COPY (SELECT * FROM \"{view}\") TO '{_sql_path(partial)}' ({options})"
+                    rows = con.execute(copy).fetchall()[0][0]
                     partial.replace(target)
                 finally:
                     partial.unlink(missing_ok=True)
-                rows = con.execute(f'SELECT count(*) FROM "{view}"').fetchall()[0][0]
                 if bar:
                     bar(n, len(chosen))
                 else:

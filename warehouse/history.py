@@ -264,8 +264,10 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             "CREATE OR REPLACE TEMP TABLE affected AS"
             " SELECT source, scope, min(since) AS since FROM affected GROUP BY ALL"
         )
-        _settle_completeness(con, spec)
-        added, keys[name] = _derive_versions(con, spec, batch.recorded_at)
+        # The earliest `since`: a constant bound on every read of history, so zone maps skip older rows.
+        earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
+        _settle_completeness(con, spec, earliest)
+        added, keys[name] = _derive_versions(con, spec, batch.recorded_at, earliest)
         new_versions += added
     measurements = 0
     for name, frame in batch.measurements.items():
@@ -341,7 +343,7 @@ def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> No
     _insert_new(con, "snapshots", fresh, ("entity", "source", "scope", "observed_at", "payload_sha256"))
 
 
-def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
+def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> None:
     """Re-derive ``complete`` for every snapshot of the ``affected`` scopes, in time order.
 
     A listing is complete when its payload says so and, unless it is positive evidence,
@@ -350,7 +352,6 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> No
     """
     fields = "s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete, " \
               "s.listed_reason, s.evidence, s.complete, s.reason"  # fmt: skip
-    earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
     rows = con.execute(
         f"""
         SELECT {fields}, false AS is_seed
@@ -436,7 +437,9 @@ def too_short(count: int, recent_median: float, fraction: float) -> bool:
     return count < limit or (count <= limit and recent_median - count > 1)
 
 
-def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime) -> tuple[int, KeyChanges]:
+def _derive_versions(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime, earliest: datetime | None
+) -> tuple[int, KeyChanges]:
     """Re-derive the versions of the keys in the ``affected`` scopes; returns versions added and key moves.
 
     Only a window is re-derived per key: from the version in force just before the scope's
@@ -458,7 +461,6 @@ def _derive_versions(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: date
     def cols(alias: str, names: Sequence[str]) -> str:
         return ", ".join(f"{alias}.{c}" for c in names)
 
-    earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE window_keys AS

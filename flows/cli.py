@@ -563,6 +563,59 @@ def status() -> None:
         con.close()
 
 
+@cli.command()
+@click.option("--model", "models", multiple=True, metavar="M",
+              help="Only models whose id contains this (case-insensitive; repeatable, any may match).")  # fmt: skip
+@click.option("--provider", "providers", multiple=True, metavar="P",
+              help="Only endpoints of providers whose name contains this (repeatable), and their models.")  # fmt: skip
+@click.option("--since", metavar="DURATION_OR_DATE",
+              help="Start of the period: a duration back (30d, 2w) or a date. Default: all history.")  # fmt: skip
+@click.option("--max-models", type=click.IntRange(min=1), default=12, show_default=True,
+              help="Chart at most this many models, the most changed in the period first.")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+              show_default=True, help="The HTML file to write (replaced once the new one is complete).")  # fmt: skip
+def report(models: tuple[str, ...], providers: tuple[str, ...], since: str | None, max_models: int, out: Path) -> None:
+    """Write one self-contained HTML page of the history: charts, change log and open conflicts.
+
+    For each model: daily uptime per endpoint, step charts of max output and of input
+    and output prices per endpoint, and benchmark scores over time; then the change
+    log and the fields the sources disagree on. Charts are inline SVG (hover for
+    values): the page has no scripts and opens offline.
+
+    \b
+    Examples:
+      modelsync report                                   # every model (the 12 most changed), all history
+      modelsync report --model llama-4-scout --since 30d --out scout.html
+      modelsync report --provider groq --provider cerebras --since 2026-08-01
+    """
+    import duckdb
+
+    from flows.report import NothingToReport, ReportScope, report_data, report_html
+
+    now = datetime.now(UTC)
+    scope = ReportScope(models, providers, _since(since, now) if since else None, max_models)
+    warehouse = _settings().warehouse
+    con = _open_read(warehouse)
+    try:
+        data = report_data(con, scope, str(warehouse), now)
+    except NothingToReport as e:
+        raise CommandError(f"report: {warehouse}: {e}") from None
+    except duckdb.Error as e:
+        raise CommandError(str(e).splitlines()[0]) from None
+    finally:
+        con.close()
+    page = report_html(data)
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_text(page, encoding="utf-8")
+        partial.replace(out)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise CommandError(f"{out}: cannot write the report ({e.strerror})") from None
+    click.echo(f"report: {len(data.chosen)} of {data.matched} models, {len(data.changes)} changes "
+               f"-> {out} ({len(page.encode()) / 1024:,.0f} KiB)")  # fmt: skip
+
+
 def _sql_path(path: Path) -> str:
     """A path as a SQL string literal's contents (quotes doubled)."""
     return str(path).replace("'", "''")

@@ -20,6 +20,7 @@ from warehouse.archive import parse_rfc3339
 
 DEMO_MANIFEST = Path(__file__).parent / "demo_captures" / "manifest.jsonl"
 WAREHOUSE_NAME = "modelsync-demo.duckdb"
+REPORT_NAME = "modelsync-demo-report.html"
 RAW_NAME = "modelsync-demo-raw"
 
 OUTAGES: Mapping[str, tuple[str, ...]] = {
@@ -127,6 +128,7 @@ Try next (the demo warehouse is {warehouse}):
   uv run modelsync sql "SELECT endpoint_key, observed_at, uptime_pct FROM uptime WHERE model_id = 'meta-llama/llama-4-scout' AND period = '1d'"
   uv run modelsync sql "SELECT run_id, status, new_versions, failed_urls FROM runs ORDER BY started_at" --format json
   uv run modelsync sql "SELECT * FROM conflicts WHERE model_id = 'meta-llama/llama-4-scout'"
+  uv run modelsync report --out {report}    # charts of it all in one page, for a browser
   duckdb -readonly {warehouse}    # the same file, in the DuckDB CLI
 """  # noqa: E501  (commands to copy, one per line)
 
@@ -213,5 +215,5 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
         con.close()
     outcome = "every sync ok but the declared outage day" if not worst else "a sync did not finish cleanly"
     echo(f"Done in {time.perf_counter() - started:.0f} s: {outcome}.\n")
-    echo(NEXT_STEPS.format(warehouse=warehouse))
+    echo(NEXT_STEPS.format(warehouse=warehouse, report=workdir / REPORT_NAME))
     return worst

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo import DEMO_MANIFEST, NEXT_STEPS, OUTAGES, WAREHOUSE_NAME
+from flows.demo import DEMO_MANIFEST, NEXT_STEPS, OUTAGES, REPORT_NAME, WAREHOUSE_NAME
 from tests.conftest import ROOT, query
 
 SHARED_SOURCES = Path("/work/shared/sources")
@@ -111,12 +111,13 @@ def test_demo_shows_every_kind_of_change_and_its_outage_day_deletes_nothing(
 
     # Every command the demo suggests next runs on its warehouse.
     monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
-    for line in NEXT_STEPS.splitlines():
+    for line in NEXT_STEPS.format(warehouse=warehouse, report=tmp_path / REPORT_NAME).splitlines():
         if line.strip().startswith("uv run modelsync "):
             args = shlex.split(line, comments=True)[3:]
             suggested = run_cli(*args)
             assert suggested.code == 0, (line, suggested.err)
             assert suggested.out.strip(), line
+    assert (tmp_path / REPORT_NAME).read_text().count('<svg class="chart"') > 30  # the report line
 
     status = run_cli("status")
     assert status.code == 0, status.err

@@ -41,3 +41,82 @@ LEFT JOIN fresh f ON f.source = s.source
 ORDER BY s.source
 """
 """Per source: its last run (state and counts) and how fresh its newest loaded payload is."""
+
+# The report's queries share their filters: $models and $providers are lists of substrings (any
+# may match, case-insensitive; empty matches all), $since and $until bound the period shown.
+_MODEL_MATCHES = (
+    "(len($models) = 0 OR EXISTS (SELECT 1 FROM unnest($models) f(m) WHERE model_id ILIKE '%' || m || '%'))"
+)
+_PROVIDER_MATCHES = (
+    "(len($providers) = 0 OR EXISTS (SELECT 1 FROM unnest($providers) f(p) WHERE provider ILIKE '%' || p || '%'))"
+)
+_OVERLAPS = "(valid_to IS NULL OR valid_to > $since) AND valid_from <= $until"
+_ENDPOINT_VERSIONS = """
+SELECT * REPLACE (coalesce(provider, max(provider) OVER (PARTITION BY source, source_key, endpoint_key)) AS provider)
+FROM endpoint_history
+"""  # a tombstone carries no provider: it is named after its endpoint's
+
+REPORT_MODELS = f"""
+WITH endpoint_versions AS (SELECT * FROM ({_ENDPOINT_VERSIONS}) WHERE model_id IS NOT NULL),
+matched AS (
+    SELECT DISTINCT model_id FROM endpoint_versions WHERE {_OVERLAPS} AND {_MODEL_MATCHES} AND {_PROVIDER_MATCHES}
+    UNION
+    SELECT DISTINCT model_id FROM benchmark_history
+    WHERE len($providers) = 0 AND model_id IS NOT NULL AND {_OVERLAPS} AND {_MODEL_MATCHES}
+)
+SELECT m.model_id, count(c.field) AS changes
+FROM matched m LEFT JOIN changes c ON c.model_id = m.model_id AND c.changed_at BETWEEN $since AND $until
+GROUP BY m.model_id
+ORDER BY changes DESC, m.model_id
+"""
+"""Models with an endpoint or a score in the period that match the filters, the most changed first."""
+
+REPORT_ENDPOINT_VERSIONS = f"""
+SELECT source, model_id, endpoint_key, provider, is_deleted, valid_from, valid_to,
+    max_output_tokens, CAST(input_price_per_mtok AS DOUBLE), CAST(output_price_per_mtok AS DOUBLE)
+FROM ({_ENDPOINT_VERSIONS})
+WHERE model_id IN (SELECT unnest($chosen)) AND {_OVERLAPS} AND {_PROVIDER_MATCHES}
+ORDER BY model_id, provider, endpoint_key, source, valid_from
+"""
+"""The chosen models' endpoint versions in the period."""
+
+REPORT_UPTIME = f"""
+SELECT source, model_id, endpoint_key, provider, observed_at, uptime_pct
+FROM uptime
+WHERE period = '1d' AND model_id IN (SELECT unnest($chosen)) AND observed_at BETWEEN $since AND $until
+  AND {_PROVIDER_MATCHES}
+ORDER BY model_id, source, endpoint_key, observed_at
+"""
+"""Daily uptime measurements of the chosen models' endpoints in the period."""
+
+REPORT_BENCHMARK_VERSIONS = f"""
+SELECT model_id, benchmark, source, is_deleted, valid_from, valid_to, score
+FROM benchmark_history
+WHERE model_id IN (SELECT unnest($chosen)) AND {_OVERLAPS}
+ORDER BY model_id, benchmark, source, valid_from
+"""
+"""The chosen models' benchmark score versions in the period."""
+
+REPORT_CHANGES = f"""
+SELECT changed_at, model_id, provider, CASE WHEN entity = 'endpoint' THEN split_part(key, ' ', 2) END,
+    field, old_value, new_value, source
+FROM changes
+WHERE model_id IN (SELECT unnest($chosen)) AND changed_at BETWEEN $since AND $until
+  AND (entity <> 'endpoint' OR {_PROVIDER_MATCHES})
+ORDER BY changed_at DESC, model_id, provider, field
+"""
+"""The chosen models' field-level changes in the period, newest first."""
+
+REPORT_CONFLICTS = """
+SELECT model_id, field, source, value, observed_at
+FROM conflicts
+WHERE model_id IN (SELECT unnest($chosen))
+ORDER BY model_id, field, source
+"""
+"""Where the sources disagree today on the chosen models."""
+
+REPORT_SPAN = """
+SELECT least((SELECT min(valid_from) FROM endpoint_history), (SELECT min(valid_from) FROM benchmark_history)),
+    (SELECT max(fetched_at) FROM raw_fetches WHERE status = 200)
+"""
+"""The earliest version and the newest loaded fetch: the period a report covers by default."""

@@ -26,6 +26,18 @@ def test_readme_documents_every_cli_command() -> None:
     assert missing == []
 
 
+def test_every_command_help_shows_an_example_of_itself() -> None:
+    def help_text(command: click.Command) -> str:
+        with click.Context(command, info_name=command.name, parent=click.Context(cli, info_name="modelsync")) as ctx:
+            return command.get_help(ctx)
+
+    without = [
+        name for name, command in cli.commands.items()
+        if not re.search(rf"Examples?:\n(.*\n)*?\s+(\S+=\S+ )*modelsync {name}\b", help_text(command))
+    ]  # fmt: skip
+    assert without == []
+
+
 def test_readme_documents_every_cli_option() -> None:
     commands: list[click.Command] = [cli, *cli.commands.values()]
     missing = [f"{command.name} {opt}" for command in commands for opt in _long_options(command) if opt not in README]

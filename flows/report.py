@@ -77,7 +77,11 @@ def report_data(con: Any, scope: ReportScope, warehouse: str, now: datetime) -> 
     if first is None or newest is None:
         raise NothingToReport("the warehouse has no loaded data yet (run modelsync sync, import or backfill)")
     since = scope.since or first
-    until = max(newest, since)
+    if since > newest:
+        raise NothingToReport(
+            f"its newest data is from {newest:%Y-%m-%d %H:%M} UTC, before --since {since:%Y-%m-%d %H:%M}"
+        )
+    until = newest
     params = {"models": list(scope.models), "providers": list(scope.providers), "since": since, "until": until}
 
     def rows(sql: str) -> list[Row]:
@@ -89,8 +93,7 @@ def report_data(con: Any, scope: ReportScope, warehouse: str, now: datetime) -> 
         raise NothingToReport(f"no model has data in {_scope_text(scope, since, until)}")
     chosen = tuple(model_id for model_id, _ in matched[: scope.max_models])
     params["chosen"] = list(chosen)
-    names = dict(con.execute("SELECT model_id, name FROM models WHERE model_id IN (SELECT unnest($chosen))",
-                             {"chosen": list(chosen)}).fetchall())  # fmt: skip
+    names = dict(rows(queries.REPORT_NAMES))
     status = con.execute(queries.STATUS, {"sources": list(SOURCES), "now": now}).fetchall()
     return ReportData(
         scope=scope,

@@ -216,6 +216,18 @@ def test_report_matching_nothing_exits_1_and_leaves_the_old_report(
     assert list(tmp_path.glob(".*partial")) == []
 
 
+def test_report_since_after_the_newest_data_exits_1_saying_when_that_was(
+    demo_warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    result = run_cli("report", "--since", "2027-01-01", "--out", str(tmp_path / "r.html"))
+
+    assert (result.code, result.err.strip()) == (
+        1,
+        f"modelsync: report: {demo_warehouse}: its newest data is from 2026-08-27 02:00 UTC, before --since"
+        " 2027-01-01 00:00",
+    )
+
+
 def test_report_without_a_warehouse_says_how_to_make_one(warehouse: Path, run_cli, tmp_path: Path) -> None:
     result = run_cli("report", "--out", str(tmp_path / "r.html"))
 

@@ -71,6 +71,11 @@ ORDER BY changes DESC, m.model_id
 """
 """Models with an endpoint or a score in the period that match the filters, the most changed first."""
 
+REPORT_NAMES = """
+SELECT model_id, name FROM models WHERE model_id IN (SELECT unnest($chosen))
+"""
+"""The chosen models' display names."""
+
 REPORT_ENDPOINT_VERSIONS = f"""
 SELECT source, model_id, endpoint_key, provider, is_deleted, valid_from, valid_to,
     max_output_tokens, CAST(input_price_per_mtok AS DOUBLE), CAST(output_price_per_mtok AS DOUBLE)

@@ -93,7 +93,7 @@ def report_data(con: Any, scope: ReportScope, warehouse: str, now: datetime) -> 
         raise NothingToReport(f"no model has data in {_scope_text(scope, since, until)}")
     chosen = tuple(model_id for model_id, _ in matched[: scope.max_models])
     params["chosen"] = list(chosen)
-    names = dict(rows(queries.REPORT_NAMES))
+    names: dict[str, str | None] = dict(rows(queries.REPORT_NAMES))
     status = con.execute(queries.STATUS, {"sources": list(SOURCES), "now": now}).fetchall()
     return ReportData(
         scope=scope,

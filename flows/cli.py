@@ -546,16 +546,18 @@ def status() -> None:
       modelsync status
       MODELSYNC_WAREHOUSE=demo/modelsync.duckdb modelsync status
 
+    Counts are the source's own share of its last run (failed URLs: those on its origin).
     A source never run shows empty columns; `newest_data` is the fetch time of the
     newest payload of it that loaded, `data_age` its age in hours.
     """
     import duckdb
 
+    from flows.report import source_origins
     from warehouse import queries
 
     con = _open_read(_settings().warehouse)
     try:
-        params = {"sources": list(SOURCES), "now": datetime.now(UTC)}
+        params = {"origins": source_origins(), "now": datetime.now(UTC)}
         con.sql(queries.STATUS, params=params).show(max_rows=100, max_width=_width())
     except duckdb.Error as e:
         raise CommandError(str(e).splitlines()[0]) from None

@@ -15,7 +15,6 @@ from html import escape
 from typing import Any
 
 from flows.charts import Series, Step, TimeAxis, chart_svg, swatch_svg
-from flows.settings import SOURCES
 
 Row = tuple[Any, ...]
 CHANGE_ROWS = 2_000  # the change log's length cap: ``modelsync changes`` lists the rest
@@ -94,7 +93,7 @@ def report_data(con: Any, scope: ReportScope, warehouse: str, now: datetime) -> 
     chosen = tuple(model_id for model_id, _ in matched[: scope.max_models])
     params["chosen"] = list(chosen)
     names: dict[str, str | None] = dict(rows(queries.REPORT_NAMES))
-    status = con.execute(queries.STATUS, {"sources": list(SOURCES), "now": now}).fetchall()
+    status = con.execute(queries.STATUS, {"origins": source_origins(), "now": now}).fetchall()
     return ReportData(
         scope=scope,
         warehouse=warehouse,
@@ -112,6 +111,13 @@ def report_data(con: Any, scope: ReportScope, warehouse: str, now: datetime) -> 
         conflicts=rows(queries.REPORT_CONFLICTS),
         sources=status,
     )
+
+
+def source_origins() -> list[dict[str, str]]:
+    """Each source's id and real origin, in the form the status query takes them."""
+    from extractors.registry import SOURCES
+
+    return [{"source": spec.id, "origin": spec.origin} for spec in SOURCES.values()]
 
 
 def report_html(data: ReportData) -> str:
@@ -167,7 +173,7 @@ def _header(data: ReportData, title: str) -> str:
     links = "".join(f'<li><a href="#model-{n}">{escape(model_id)}</a></li>' for n, model_id in enumerate(data.chosen))
     sources = _table(
         ("Source", "Last run", "Status", "Started (UTC)", "Newest data (UTC)"),
-        [(r[0], r[1] or "never", r[3] or "", r[4] or "", r[9] or "") for r in data.sources],
+        [(r[0], r[1] or "never", r[2] or "", r[3] or "", r[7] or "") for r in data.sources],
         classes=("", "", "status", "", ""),
     )
     return (

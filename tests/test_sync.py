@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.mirror import Mirror, Reply
@@ -99,6 +100,12 @@ def test_a_url_that_keeps_failing_gives_a_partial_run_and_retires_nothing_of_its
     runs = query(warehouse, "SELECT status, failed_urls FROM runs ORDER BY started_at")
     assert runs == [("ok", []), ("partial", [{"url": SCOUT_URL, "reason": "HTTP 500 (gave up after 2 attempts)"}])]
 
+    status = run_cli("status")  # the failed URL is counted against its source, with that source's own counts
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in status.out.splitlines() if "│" in line]
+    shown = {row[0]: (row[2], *row[4:7]) for row in cells}
+    assert shown["openrouter"] == ("partial", "2", "3", "1")
+    assert shown["catalog"] == ("NULL", "NULL", "NULL", "NULL")
+
 
 def test_an_endpoint_absent_from_a_complete_listing_is_retired(warehouse: Path, mirror: Mirror, run_cli) -> None:
     serve_two_models(mirror)
@@ -132,6 +139,12 @@ def test_an_unchanged_payload_is_answered_304_and_still_observed(warehouse: Path
     assert statuses == [(200, 3), (304, 3)]
     assert query(warehouse, "SELECT count(*) FROM endpoint_observations") == [(6,)]
     assert query(warehouse, "SELECT count(*) FROM endpoint_history") == [(3,)]
+    with duckdb.connect(str(warehouse)) as con:  # the first sync's 200s a month older, to tell them from the 304s
+        con.execute("UPDATE payloads SET fetched_at = fetched_at - INTERVAL 30 DAY WHERE status = 200")
+    newest_304 = query(warehouse, "SELECT strftime(max(fetched_at), '%Y-%m-%d %H:%M') FROM raw_fetches")[0][0]
+    status = run_cli("status")  # a 304 confirms the data as fresh as a 200 would
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in status.out.splitlines() if "│" in line]
+    assert [row[7] for row in cells if row[0] == "openrouter"] == [newest_304]  # newest_data
 
 
 def test_a_second_writer_exits_4_naming_the_holder(warehouse: Path, run_cli) -> None:

@@ -23,24 +23,47 @@ ORDER BY view_name
 """The warehouse's public views (history views included): what ``export`` writes."""
 
 STATUS = """
-WITH sources(source) AS (SELECT unnest($sources::VARCHAR[])),
+WITH origins AS (SELECT o.source, o.origin FROM unnest($origins::STRUCT(source VARCHAR, origin VARCHAR)[]) t(o)),
 last_run AS (
     SELECT s AS source, arg_max(run_id, started_at) AS run_id FROM runs, unnest(sources) t(s) GROUP BY s
 ),
-fresh AS (SELECT source, max(fetched_at) AS fetched_at FROM payloads WHERE status = 200 GROUP BY source)
-SELECT s.source, r.run_id AS last_run, r.kind, r.status,
-    strftime(r.started_at, '%Y-%m-%d %H:%M') AS started_at, r.payloads, r.observations, r.new_versions,
-    len(r.failed_urls) AS failed_urls,
+fetched AS (
+    SELECT source, run_id, count(*) AS payloads FROM payloads
+    WHERE run_id IN (SELECT run_id FROM last_run) GROUP BY ALL
+),
+observed AS (
+    SELECT source, run_id, count(*) AS observations FROM (
+        SELECT source, run_id FROM model_observations
+        UNION ALL SELECT source, run_id FROM endpoint_observations
+        UNION ALL SELECT source, run_id FROM benchmark_observations
+    ) WHERE run_id IN (SELECT run_id FROM last_run) GROUP BY ALL
+),
+failed AS (
+    SELECT o.source, r.run_id, count(*) AS failed_urls
+    FROM runs r, unnest(r.failed_urls) t(f), origins o
+    WHERE r.run_id IN (SELECT run_id FROM last_run) AND (f.url = o.origin OR starts_with(f.url, o.origin || '/'))
+    GROUP BY ALL
+),
+fresh AS (SELECT source, max(fetched_at) AS fetched_at FROM payloads WHERE status IN (200, 304) GROUP BY source)
+SELECT o.source, r.run_id AS last_run, r.status,
+    strftime(r.started_at, '%Y-%m-%d %H:%M') AS started_at,
+    CASE WHEN r.run_id IS NOT NULL THEN coalesce(p.payloads, 0) END AS payloads,
+    CASE WHEN r.run_id IS NOT NULL THEN coalesce(b.observations, 0) END AS observations,
+    CASE WHEN r.run_id IS NOT NULL THEN coalesce(x.failed_urls, 0) END AS failed_urls,
     strftime(f.fetched_at, '%Y-%m-%d %H:%M') AS newest_data,
     CASE WHEN f.fetched_at IS NULL THEN NULL
          ELSE CAST(date_diff('hour', f.fetched_at, $now) AS VARCHAR) || ' h ago' END AS data_age
-FROM sources s
+FROM origins o
 LEFT JOIN last_run l USING (source)
 LEFT JOIN runs r ON r.run_id = l.run_id
-LEFT JOIN fresh f ON f.source = s.source
-ORDER BY s.source
+LEFT JOIN fetched p ON p.source = o.source AND p.run_id = r.run_id
+LEFT JOIN observed b ON b.source = o.source AND b.run_id = r.run_id
+LEFT JOIN failed x ON x.source = o.source AND x.run_id = r.run_id
+LEFT JOIN fresh f ON f.source = o.source
+ORDER BY o.source
 """
-"""Per source: its last run (state and counts) and how fresh its newest loaded payload is."""
+"""Per source: its last run (state, and the payloads, observations and failed URLs of this source in it) and how
+fresh its newest loaded payload is. ``$origins``: each source's id and real origin, which its failed URLs start with."""
 
 # The report's queries share their filters: $models and $providers are lists of substrings (any
 # may match, case-insensitive; empty matches all), $since and $until bound the period shown.
@@ -122,6 +145,6 @@ ORDER BY model_id, field, source
 
 REPORT_SPAN = """
 SELECT least((SELECT min(valid_from) FROM endpoint_history), (SELECT min(valid_from) FROM benchmark_history)),
-    (SELECT max(fetched_at) FROM raw_fetches WHERE status = 200)
+    (SELECT max(fetched_at) FROM raw_fetches WHERE status IN (200, 304))
 """
 """The earliest version and the newest loaded fetch: the period a report covers by default."""

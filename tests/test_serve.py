@@ -65,8 +65,8 @@ def test_serve_starts_a_local_server_registers_the_schedule_runs_a_sync_and_stop
                 deployment = wait_for_deployment(client)
                 assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["17 3 * * *"]
                 assert deployment["parameters"] == {"take_lock": True}
-                run = client.post(f"/deployments/{deployment['id']}/create_flow_run", json={}).json()
-                state = wait_for_final_state(client, run["id"], 240)
+                run_id = created_flow_run(client, str(deployment["id"]))
+                state = wait_for_final_state(client, run_id, 240)
                 assert state.startswith("COMPLETED"), state
                 assert "| endpoint | 1 | 0 | 0 | 0 |" in wait_for_artifact(client, "modelsync-sync")
 
@@ -99,6 +99,17 @@ def wait_for_deployment(client: httpx.Client) -> dict[str, object]:
             return dict(found[0])
         time.sleep(0.5)
     raise AssertionError("no deployment registered")
+
+
+def created_flow_run(client: httpx.Client, deployment_id: str) -> str:
+    """A new run of the deployment; asked again on a server error (its SQLite can be busy on a loaded machine)."""
+    deadline = time.monotonic() + 30
+    while True:
+        response = client.post(f"/deployments/{deployment_id}/create_flow_run", json={})
+        if response.status_code < 500 or time.monotonic() > deadline:
+            assert response.is_success, f"create_flow_run: HTTP {response.status_code}: {response.text[:500]}"
+            return str(response.json()["id"])
+        time.sleep(1)
 
 
 def wait_for_final_state(client: httpx.Client, run_id: str, timeout_s: float) -> str:

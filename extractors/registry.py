@@ -33,6 +33,11 @@ def payload_kind_for(url: str) -> tuple[SourceSpec, PayloadKind]:
     raise UnknownURL(f"no source serves {url}; known sources: {known}")
 
 
+def source_origins() -> list[dict[str, str]]:
+    """Each source's id and real origin (the form ``warehouse.queries.STATUS`` takes them in)."""
+    return [{"source": spec.id, "origin": spec.origin} for spec in SOURCES.values()]
+
+
 def follows_link(spec: SourceSpec, url: str) -> bool:
     """Whether a link a payload of ``spec`` names may be fetched: a URL of that source on its own origin.
 

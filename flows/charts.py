@@ -16,18 +16,8 @@ from itertools import pairwise
 
 WIDTH, HEIGHT = 600, 210
 LEFT, RIGHT, TOP, BOTTOM = 58, 14, 10, 26
-PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#79706e",
-)  # fmt: skip  (Tableau 10: told apart by most colour-blind readers)
+# Tableau 10: told apart by most colour-blind readers; past ten series the colours repeat with a dash pattern.
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#79706e")
 DASHES = ("", "6 3", "2 3", "8 3 2 3")
 Scale = Callable[[float], float]  # a value to its y coordinate
 Shown = Callable[[float], str]  # a value as the axis and the tooltips show it
@@ -93,7 +83,7 @@ class TimeAxis:
         months = next(m for m in (1, 2, 3, 6, 12, 24, 60) if span / timedelta(days=30.44 * m) <= 8)
         first = self.start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         while first < self.start or (first.month - 1) % months:
-            first = _next_month(first)
+            first = _nth_month(first, 1)
         times = _stepping(first, self.end, lambda t: _nth_month(t, months))
         return [(t, f"{t:%Y-%m}") for t in times]
 
@@ -126,8 +116,8 @@ def chart_svg(
         parts.append(f'<line class="grid" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
         if x < WIDTH - RIGHT - EDGE_LABEL:  # a label at the very end would be cut off by the chart's edge
             parts.append(f'<text class="tick" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{label}</text>')
+    draw = _line_marks if lines else _step_marks
     for one in series:
-        draw = _line_marks if lines else _step_marks
         parts.extend(draw(one, axis, y, shown))
     parts.append("</svg>")
     return "".join(parts)
@@ -135,9 +125,8 @@ def chart_svg(
 
 def stroke(style: int) -> str:
     """The SVG stroke attributes of a series style: a colour, and past ten series a dash pattern."""
-    colour = PALETTE[style % len(PALETTE)]
     dash = DASHES[(style // len(PALETTE)) % len(DASHES)]
-    return f'stroke="{colour}"' + (f' stroke-dasharray="{dash}"' if dash else "")
+    return f'stroke="{_colour(style)}"' + (f' stroke-dasharray="{dash}"' if dash else "")
 
 
 def swatch_svg(style: int) -> str:
@@ -159,7 +148,7 @@ def _step_marks(one: Series, axis: TimeAxis, y: Scale, shown: Shown) -> list[str
         if step.value is None:
             if step.retired and seen:
                 marks.append(f'<path class="retired" d="M{start - 4:.1f} {TOP + 4} l8 8 m0 -8 l-8 8" '
-                             f'stroke="{_colour(one)}">{_tip(one, step, "retired")}</path>')  # fmt: skip
+                             f'stroke="{_colour(one.style)}">{_tip(one, step, "retired")}</path>')  # fmt: skip
             previous = None
             continue
         level = y(step.value)
@@ -198,7 +187,7 @@ def _path(one: Series, commands: list[str]) -> list[str]:
 
 def _dot(one: Series, step: Step, x: float, y: float, value: str) -> str:
     tip = _tip(one, step, value)
-    return f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{_colour(one)}">{tip}</circle>'
+    return f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{_colour(one.style)}">{tip}</circle>'
 
 
 def _tip(one: Series, step: Step, value: str) -> str:
@@ -206,8 +195,8 @@ def _tip(one: Series, step: Step, value: str) -> str:
     return f"<title>{escape(text)}</title>"
 
 
-def _colour(one: Series) -> str:
-    return PALETTE[one.style % len(PALETTE)]
+def _colour(style: int) -> str:
+    return PALETTE[style % len(PALETTE)]
 
 
 def _value_scale(
@@ -236,10 +225,6 @@ def _stepping(first: datetime, last: datetime, following: Callable[[datetime], d
         times.append(first)
         first = following(first)
     return times
-
-
-def _next_month(t: datetime) -> datetime:
-    return _nth_month(t, 1)
 
 
 def _nth_month(t: datetime, months: int) -> datetime:

@@ -13,7 +13,8 @@ import math
 import shutil
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -313,29 +314,32 @@ def sql(query: str, fmt: str) -> None:
     """
     import duckdb
 
-    con = _open_read(_settings().warehouse, sandboxed=True)
-    try:
-        writes = _statement_types(con, query) - READ_STATEMENTS
-        if writes:
-            raise CommandError(
-                f"refused: modelsync sql is read-only and this is {_statement_name(sorted(writes)[0])}; "
-                "the warehouse changes only through sync, import and backfill"
-            )
-        relation = con.sql(query)
-        if relation is None:
-            return
-        if fmt == "table":
-            relation.show(max_rows=100_000, max_width=_width())
-        else:
-            _write_rows(relation.columns, relation.fetchall(), fmt)
-    except duckdb.Error as e:
-        message = str(e).splitlines()[0]
-        if any(sign in message for sign in SANDBOX_REFUSALS):
-            # a write, a file or a setting the statement check let through still meets the sandboxed connection
-            message = f"refused: modelsync sql is read-only and reads only the warehouse ({message})"
-        raise CommandError(message) from None
-    finally:
-        con.close()
+    with _reading(_settings().warehouse, sandboxed=True) as con:
+        try:
+            _run_read_statement(con, query, fmt)
+        except duckdb.Error as e:
+            message = str(e).splitlines()[0]
+            if any(sign in message for sign in SANDBOX_REFUSALS):
+                # a write, a file or a setting the statement check let through still meets the sandboxed connection
+                message = f"refused: modelsync sql is read-only and reads only the warehouse ({message})"
+            raise CommandError(message) from None
+
+
+def _run_read_statement(con: Any, query: str, fmt: str) -> None:
+    """Run ``query`` and print its rows in ``fmt``, after refusing any statement but a read."""
+    writes = _statement_types(con, query) - READ_STATEMENTS
+    if writes:
+        raise CommandError(
+            f"refused: modelsync sql is read-only and this is {_statement_name(sorted(writes)[0])}; "
+            "the warehouse changes only through sync, import and backfill"
+        )
+    relation = con.sql(query)
+    if relation is None:
+        return
+    if fmt == "table":
+        relation.show(max_rows=100_000, max_width=_width())
+    else:
+        _write_rows(relation.columns, relation.fetchall(), fmt)
 
 
 @cli.command()
@@ -358,22 +362,15 @@ def changes(since: str, field: str | None, model: str | None, provider: str | No
       modelsync changes --since 2026-08-01 --model llama-4-scout --provider groq
       modelsync changes --field deleted          # retirements and returns
     """
-    import duckdb
-
     from warehouse import queries
 
     start = _since(since, datetime.now(UTC))
-    con = _open_read(_settings().warehouse)
-    try:
+    with _reading(_settings().warehouse) as con:
         params = {"since": start, "field": field, "model": model, "provider": provider}
         if not con.execute(f"SELECT count(*) FROM ({queries.CHANGES})", params).fetchall()[0][0]:
             click.echo(f"no changes since {start:%Y-%m-%d %H:%M} UTC with these filters")
             return
         con.sql(queries.CHANGES, params=params).show(max_rows=100_000, max_width=_width())
-    except duckdb.Error as e:
-        raise CommandError(str(e).splitlines()[0]) from None
-    finally:
-        con.close()
 
 
 @cli.command()
@@ -483,7 +480,7 @@ def _statement_name(kind: str) -> str:
     help="Directory to write one file per view into (created if missing).",
 )
 @click.option("--view", "views", multiple=True, metavar="V",
-              help="Export only this view (repeatable). Default: every public view.")  # fmt: skip
+              help="Export only this view (repeatable). Default: every public view, and runs.")  # fmt: skip
 def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
     """Write the public views, history included, as Parquet or CSV files for other tools.
 
@@ -496,12 +493,10 @@ def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
     One file per view, <view>.parquet or <view>.csv; an existing file of the same name
     is replaced only once its new version is complete.
     """
-    import duckdb
-
+    from flows.progress import note, task_progress
     from warehouse import queries
 
-    con = _open_read(_settings().warehouse)
-    try:
+    with _reading(_settings().warehouse) as con:
         known = [row[0] for row in con.execute(queries.PUBLIC_VIEWS).fetchall()]
         unknown = [v for v in views if v not in known]
         if unknown:
@@ -515,26 +510,16 @@ def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
             raise CommandError(f"{out_dir}: cannot create the output directory ({e.strerror})") from None
         chosen = list(dict.fromkeys(views)) or known
         options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-        from flows.progress import note, task_progress
-
         with task_progress(f"exporting {len(chosen)} views") as bar:
             for n, view in enumerate(chosen, start=1):
                 target = out_dir / f"{view}.{fmt}"
-                partial = out_dir / f".{view}.{fmt}.partial"
-                try:  # COPY answers with the number of rows it wrote
+                with _written_whole(target) as partial:  # COPY answers with the number of rows it wrote
                     copy = f"COPY (SELECT * FROM \"{view}\") TO '{_sql_path(partial)}' ({options})"
                     rows = con.execute(copy).fetchall()[0][0]
-                    partial.replace(target)
-                finally:
-                    partial.unlink(missing_ok=True)
                 if bar:
                     bar(n, len(chosen))
                 else:
                     note(f"export: {view}: {rows} rows -> {target}")
-    except duckdb.Error as e:
-        raise CommandError(str(e).splitlines()[0]) from None
-    finally:
-        con.close()
 
 
 @cli.command()
@@ -550,19 +535,12 @@ def status() -> None:
     A source never run shows empty columns; `newest_data` is the fetch time of the
     newest payload of it that loaded, `data_age` its age in hours.
     """
-    import duckdb
-
-    from flows.report import source_origins
+    from extractors.registry import source_origins
     from warehouse import queries
 
-    con = _open_read(_settings().warehouse)
-    try:
+    with _reading(_settings().warehouse) as con:
         params = {"origins": source_origins(), "now": datetime.now(UTC)}
         con.sql(queries.STATUS, params=params).show(max_rows=100, max_width=_width())
-    except duckdb.Error as e:
-        raise CommandError(str(e).splitlines()[0]) from None
-    finally:
-        con.close()
 
 
 @cli.command()
@@ -590,29 +568,21 @@ def report(models: tuple[str, ...], providers: tuple[str, ...], since: str | Non
       modelsync report --model llama-4-scout --since 30d --out scout.html
       modelsync report --provider groq --provider cerebras --since 2026-08-01
     """
-    import duckdb
-
     from flows.report import NothingToReport, ReportScope, report_data, report_html
 
     now = datetime.now(UTC)
     scope = ReportScope(models, providers, _since(since, now) if since else None, max_models)
     warehouse = _settings().warehouse
-    con = _open_read(warehouse)
-    try:
-        data = report_data(con, scope, str(warehouse), now)
-    except NothingToReport as e:
-        raise CommandError(f"report: {warehouse}: {e}") from None
-    except duckdb.Error as e:
-        raise CommandError(str(e).splitlines()[0]) from None
-    finally:
-        con.close()
+    with _reading(warehouse) as con:
+        try:
+            data = report_data(con, scope, str(warehouse), now)
+        except NothingToReport as e:
+            raise CommandError(f"report: {warehouse}: {e}") from None
     page = report_html(data)
-    partial = out.with_name(f".{out.name}.partial")
     try:
-        partial.write_text(page, encoding="utf-8")
-        partial.replace(out)
+        with _written_whole(out) as partial:
+            partial.write_text(page, encoding="utf-8")
     except OSError as e:
-        partial.unlink(missing_ok=True)
         raise CommandError(f"{out}: cannot write the report ({e.strerror})") from None
     click.echo(f"report: {len(data.chosen)} of {data.matched} models, {len(data.changes)} changes "
                f"-> {out} ({len(page.encode()) / 1024:,.0f} KiB)")  # fmt: skip
@@ -621,6 +591,31 @@ def report(models: tuple[str, ...], providers: tuple[str, ...], since: str | Non
 def _sql_path(path: Path) -> str:
     """A path as a SQL string literal's contents (quotes doubled)."""
     return str(path).replace("'", "''")
+
+
+@contextmanager
+def _reading(path: Path, *, sandboxed: bool = False) -> Iterator[Any]:
+    """A read-only connection to the warehouse, closed after; a DuckDB error becomes one line (exit 1)."""
+    import duckdb
+
+    con = _open_read(path, sandboxed=sandboxed)
+    try:
+        yield con
+    except duckdb.Error as e:
+        raise CommandError(str(e).splitlines()[0]) from None
+    finally:
+        con.close()
+
+
+@contextmanager
+def _written_whole(target: Path) -> Iterator[Path]:
+    """A hidden path beside ``target`` to write; renamed to ``target`` when the block ends well, else removed."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        yield partial
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _open_read(path: Path, *, sandboxed: bool = False) -> Any:

@@ -709,8 +709,7 @@ def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str)
     names = [f for f in ArchivedPayload.__dataclass_fields__ if f != "run_id"]
     rows = [{**{f: getattr(p, f) for f in names}, "path": str(object_path(root, p.sha256)), "run_id": run_id}
             for p in payloads]  # fmt: skip
-    columns = [*(f for f in ArchivedPayload.__dataclass_fields__ if f != "run_id"), "path", "run_id"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=[*names, "path", "run_id"])
 
 
 def load_parsed(

@@ -6,7 +6,7 @@ the page. The page has no scripts and loads nothing: its Content-Security-Policy
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +14,7 @@ from functools import partial
 from html import escape
 from typing import Any
 
+from extractors.registry import source_origins
 from flows.charts import Series, Step, TimeAxis, chart_svg, swatch_svg
 
 Row = tuple[Any, ...]
@@ -24,10 +25,10 @@ CHANGE_ROWS = 2_000  # the change log's length cap: ``modelsync changes`` lists 
 class ReportScope:
     """What a report shows: models and providers matching any substring given (none: all), since when, how many."""
 
-    models: tuple[str, ...] = ()
-    providers: tuple[str, ...] = ()
-    since: datetime | None = None
-    max_models: int = 12
+    models: tuple[str, ...]
+    providers: tuple[str, ...]
+    since: datetime | None
+    max_models: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class ModelRows:
     versions: list[Row]  # source, model_id, endpoint_key, provider, is_deleted, valid_from, valid_to, values...
     uptime: list[Row]  # source, model_id, endpoint_key, provider, observed_at, uptime_pct
     scores: list[Row]  # model_id, benchmark, source, is_deleted, valid_from, valid_to, score
+    changes: int  # in the period
 
 
 class NothingToReport(Exception):
@@ -113,21 +115,15 @@ def report_data(con: Any, scope: ReportScope, warehouse: str, now: datetime) -> 
     )
 
 
-def source_origins() -> list[dict[str, str]]:
-    """Each source's id and real origin, in the form the status query takes them."""
-    from extractors.registry import SOURCES
-
-    return [{"source": spec.id, "origin": spec.origin} for spec in SOURCES.values()]
-
-
 def report_html(data: ReportData) -> str:
     """The report page: a summary, each chosen model's charts, the change log and the open conflicts."""
     versions = _grouped(data.endpoint_versions, key=lambda r: r[1])
     uptime = _grouped(data.uptime, key=lambda r: r[1])
     scores = _grouped(data.benchmark_versions, key=lambda r: r[0])
+    changed = Counter(change[1] for change in data.changes)
     models = [
         _model_section(n, model_id, data, ModelRows(versions.get(model_id, []), uptime.get(model_id, []),
-                                                    scores.get(model_id, [])))
+                                                    scores.get(model_id, []), changed[model_id]))
         for n, model_id in enumerate(data.chosen)
     ]  # fmt: skip
     title = "modelsync report" + (f": {', '.join(data.scope.models)}" if data.scope.models else "")
@@ -208,9 +204,8 @@ def _model_section(n: int, model_id: str, data: ReportData, rows: ModelRows) -> 
               for n_style, (label, group) in enumerate(scored.items())]  # fmt: skip
     figures.append(_figure("Benchmark scores (0-100)", scores, data.axis, _score, "No benchmark scores.",
                            ceiling=100.0, legend=True))  # fmt: skip
-    changed = sum(1 for change in data.changes if change[1] == model_id)
     facts = [data.names.get(model_id, ""), f"{len(styles)} endpoints",
-             f"{changed} change{'' if changed == 1 else 's'} in this period"]  # fmt: skip
+             f"{rows.changes} change{'' if rows.changes == 1 else 's'} in this period"]  # fmt: skip
     return (
         f'<section class="model" id="model-{n}"><h2>{escape(model_id)}</h2>'
         f'<p class="facts">{escape(" · ".join(f for f in facts if f))}</p>'
@@ -292,12 +287,12 @@ def _scope_text(scope: ReportScope, since: datetime, until: datetime) -> str:
     return period + (f" with {' '.join(options)}" if options else "")
 
 
-def _percent(value: float) -> str:
-    return f"{value:.1f}%" if value % 1 else f"{value:.0f}%"
-
-
 def _score(value: float) -> str:
     return f"{value:.1f}" if value % 1 else f"{value:.0f}"
+
+
+def _percent(value: float) -> str:
+    return f"{_score(value)}%"
 
 
 def _tokens(value: float) -> str:

@@ -18,9 +18,12 @@ ORDER BY changed_at, entity, model_id, endpoint_key, field
 PUBLIC_VIEWS = """
 SELECT view_name FROM duckdb_views()
 WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal AND NOT temporary
-ORDER BY view_name
+UNION ALL  -- `runs` is documented among the views but is the table itself (the run ledger)
+SELECT table_name FROM duckdb_tables()
+WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'runs'
+ORDER BY 1
 """
-"""The warehouse's public views (history views included): what ``export`` writes."""
+"""The warehouse's public views (history views included) and ``runs``: what ``export`` writes."""
 
 STATUS = """
 WITH origins AS (SELECT o.source, o.origin FROM unnest($origins::STRUCT(source VARCHAR, origin VARCHAR)[]) t(o)),

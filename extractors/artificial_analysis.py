@@ -23,6 +23,7 @@ Quirks handled here:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from extractors.spec import PayloadKind, SourceSpec
@@ -99,8 +100,8 @@ def _model_record(slug: str, item: Mapping[str, Any], where: str) -> Record:
             "base_model": None,
             "context_window": None,
             "max_output_tokens": None,
-            "input_price_per_mtok": price_per_mtok(pricing.get("price_1m_input_tokens"), per_tokens=PER_MILLION),
-            "output_price_per_mtok": price_per_mtok(pricing.get("price_1m_output_tokens"), per_tokens=PER_MILLION),
+            "input_price_per_mtok": _price(pricing, "price_1m_input_tokens"),
+            "output_price_per_mtok": _price(pricing, "price_1m_output_tokens"),
             "release_date": calendar_date(item.get("release_date")),
             "knowledge_cutoff": None,
             "expiration_date": None,
@@ -118,6 +119,10 @@ def _model_record(slug: str, item: Mapping[str, Any], where: str) -> Record:
         raise ParseError(f"{where}: {e}") from None
 
 
+def _price(pricing: Mapping[str, Any], name: str) -> Decimal | None:
+    return price_per_mtok(pricing.get(name), PER_MILLION, f"pricing.{name}")
+
+
 def _benchmark_records(slug: str, item: Mapping[str, Any], where: str) -> list[Record]:
     records: list[Record] = []
     seen: set[str] = set()
@@ -130,9 +135,9 @@ def _benchmark_records(slug: str, item: Mapping[str, Any], where: str) -> list[R
             raise ParseError(f"{where} evaluations.{key}: a second score for benchmark {benchmark!r}")
         seen.add(benchmark)
         if not (is_index(benchmark) or key.endswith("_index")):
-            if not 0 <= score <= 1:
+            score = round(score * 100, 4)  # checked after rounding: 1.0000000000000002 is 100, not a new scale
+            if not 0 <= score <= 100:
                 raise ParseError(f"{where} evaluations.{key} is {value!r}, not a 0-1 fraction: has the scale changed?")
-            score *= 100
         records.append({"source": SOURCE.id, "model_id": slug, "benchmark": benchmark, "score": round(score, 4)})
     return records
 

@@ -6,7 +6,12 @@ Upstream: ``GET https://openrouter.ai/api/v1/models`` and
 Feeds: ``model`` (the list), ``endpoint`` and ``uptime`` (the endpoints pages).
 
 Quirks handled here:
-- prices are decimal strings in USD per token; we store exact USD per million tokens;
+- prices are decimal strings in USD per token, some with 14 significant digits
+  (``"0.00000017992692"``) or float noise (``"0.0000006000000000000001"``); we store USD per
+  million tokens rounded half even to 12 decimals (``transforms.units.price_per_mtok``);
+- the router models (``openrouter/auto``) price every token at ``"-1"``: not a price but "billed at
+  the routed model's price" (a client that took it literally showed negative costs,
+  https://github.com/earendil-works/pi/issues/8020), stored as no price (NULL);
 - ``tag``, not ``provider_name``, is the unique endpoint key (one provider can serve
   several endpoints of a model, e.g. ``fireworks`` and ``fireworks/fast``);
 - ``uptime_last_1d`` and ``uptime_last_5m`` are missing from older payloads and may be null;
@@ -19,16 +24,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
 from extractors.spec import PayloadKind, SourceSpec
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
-from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count
+from transforms.units import (
+    PER_MILLION,
+    UnitError,
+    calendar_date,
+    exact_decimal,
+    percentage,
+    price_per_mtok,
+    sorted_set,
+    token_count,
+)
 
 ORIGIN = "https://openrouter.ai"
 MODELS_URL = f"{ORIGIN}/api/v1/models"
 UPTIME_FIELDS = (("5m", "uptime_last_5m"), ("30m", "uptime_last_30m"), ("1d", "uptime_last_1d"))
+ROUTED_PRICE = Decimal(-1)
+"""The price a router model quotes per token: whatever the model it routes to costs."""
 
 
 def endpoints_url(model_id: str) -> str:
@@ -74,7 +91,7 @@ def parse_endpoints(body: bytes) -> Parsed:
                         "endpoint_key": record["endpoint_key"],
                         "provider": record["provider"],
                         "period": period,
-                        "uptime_pct": _number(value, f"{where}.{name}"),
+                        "uptime_pct": percentage(_number(value, f"{where}.{name}")),
                     }
                 )
     return Parsed(
@@ -124,8 +141,8 @@ def _model_record(item: Any, where: str) -> Record:
             "base_model": None,
             "context_window": token_count(item.get("context_length")),
             "max_output_tokens": token_count(top.get("max_completion_tokens")),
-            "input_price_per_mtok": price_per_mtok(pricing.get("prompt")),
-            "output_price_per_mtok": price_per_mtok(pricing.get("completion")),
+            "input_price_per_mtok": _price(pricing.get("prompt"), "prompt"),
+            "output_price_per_mtok": _price(pricing.get("completion"), "completion"),
             # OpenRouter's `created` is when the model was listed there: the best release date it offers.
             "release_date": _date_from_epoch(item.get("created")),
             "knowledge_cutoff": _date(item.get("knowledge_cutoff")),
@@ -161,10 +178,10 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
             "context_length": token_count(required(item, "context_length", where)),
             "max_output_tokens": token_count(item.get("max_completion_tokens")),
             "max_prompt_tokens": token_count(item.get("max_prompt_tokens")),
-            "input_price_per_mtok": price_per_mtok(required(pricing, "prompt", f"{where}.pricing")),
-            "output_price_per_mtok": price_per_mtok(required(pricing, "completion", f"{where}.pricing")),
-            "cache_read_price_per_mtok": price_per_mtok(pricing.get("input_cache_read")),
-            "cache_write_price_per_mtok": price_per_mtok(pricing.get("input_cache_write")),
+            "input_price_per_mtok": _price(required(pricing, "prompt", f"{where}.pricing"), "prompt"),
+            "output_price_per_mtok": _price(required(pricing, "completion", f"{where}.pricing"), "completion"),
+            "cache_read_price_per_mtok": _price(pricing.get("input_cache_read"), "input_cache_read"),
+            "cache_write_price_per_mtok": _price(pricing.get("input_cache_write"), "input_cache_write"),
             "quantization": item.get("quantization"),
             "supported_params": params,
             "supported_params_count": None if params is None else len(params),
@@ -173,6 +190,12 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
         }
     except (UnitError, ValueError, TypeError) as e:
         raise ParseError(f"{where}: {e}") from None
+
+
+def _price(value: object, name: str) -> Decimal | None:
+    """USD per million tokens from the price per token ``pricing.<name>``; None for the router models' ``"-1"``."""
+    price = price_per_mtok(value, field=f"pricing.{name}")
+    return None if price == ROUTED_PRICE * PER_MILLION else price
 
 
 def _creator(model_id: str, name: object) -> str:
@@ -187,9 +210,13 @@ def _date(value: object) -> date | None:
 
 
 def _date_from_epoch(value: object) -> date | None:
-    if value is None:
+    seconds = exact_decimal(value)  # a number by the spec: an int today, a float would be read as well
+    if seconds is None:
         return None
-    return datetime.fromtimestamp(int(str(value)), UTC).date()
+    try:
+        return datetime.fromtimestamp(int(seconds), UTC).date()
+    except (OverflowError, OSError, ValueError):
+        raise UnitError(f"created {value!r} is not a time") from None
 
 
 def _bool(value: object, where: str) -> bool | None:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from html import escape
 from itertools import pairwise
 
@@ -20,7 +21,7 @@ LEFT, RIGHT, TOP, BOTTOM = 58, 14, 10, 26
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#79706e")
 DASHES = ("", "6 3", "2 3", "8 3 2 3")
 Scale = Callable[[float], float]  # a value to its y coordinate
-Shown = Callable[[float], str]  # a value as the axis and the tooltips show it
+Shown = Callable[[float | Decimal], str]  # a value as the axis and the tooltips show it
 EDGE_LABEL = 20  # px: no time label closer than this to the right edge
 MARKED_POINTS = 60  # a line of up to this many points shows a dot on each
 
@@ -33,6 +34,7 @@ class Step:
     end: datetime | None
     value: float | None
     retired: bool = False  # the entity was retired here: drawn as a cross
+    exact: Decimal | None = None  # the value as stored, for the tooltip, where a float would round it
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +157,7 @@ def _step_marks(one: Series, axis: TimeAxis, y: Scale, shown: Shown) -> list[str
         joined = previous is not None and previous.end == step.start
         path.append(f"V{level:.1f}H{end:.1f}" if joined else f"M{start:.1f} {level:.1f}H{end:.1f}")
         if seen and not (joined and previous is not None and previous.value == step.value):
-            marks.append(_dot(one, step, start, level, shown(step.value)))  # where this value changed
+            marks.append(_dot(one, step, start, level, shown(step.exact or step.value)))  # where this value changed
         previous = step
     return _path(one, path) + marks
 

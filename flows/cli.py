@@ -801,7 +801,7 @@ def _write_rows(columns: Sequence[str], rows: Sequence[tuple[Any, ...]], fmt: st
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([_csv_value(v) for v in row] for row in rows)
         return
     # JSON has no NaN or infinity: such doubles become null.
     records = [
@@ -810,6 +810,20 @@ def _write_rows(columns: Sequence[str], rows: Sequence[tuple[Any, ...]], fmt: st
     ]
     json.dump(records, sys.stdout, default=_json_value, indent=1)
     sys.stdout.write("\n")
+
+
+def _csv_value(value: object) -> object:
+    """A decimal without the zeros its scale pads it with past the sixth decimal: prices print as
+    ``0.17992692`` and ``3.450000`` (as before they were stored to 12 decimals), not ``3.450000000000``."""
+    if isinstance(value, Decimal) and value.is_finite() and _decimals(value) > 6:
+        trimmed = value.normalize()
+        return format(trimmed if _decimals(trimmed) > 6 else value.quantize(Decimal("1e-6")), "f")
+    return value
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
 
 
 def _json_value(value: object) -> object:

@@ -628,7 +628,7 @@ def parse_archived(
         quarantine.append({"run_id": run.run_id, "source": payload.source, "url": payload.url,
                            "fetched_at": payload.fetched_at, "sha256": payload.sha256, "entity": entity,
                            "row_key": row_key, "reason": reason, "recorded_at": recorded_at})  # fmt: skip
-        failures.append((payload.url, reason if row_key is None else f"{entity} {row_key}: {reason}"))
+        failures.append((payload.url, reason if row_key is None else f"{payload.source} {entity} {row_key}: {reason}"))
 
     for payload in payloads:
         kind = payload_kind_for(payload.url)[1]
@@ -658,12 +658,12 @@ def parse_archived(
             refused_rows += 1
 
     frames: dict[str, pd.DataFrame] = {}
-    by_sha = {p.sha256: p for p in payloads}
+    fetches = {(p.sha256, p.fetched_at): p for p in payloads}  # one body fetched twice is two fetches
     for entity, rows in records.items():
         frame, rejected = entity_frame(entity, rows)
         frames[entity] = frame
         for reject in rejected:
-            payload = by_sha[reject.payload_sha256]
+            payload = fetches[(reject.payload_sha256, reject.observed_at)]
             refuse(payload, reject.reason, entity, reject.row_key)
             incomplete[(entity, payload.sha256)] = f"{entity} rows were quarantined"
 

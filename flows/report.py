@@ -10,12 +10,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 from html import escape
 from typing import Any
 
 from extractors.registry import source_origins
-from flows.charts import Series, Step, TimeAxis, chart_svg, swatch_svg
+from flows.charts import Series, Shown, Step, TimeAxis, chart_svg, swatch_svg
 
 Row = tuple[Any, ...]
 CHANGE_ROWS = 2_000  # the change log's length cap: ``modelsync changes`` lists the rest
@@ -215,12 +216,15 @@ def _model_section(n: int, model_id: str, data: ReportData, rows: ModelRows) -> 
 
 
 def _version_step(row: Row, column: int) -> Step:
-    """An endpoint version as a step of the value in ``column`` (none while retired)."""
-    return Step(row[5], row[6], None if row[4] else row[column], row[4])
+    """An endpoint version as a step of the value in ``column`` (none while retired); a price keeps its exact value."""
+    value = None if row[4] else row[column]
+    if isinstance(value, Decimal):
+        return Step(row[5], row[6], float(value), row[4], exact=value)
+    return Step(row[5], row[6], value, row[4])
 
 
 def _figure(
-    caption: str, series: list[Series], axis: TimeAxis, shown: Callable[[float], str], missing: str, *,
+    caption: str, series: list[Series], axis: TimeAxis, shown: Shown, missing: str, *,
     legend: bool = False, **scale: Any,
 ) -> str:  # fmt: skip
     """A captioned chart, or the sentence ``missing`` when no series has a value."""
@@ -287,22 +291,25 @@ def _scope_text(scope: ReportScope, since: datetime, until: datetime) -> str:
     return period + (f" with {' '.join(options)}" if options else "")
 
 
-def _score(value: float) -> str:
+def _score(value: float | Decimal) -> str:
     return f"{value:.1f}" if value % 1 else f"{value:.0f}"
 
 
-def _percent(value: float) -> str:
+def _percent(value: float | Decimal) -> str:
     return f"{_score(value)}%"
 
 
-def _tokens(value: float) -> str:
+def _tokens(value: float | Decimal) -> str:
     for size, suffix in ((1_000_000, "M"), (1_000, "k")):
-        if abs(value) >= size:
+        if abs(float(value)) >= size:
             return f"{value / size:.4g}{suffix}"
     return f"{value:.0f}"
 
 
-def _dollars(value: float) -> str:
+def _dollars(value: float | Decimal) -> str:
+    """``$0.17992692`` for a stored price, to its last digit; ``$0.18`` for an axis tick."""
+    if isinstance(value, Decimal):
+        return f"${value.normalize():f}" if value else "$0"
     return f"${value:.4g}" if value else "$0"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -70,9 +71,9 @@ def test_demo_shows_every_kind_of_change_and_its_outage_day_deletes_nothing(
         "SELECT strftime(valid_from, '%m-%d'), strftime(valid_to, '%m-%d'), is_deleted, input_price_per_mtok"
         " FROM endpoint_history WHERE source_key = 'moonshotai/kimi-k3' AND endpoint_key = 'alibaba' ORDER BY ALL",
     )
-    assert [(f, t, d, None if p is None else str(p)) for f, t, d, p in alibaba] == [
-        ("08-23", "08-24", False, "3.900000"),
-        ("08-24", "08-26", False, "3.450000"),
+    assert alibaba == [
+        ("08-23", "08-24", False, Decimal("3.9")),
+        ("08-24", "08-26", False, Decimal("3.45")),
         ("08-26", None, True, None),
     ]
     later = query(warehouse, f"SELECT strftime(fetched_at, '%m-%d'), status FROM raw_fetches WHERE url = '{KIMI_PAGE}'"

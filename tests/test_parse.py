@@ -108,15 +108,20 @@ def test_parse_models_reads_the_real_list_and_links_each_endpoints_page() -> Non
 
 def test_a_row_that_breaks_its_schema_is_rejected_with_the_reason() -> None:
     records = parse_endpoints(KIMI_FILE.read_bytes()).records["endpoint"]
-    records[0]["input_price_per_mtok"] = Decimal("0.0000001")  # finer than DECIMAL(18, 6) could store
+    records[0]["input_price_per_mtok"] = Decimal("0.0000000000001")  # finer than price_per_mtok ever rounds
+    records[1]["output_price_per_mtok"] = Decimal("-0.5")
+    records[2]["cache_read_price_per_mtok"] = Decimal("1E+10")
     meta = {"observed_at": "2026-08-25T10:26:01Z", "payload_sha256": "0" * 64}
     import pandas as pd
 
     rows = [{**r, **meta, "observed_at": pd.Timestamp(meta["observed_at"])} for r in records]
     frame, rejected = entity_frame("endpoint", rows)
 
-    assert list(frame["endpoint_key"]) == ["alibaba", "fireworks/fast", "morph/fast"]
+    assert list(frame["endpoint_key"]) == ["morph/fast"]
     assert [(r.row_key, r.reason) for r in rejected] == [
         ("moonshotai/kimi-k3/fireworks",
-         "input_price_per_mtok: exact decimal with at most 6 decimals (got Decimal('1E-7'))")
+         "input_price_per_mtok: an exact decimal of at most 12 decimals (got Decimal('1E-13'))"),
+        ("moonshotai/kimi-k3/alibaba", "output_price_per_mtok: a price, not negative (got Decimal('-0.5'))"),
+        ("moonshotai/kimi-k3/fireworks/fast",
+         "cache_read_price_per_mtok: a price below 1,000,000,000 USD per million tokens (got Decimal('1E+10'))"),
     ]  # fmt: skip

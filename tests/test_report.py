@@ -16,6 +16,8 @@ from bs4 import BeautifulSoup
 from flows.charts import TimeAxis
 from tests.conftest import DEMO, KIMI_AT, KIMI_FILE, KIMI_URL, synthetic_endpoint, synthetic_endpoints
 
+DEEPSEEK_URL = "https://openrouter.ai/api/v1/models/deepseek/deepseek-chat/endpoints"
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine notes advise for Chromium as root on a closed network: no sandbox, no background connections.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -269,3 +271,28 @@ def test_time_axis_ticks_hours_for_a_day_days_for_a_month_months_for_a_year() ->
     assert labels("2026-08-01T02:00", "2026-08-27T02:00") == ["08-02", "08-09", "08-16", "08-23"]
     assert labels("2026-01-01", "2026-12-31") == ["2026-01", "2026-03", "2026-05", "2026-07", "2026-09", "2026-11"]
     assert labels("2024-03-15", "2026-12-01") == ["2024-07", "2025-01", "2025-07", "2026-01", "2026-07"]
+
+
+def test_report_shows_prices_to_their_last_digit_in_the_change_log_and_tooltips(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    lines = []
+    for day, prompt in (("2025-08-04", "0.00000027"), ("2025-08-05", "0.00000017992692")):  # a real price of 08-05
+        path = tmp_path / f"synthetic_endpoints__{day}.json"
+        endpoint = synthetic_endpoint("deepinfra", "DeepInfra", prompt=prompt)
+        path.write_bytes(synthetic_endpoints("deepseek/deepseek-chat", [endpoint]))
+        lines.append(f'{{"path": "{path}", "url": "{DEEPSEEK_URL}", "fetched_at": "{day}T02:00:00Z"}}\n')
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(lines))
+    assert run_cli("import", "--manifest", str(manifest)).code == 0
+    out = tmp_path / "prices.html"
+
+    assert run_cli("report", "--out", str(out)).code == 0
+
+    page = soup(out)
+    log = next(t for t in page.select("table") if t.th.get_text() == "When (UTC)")
+    change = [td.get_text() for td in log.select("tr")[1].select("td")]
+    assert change[4:7] == ["input_price_per_mtok", "0.270000", "0.17992692"]
+    input_chart = next(f for f in page.select("figure") if "Input price" in f.figcaption.get_text())
+    tips = [t.get_text().split("\n")[-1] for t in input_chart.select("circle title")]
+    assert tips == ["2025-08-04 02:00: $0.27", "2025-08-05 02:00: $0.17992692"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -186,7 +187,7 @@ def test_models_dev_and_artificial_analysis_fixtures_load(warehouse: Path, run_c
         " WHERE source = 'models_dev' AND endpoint_key = 'groq' AND source_key ILIKE '%llama-4-scout%'",
     )
     assert [r[:4] for r in groq] == [("groq/meta-llama/llama-4-scout-17b-16e-instruct", "Groq", 131072, 8192)]
-    assert str(groq[0][4]) == "0.110000"
+    assert groq[0][4] == Decimal("0.11")
     scores = dict(query(warehouse, "SELECT benchmark, score FROM benchmarks WHERE source_key = 'llama-4-scout'"))
     assert (scores["aa_intelligence_index"], scores["gpqa_diamond"]) == (8.1, 58.7)
     speed = query(warehouse, "SELECT metric, value FROM speed WHERE source_key = 'llama-4-scout' ORDER BY 1")

@@ -68,7 +68,7 @@ def test_endpoints_as_of_returns_the_values_imported_for_that_date(
 ) -> None:
     run_import(run_cli, tmp_path, three_days, "all")
 
-    rows = query(warehouse, "SELECT endpoint_key, max_output_tokens, input_price_per_mtok::VARCHAR, uptime_1d "
+    rows = query(warehouse, "SELECT endpoint_key, max_output_tokens, price_text(input_price_per_mtok), uptime_1d "
                             "FROM endpoints_as_of('2026-08-02')")  # fmt: skip
     assert rows == [("groq", 4096, "0.200000", 99.1)]
     assert query(warehouse, "SELECT count(*) FROM endpoints_as_of('2026-07-31')") == [(0,)]

@@ -341,7 +341,7 @@ def test_wayback_backfill_loads_captures_of_three_dates_at_their_capture_times(
     assert result.code == 0, result.err
     loaded = sorted(LOADED, key=lambda item: (item[1], item[0]))
     assert query(warehouse, RAW_FETCHES) == [(url, ts, "wayback", 200) for url, ts in loaded]
-    assert query(warehouse, "SELECT model_id, max_output_tokens, input_price_per_mtok::VARCHAR, "
+    assert query(warehouse, "SELECT model_id, max_output_tokens, price_text(input_price_per_mtok), "
                             "strftime(valid_from, '%Y-%m-%dT%H:%M:%SZ'), strftime(valid_to, '%Y-%m-%dT%H:%M:%SZ') "
                             "FROM endpoint_history WHERE source = 'openrouter' ORDER BY 1, 4") == [
         (MAVERICK, 16384, "0.200000", D2, None),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,18 +17,27 @@ import pandera.pandas as pa
 import pyarrow
 
 from transforms.records import Record
+from transforms.units import PRICE_SCALE
 
-PRICE_SCALE = 6  # DECIMAL(18, 6): 1e-6 USD per million tokens
-PRICE_LIMIT = Decimal(10) ** (18 - PRICE_SCALE)
+PRICE_LIMIT = Decimal(10) ** 9
+"""USD per million tokens ($1,000 a token) from which a price is absurd: a unit or parse error, not a price."""
 
 
-def _fits_price(value: object) -> bool:
+def _is_exact_price(value: object) -> bool:
     if value is None:
         return True
-    if not isinstance(value, Decimal):
+    if not isinstance(value, Decimal) or not value.is_finite():
         return False
     exponent = value.as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -PRICE_SCALE and abs(value) < PRICE_LIMIT
+    return isinstance(exponent, int) and exponent >= -PRICE_SCALE
+
+
+def _not_negative(value: object) -> bool:
+    return not isinstance(value, Decimal) or not value.is_finite() or value >= 0
+
+
+def _below_limit(value: object) -> bool:
+    return not isinstance(value, Decimal) or not value.is_finite() or abs(value) < PRICE_LIMIT
 
 
 def _sorted_strings(value: object) -> bool:
@@ -46,9 +56,14 @@ def _count(nullable: bool = True) -> pa.Column:
 
 
 def _price() -> pa.Column:
+    """USD per million tokens, exact to ``PRICE_SCALE`` decimals (as ``price_per_mtok`` rounds them)."""
     return pa.Column(
         object,
-        checks=pa.Check(_fits_price, element_wise=True, error=f"exact decimal with at most {PRICE_SCALE} decimals"),
+        checks=[
+            pa.Check(_is_exact_price, element_wise=True, error=f"an exact decimal of at most {PRICE_SCALE} decimals"),
+            pa.Check(_not_negative, element_wise=True, error="a price, not negative"),
+            pa.Check(_below_limit, element_wise=True, error=f"a price below {PRICE_LIMIT:,} USD per million tokens"),
+        ],
         nullable=True,
     )
 
@@ -190,6 +205,7 @@ class Rejected:
     row_key: str
     reason: str
     payload_sha256: str
+    observed_at: datetime  # with the sha, which fetch of the payload the row came from
 
 
 def entity_frame(entity: str, records: Sequence[Record]) -> tuple[pd.DataFrame, list[Rejected]]:
@@ -207,12 +223,14 @@ def entity_frame(entity: str, records: Sequence[Record]) -> tuple[pd.DataFrame, 
         for case in row_cases.itertuples():
             reasons.setdefault(case.index, []).append(f"{case.column}: {case.check} (got {case.failure_case!r})")
         bad = frame.loc[list(reasons)]
+        observed: dict[Any, datetime] = dict(zip(bad.index, bad["observed_at"].dt.to_pydatetime(), strict=True))
         rejected = [
             Rejected(
                 entity,
                 "/".join(str(bad.at[i, k]) for k in KEYS[entity]),
                 "; ".join(reasons[i]),
                 str(bad.at[i, "payload_sha256"]),
+                observed[i],
             )
             for i in reasons
         ]

@@ -7,9 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 PER_MILLION = Decimal(1_000_000)
+PRICE_SCALE = 12
+"""Decimals kept of a price in USD per million tokens (1e-18 USD per token): finer digits are float noise."""
+PRICE_STEP = Decimal(1).scaleb(-PRICE_SCALE)
+PERCENT_NOISE = 1e-9
+TOKEN_COUNT_MAX = 2**63 - 1
+_WIDE = Context(prec=60)  # room to quantize any price that can pass validation, with digits to spare
 UNKNOWN = frozenset({"", "unknown", "n/a", "na", "none", "-", "—", "null", "not specified"})
 """How pages spell "no value"."""
 _DATE_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y", "%B %Y")
@@ -34,12 +40,27 @@ def exact_decimal(value: object) -> Decimal | None:
     return number
 
 
-def price_per_mtok(value: object, per_tokens: int = 1) -> Decimal | None:
-    """USD per million tokens from a price quoted per ``per_tokens`` tokens, exactly."""
-    number = exact_decimal(value)
+def price_per_mtok(value: object, per_tokens: int = 1, field: str = "price") -> Decimal | None:
+    """USD per million tokens from a price quoted per ``per_tokens`` tokens, rounded half even to ``PRICE_SCALE``.
+
+    ``"0.00000017992692"`` per token is ``0.17992692`` to its last digit; ``"0.0000006000000000000001"``
+    (float noise upstream) is ``0.6``, so the two hash alike and make one version. Negative and absurdly
+    large numbers come back as they are, for validation to refuse; what is not a number is a UnitError
+    naming ``field``.
+    """
+    try:
+        number = exact_decimal(value)
+    except UnitError as e:
+        raise UnitError(f"{field}: {e}, not a price") from None
     if number is None:
         return None
-    return _plain(number * PER_MILLION / per_tokens)
+    try:
+        scaled = _WIDE.divide(_WIDE.multiply(number, PER_MILLION), Decimal(per_tokens))
+    except ArithmeticError:
+        raise UnitError(f"{field}: {value!r} is beyond any price") from None
+    if scaled.adjusted() >= _WIDE.prec - PRICE_SCALE:  # too many digits to round: validation refuses it as too large
+        return scaled
+    return _plain(scaled.quantize(PRICE_STEP, rounding=ROUND_HALF_EVEN, context=_WIDE))
 
 
 def token_count(value: object) -> int | None:
@@ -49,14 +70,20 @@ def token_count(value: object) -> int | None:
     if isinstance(value, bool):
         raise UnitError(f"{value!r} is not a token count")
     if isinstance(value, int):
-        return value
+        return _int64(value)
     text = str(value).lower().replace(",", "").replace("tokens", "").replace("token", "").strip()
     if text in UNKNOWN:
         return None
     number = exact_decimal(text)
     if number is None or number != number.to_integral_value():
         raise UnitError(f"{value!r} is not a whole number of tokens")
-    return int(number)
+    return _int64(int(number))
+
+
+def _int64(count: int) -> int:
+    if abs(count) > TOKEN_COUNT_MAX:
+        raise UnitError(f"{count!r} is beyond any token count (a BIGINT holds up to {TOKEN_COUNT_MAX:,})")
+    return count
 
 
 def sorted_set(values: Iterable[object] | None) -> list[str] | None:
@@ -67,7 +94,9 @@ def sorted_set(values: Iterable[object] | None) -> list[str] | None:
 
 
 def _plain(number: Decimal) -> Decimal:
-    """Normalized without exponent: ``3E+0`` becomes ``3``, ``1.50`` becomes ``1.5``."""
+    """Normalized without exponent: ``3E+0`` becomes ``3``, ``1.50`` becomes ``1.5``, ``-0`` becomes ``0``."""
+    if number.is_zero():
+        return Decimal(0)
     normal = number.normalize()
     return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
 
@@ -104,6 +133,14 @@ def percent(value: object) -> float | None:
         return None
     number = exact_decimal(text)
     return None if number is None else float(number)
+
+
+def percentage(value: float) -> float:
+    """A 0-100 percentage with float noise at its bounds (``100.00000000000001``) snapped onto them."""
+    for bound in (0.0, 100.0):
+        if abs(value - bound) <= PERCENT_NOISE:
+            return bound
+    return value
 
 
 def yes_no(value: object) -> bool | None:

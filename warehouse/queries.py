@@ -104,7 +104,7 @@ SELECT model_id, name FROM models WHERE model_id IN (SELECT unnest($chosen))
 
 REPORT_ENDPOINT_VERSIONS = f"""
 SELECT source, model_id, endpoint_key, provider, is_deleted, valid_from, valid_to,
-    max_output_tokens, CAST(input_price_per_mtok AS DOUBLE), CAST(output_price_per_mtok AS DOUBLE)
+    max_output_tokens, input_price_per_mtok, output_price_per_mtok
 FROM ({_ENDPOINT_VERSIONS})
 WHERE model_id IN (SELECT unnest($chosen)) AND {_OVERLAPS} AND {_PROVIDER_MATCHES}
 ORDER BY model_id, provider, endpoint_key, source, valid_from

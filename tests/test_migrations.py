@@ -1,0 +1,131 @@
+"""A warehouse made by an older modelsync is migrated in place: every view reads back the rows it had."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import DEMO, FIXTURES, query
+from warehouse import db
+
+LEGACY = FIXTURES / "legacy_warehouse_v5"  # `modelsync demo` as commit 62abe41 left it (see its README)
+LEGACY_VERSION = 5
+PRICE_COLUMNS = {
+    "endpoint_observations": ("input", "output", "cache_read", "cache_write"),
+    "endpoint_versions": ("input", "output", "cache_read", "cache_write"),
+    "model_observations": ("input", "output"),
+    "model_versions": ("input", "output"),
+}
+PRICE_FIELDS = ("input_price_per_mtok", "output_price_per_mtok")
+Views = dict[str, tuple[list[str], list[tuple[object, ...]]]]
+
+
+def legacy_warehouse(path: Path) -> None:
+    """Rebuild the fixture's warehouse at ``path``: its migrations (001-005, as shipped), then its data."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE TABLE schema_migrations (version INTEGER NOT NULL, name VARCHAR NOT NULL,"
+                    " applied_at TIMESTAMPTZ NOT NULL)")  # fmt: skip
+        for version, _, sql in db.migrations():
+            if version <= LEGACY_VERSION:
+                con.execute(sql)
+        con.execute((LEGACY / "load.sql").read_text().replace("LEGACY_DIR", str(LEGACY)))
+    finally:
+        con.close()
+
+
+def view_rows(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]] | None = None) -> Views:
+    """Every view's columns and rows (sorted; decimals compared by value), or of ``columns`` where given."""
+    names = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
+    found: Views = {}
+    for name in sorted(names):
+        wanted = (columns or {}).get(name) or [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
+        selected = ", ".join(f'"{c}"' for c in wanted)
+        rows = con.execute(f'SELECT {selected} FROM "{name}"')
+        found[name] = (wanted, sorted((tuple(map(_comparable, row)) for row in rows.fetchall()), key=repr))
+    return found
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, Decimal):
+        return value.normalize()  # 3.450000 in DECIMAL(18, 6) is 3.450000000000 in DECIMAL(38, 12)
+    if isinstance(value, list):
+        return tuple(map(_comparable, value))
+    if isinstance(value, dict):
+        return tuple(sorted((k, _comparable(v)) for k, v in value.items()))
+    return value
+
+
+@pytest.fixture
+def legacy(warehouse: Path) -> Path:
+    legacy_warehouse(warehouse)
+    return warehouse
+
+
+def test_the_legacy_fixture_is_a_warehouse_at_version_5_with_every_source(legacy: Path) -> None:
+    assert query(legacy, "SELECT max(version) FROM schema_migrations") == [(LEGACY_VERSION,)]
+    assert query(legacy, "SELECT DISTINCT source FROM raw_fetches ORDER BY 1") == [
+        ("artificial_analysis",), ("catalog",), ("models_dev",), ("openrouter",)
+    ]  # fmt: skip
+    assert query(legacy, "SELECT data_type FROM information_schema.columns WHERE table_name = 'endpoint_versions'"
+                         " AND column_name = 'input_price_per_mtok'") == [("DECIMAL(18,6)",)]  # fmt: skip
+
+
+def test_migrating_a_legacy_warehouse_keeps_every_view_s_rows(legacy: Path) -> None:
+    con = duckdb.connect(str(legacy))
+    try:
+        before = view_rows(con)
+        applied = db.apply_migrations(con, datetime(2026, 12, 4, tzinfo=UTC))
+        after = view_rows(con, {name: columns for name, (columns, _) in before.items()})
+    finally:
+        con.close()
+
+    assert applied == [version for version, _, _ in db.migrations() if version > LEGACY_VERSION]
+    assert before.keys() <= after.keys()
+    for name, (_, rows) in before.items():
+        if name not in ("models", "model_facts"):
+            assert after[name][1] == rows, name
+    # `models` gains the list prices, and its provenance says where they came from: all else is as it was.
+    columns, rows = before["models"]
+    p = columns.index("provenance")
+    for old, new in zip(rows, after["models"][1], strict=True):
+        assert old[:p] + old[p + 1 :] == new[:p] + new[p + 1 :]
+        assert set(old[p]) <= set(new[p])
+        assert {k for k, _ in new[p]} - {k for k, _ in old[p]} <= set(PRICE_FIELDS)
+    # `model_facts` gains one row per source price of a model; its other rows are as they were.
+    old_facts, new_facts = before["model_facts"][1], after["model_facts"][1]
+    assert set(old_facts) <= set(new_facts)
+    assert {row[1] for row in new_facts} - {row[1] for row in old_facts} == set(PRICE_FIELDS)
+
+
+def test_a_migrated_warehouse_stores_prices_to_12_decimals_and_loads_them(
+    legacy: Path, run_cli, tmp_path: Path
+) -> None:
+    document = json.loads((DEMO / "api_v1_models__llama4__2026-08-01.json").read_text())
+    scout = next(m for m in document["data"] if m["id"] == "meta-llama/llama-4-scout")
+    scout["pricing"]["prompt"] = "0.00000017992692"
+    document["data"] = [scout]
+    payload = tmp_path / "synthetic_models__precise.json"
+    payload.write_text(json.dumps(document))
+
+    result = run_cli("import", str(payload), "--url", "https://openrouter.ai/api/v1/models",
+                     "--fetched-at", "2026-09-01T02:00:00Z")  # fmt: skip
+
+    assert result.code == 0, result.err
+    for table, prices in PRICE_COLUMNS.items():
+        for price in prices:
+            assert query(
+                legacy,
+                "SELECT data_type FROM information_schema.columns WHERE table_name = "
+                f"'{table}' AND column_name = '{price}_price_per_mtok'",
+            ) == [("DECIMAL(38,12)",)]
+    assert query(legacy, "SELECT old_value, new_value FROM changes WHERE source_key = 'meta-llama/llama-4-scout'"
+                         " AND source = 'openrouter' AND field = 'input_price_per_mtok'") == [
+        ("0.100000", "0.17992692")
+    ]  # fmt: skip

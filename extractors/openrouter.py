@@ -11,7 +11,8 @@ Quirks handled here:
   million tokens rounded half even to 12 decimals (``transforms.units.price_per_mtok``);
 - the router models (``openrouter/auto``) price every token at ``"-1"``: not a price but "billed at
   the routed model's price" (a client that took it literally showed negative costs,
-  https://github.com/earendil-works/pi/issues/8020), stored as no price (NULL);
+  https://github.com/earendil-works/pi/issues/8020). Stored as published (-1,000,000 per million
+  tokens), the one negative price validation lets through (``transforms.frames.ROUTED_PRICE``);
 - ``tag``, not ``provider_name``, is the unique endpoint key (one provider can serve
   several endpoints of a model, e.g. ``fireworks`` and ``fireworks/fast``);
 - ``uptime_last_1d`` and ``uptime_last_5m`` are missing from older payloads and may be null;
@@ -31,7 +32,6 @@ from urllib.parse import quote, unquote
 from extractors.spec import PayloadKind, SourceSpec
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
 from transforms.units import (
-    PER_MILLION,
     UnitError,
     calendar_date,
     exact_decimal,
@@ -44,8 +44,6 @@ from transforms.units import (
 ORIGIN = "https://openrouter.ai"
 MODELS_URL = f"{ORIGIN}/api/v1/models"
 UPTIME_FIELDS = (("5m", "uptime_last_5m"), ("30m", "uptime_last_30m"), ("1d", "uptime_last_1d"))
-ROUTED_PRICE = Decimal(-1)
-"""The price a router model quotes per token: whatever the model it routes to costs."""
 
 
 def endpoints_url(model_id: str) -> str:
@@ -193,9 +191,8 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
 
 
 def _price(value: object, name: str) -> Decimal | None:
-    """USD per million tokens from the price per token ``pricing.<name>``; None for the router models' ``"-1"``."""
-    price = price_per_mtok(value, field=f"pricing.{name}")
-    return None if price == ROUTED_PRICE * PER_MILLION else price
+    """USD per million tokens from the price per token ``pricing.<name>``."""
+    return price_per_mtok(value, field=f"pricing.{name}")
 
 
 def _creator(model_id: str, name: object) -> str:
@@ -213,6 +210,8 @@ def _date_from_epoch(value: object) -> date | None:
     seconds = exact_decimal(value)  # a number by the spec: an int today, a float would be read as well
     if seconds is None:
         return None
+    if seconds.adjusted() > 12:  # past the year 33,000: not a time (and int() of 1E+9999999 takes minutes)
+        raise UnitError(f"created {value!r} is not a time")
     try:
         return datetime.fromtimestamp(int(seconds), UTC).date()
     except (OverflowError, OSError, ValueError):

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -816,8 +816,9 @@ def _csv_value(value: object) -> object:
     """A decimal without the zeros its scale pads it with past the sixth decimal: prices print as
     ``0.17992692`` and ``3.450000`` (as before they were stored to 12 decimals), not ``3.450000000000``."""
     if isinstance(value, Decimal) and value.is_finite() and _decimals(value) > 6:
-        trimmed = value.normalize()
-        return format(trimmed if _decimals(trimmed) > 6 else value.quantize(Decimal("1e-6")), "f")
+        exact = Context(prec=80)  # a DECIMAL has at most 38 digits: none is rounded
+        trimmed = value.normalize(exact)
+        return format(trimmed if _decimals(trimmed) > 6 else value.quantize(Decimal("1e-6"), context=exact), "f")
     return value
 
 

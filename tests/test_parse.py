@@ -121,7 +121,8 @@ def test_a_row_that_breaks_its_schema_is_rejected_with_the_reason() -> None:
     assert [(r.row_key, r.reason) for r in rejected] == [
         ("moonshotai/kimi-k3/fireworks",
          "input_price_per_mtok: an exact decimal of at most 12 decimals (got Decimal('1E-13'))"),
-        ("moonshotai/kimi-k3/alibaba", "output_price_per_mtok: a price, not negative (got Decimal('-0.5'))"),
+        ("moonshotai/kimi-k3/alibaba",
+         "output_price_per_mtok: a price, not negative (but for the router's -1 a token) (got Decimal('-0.5'))"),
         ("moonshotai/kimi-k3/fireworks/fast",
          "cache_read_price_per_mtok: a price below 1,000,000,000 USD per million tokens (got Decimal('1E+10'))"),
     ]  # fmt: skip

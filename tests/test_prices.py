@@ -7,15 +7,17 @@ synthetic, in OpenRouter's shape.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from extractors.openrouter import parse_endpoints, parse_models
+from extractors.openrouter import parse_endpoints
 from tests.conftest import query
 from transforms.records import ParseError
 from transforms.units import UnitError, price_per_mtok
+from warehouse import db
 
 MODELS_URL = "https://openrouter.ai/api/v1/models"
 DEEPSEEK = "deepseek/deepseek-chat"
@@ -84,12 +86,42 @@ def test_a_price_that_is_not_a_number_names_its_field() -> None:
         parse_endpoints(json.dumps(document).encode())
 
 
-def test_the_router_models_minus_one_is_no_price_rather_than_a_negative_one() -> None:
+def test_the_router_models_minus_one_a_token_is_stored_as_published(warehouse: Path, run_cli, tmp_path: Path) -> None:
     document = {"data": [synthetic_model("openrouter/auto", "-1", "-1")]}
 
-    (auto,) = parse_models(json.dumps(document).encode()).records["model"]
+    result = run_cli("import", "--manifest", str(manifest(tmp_path, [(MODELS_URL, "2025-08-05T02:00:00Z", document)])))
 
-    assert (auto["input_price_per_mtok"], auto["output_price_per_mtok"]) == (None, None)
+    assert result.code == 0, result.err
+    assert query(warehouse, "SELECT input_price_per_mtok, output_price_per_mtok FROM model_history") == [
+        (Decimal(-1_000_000), Decimal(-1_000_000))
+    ]  # fmt: skip
+
+
+def test_a_price_too_large_for_any_context_is_quarantined_not_a_crash(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    assert price_per_mtok("1e22") == Decimal("1E+28")  # more digits than Python's default context holds
+    assert price_per_mtok("1e70") == Decimal("1E+76")
+    models = [synthetic_model(f"synthetic/plain-{n}", "0.0000001", "0.0000003") for n in range(20)]
+    models.append(synthetic_model("synthetic/absurd", "1e22", "0.0000003"))
+    captures = [(MODELS_URL, "2025-08-05T02:00:00Z", {"data": models})]
+
+    result = run_cli("import", "--manifest", str(manifest(tmp_path, captures)))
+
+    assert result.code == 3
+    assert query(warehouse, "SELECT row_key, reason FROM quarantine") == [
+        ("synthetic/absurd", "input_price_per_mtok: a price below 1,000,000,000 USD per million tokens "
+                             "(got Decimal('10000000000000000000000000000'))")
+    ]  # fmt: skip
+    assert query(warehouse, "SELECT count(*) FROM model_history") == [(20,)]
+
+
+def test_price_text_shows_any_number_as_a_price_with_six_decimals_at_least(tmp_path: Path) -> None:
+    con = db.open_for_write(tmp_path / "w.duckdb", datetime(2026, 12, 4, tzinfo=UTC))
+    try:
+        shown = con.execute("SELECT price_text(10), price_text(100::DOUBLE), price_text(3.45::DECIMAL(18, 6)),"
+                            " price_text(0.17992692), price_text(-1000000), price_text(NULL)").fetchall()  # fmt: skip
+    finally:
+        con.close()
+    assert shown == [("10.000000", "100.000000", "3.450000", "0.17992692", "-1000000.000000", None)]
 
 
 def test_real_prices_read_back_to_their_last_digit_in_every_view(warehouse: Path, run_cli, tmp_path: Path) -> None:
@@ -182,7 +214,7 @@ def test_what_is_not_a_price_is_quarantined_naming_source_url_and_field(
 
     assert result.code == 3
     assert f"failed: {DEEPSEEK_URL}: openrouter endpoint {DEEPSEEK}/negative: input_price_per_mtok: a price, " \
-           "not negative (got Decimal('-0.5'))" in result.err  # fmt: skip
+           "not negative (but for the router's -1 a token) (got Decimal('-0.5'))" in result.err  # fmt: skip
     assert f"failed: {DEEPSEEK_URL}: openrouter endpoint {DEEPSEEK}/absurd: output_price_per_mtok: a price " \
            "below 1,000,000,000 USD per million tokens (got Decimal('1000000000000'))" in result.err  # fmt: skip
     assert query(warehouse, "SELECT source, url, row_key FROM quarantine ORDER BY row_key") == [

@@ -21,6 +21,9 @@ from transforms.units import PRICE_SCALE
 
 PRICE_LIMIT = Decimal(10) ** 9
 """USD per million tokens ($1,000 a token) from which a price is absurd: a unit or parse error, not a price."""
+ROUTED_PRICE = Decimal(-1_000_000)
+"""The one negative price that is not an error: OpenRouter's router models (``openrouter/auto``) quote
+-1 USD a token for "the price of the model the request is routed to"; stored as published."""
 
 
 def _is_exact_price(value: object) -> bool:
@@ -33,7 +36,7 @@ def _is_exact_price(value: object) -> bool:
 
 
 def _not_negative(value: object) -> bool:
-    return not isinstance(value, Decimal) or not value.is_finite() or value >= 0
+    return not isinstance(value, Decimal) or not value.is_finite() or value >= 0 or value == ROUTED_PRICE
 
 
 def _below_limit(value: object) -> bool:
@@ -61,7 +64,7 @@ def _price() -> pa.Column:
         object,
         checks=[
             pa.Check(_is_exact_price, element_wise=True, error=f"an exact decimal of at most {PRICE_SCALE} decimals"),
-            pa.Check(_not_negative, element_wise=True, error="a price, not negative"),
+            pa.Check(_not_negative, element_wise=True, error="a price, not negative (but for the router's -1 a token)"),
             pa.Check(_below_limit, element_wise=True, error=f"a price below {PRICE_LIMIT:,} USD per million tokens"),
         ],
         nullable=True,

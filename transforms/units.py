@@ -15,7 +15,7 @@ PRICE_SCALE = 12
 PRICE_STEP = Decimal(1).scaleb(-PRICE_SCALE)
 PERCENT_NOISE = 1e-9
 TOKEN_COUNT_MAX = 2**63 - 1
-_WIDE = Context(prec=60)  # room to quantize any price that can pass validation, with digits to spare
+_WIDE = Context(prec=60)  # room to quantize a price of up to 48 integer digits (far past any validation passes)
 UNKNOWN = frozenset({"", "unknown", "n/a", "na", "none", "-", "—", "null", "not specified"})
 """How pages spell "no value"."""
 _DATE_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %Y", "%B %Y")
@@ -97,8 +97,8 @@ def _plain(number: Decimal) -> Decimal:
     """Normalized without exponent: ``3E+0`` becomes ``3``, ``1.50`` becomes ``1.5``, ``-0`` becomes ``0``."""
     if number.is_zero():
         return Decimal(0)
-    normal = number.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+    normal = number.normalize(_WIDE)
+    return normal.quantize(Decimal(1), context=_WIDE) if normal == normal.to_integral_value() else normal
 
 
 def calendar_date(value: object) -> date | None:

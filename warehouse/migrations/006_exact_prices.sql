@@ -15,9 +15,11 @@ ALTER TABLE model_versions ALTER COLUMN input_price_per_mtok SET DATA TYPE DECIM
 ALTER TABLE model_versions ALTER COLUMN output_price_per_mtok SET DATA TYPE DECIMAL(38, 12);
 
 -- A price as text, exact and as it was shown before: six decimals at least, more only where the
--- price has them (0.080000 as before; 0.17992692, not 0.179926920000). For DECIMAL(38, 12) only.
+-- price has them (0.080000 as before; 0.17992692, not 0.179926920000). Any number is read as a
+-- price (rounded to 12 decimals) first, so the text always has those twelve to trim.
 CREATE MACRO price_text(price) AS
-    left(CAST(price AS VARCHAR), -6) || rtrim(right(CAST(price AS VARCHAR), 6), '0');
+    left(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), -6)
+    || rtrim(right(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), 6), '0');
 
 -- One row per changed field between consecutive versions of a key; retirements and
 -- returns show as the field `deleted`. Versions are compared live-to-live, so a

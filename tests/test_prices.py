@@ -182,8 +182,9 @@ def test_a_price_that_differs_only_by_float_noise_makes_no_version(warehouse: Pa
 
 
 def test_a_list_where_40_percent_carry_such_prices_loads_whole(warehouse: Path, run_cli, tmp_path: Path) -> None:
-    plain = [synthetic_model(f"synthetic/plain-{n}", "0.0000001", "0.0000003") for n in range(6)]
+    plain = [synthetic_model(f"synthetic/plain-{n:02}", "0.0000001", "0.0000003") for n in range(15)]
     precise = [synthetic_model(model_id, *prices) for model_id, prices in REAL_PRICES.items()]
+    precise += [synthetic_model(f"synthetic/precise-{n}", *REAL_PRICES[DEEPSEEK]) for n in range(6)]  # 10 of 25
     captures = [(MODELS_URL, "2025-09-11T02:00:00Z", {"data": plain + precise})]
 
     result = run_cli("import", "--manifest", str(manifest(tmp_path, captures)))
@@ -191,6 +192,7 @@ def test_a_list_where_40_percent_carry_such_prices_loads_whole(warehouse: Path, 
     assert result.code == 0, result.err
     assert query(warehouse, "SELECT count(*) FROM quarantine") == [(0,)]
     assert query(warehouse, "SELECT status, quarantined FROM runs") == [("ok", 0)]
+    assert query(warehouse, "SELECT count(*) FROM model_history WHERE input_price_per_mtok = 0.17992692") == [(7,)]
     assert query(warehouse, "SELECT source_key, input_price_per_mtok FROM model_history "
                             "WHERE source_key NOT LIKE 'synthetic/%' ORDER BY 1") == [
         ("deepseek/deepseek-chat", Decimal("0.17992692")),

@@ -56,7 +56,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     Environment: MODELSYNC_WAREHOUSE (default ./modelsync.duckdb), MODELSYNC_RAW_DIR
     (default <warehouse dir>/raw), MODELSYNC_SOURCES (enabled sources, default all),
     MODELSYNC_<SOURCE>_BASE_URL, MODELSYNC_<SOURCE>_RATE, MODELSYNC_<SOURCE>_CONCURRENCY,
-    OPENROUTER_API_KEY, ARTIFICIAL_ANALYSIS_API_KEY. See README.md.
+    OPENROUTER_API_KEY, ARTIFICIAL_ANALYSIS_API_KEY. See docs/cli.md.
     """
     ctx.obj = {"debug": debug}
 
@@ -309,8 +309,10 @@ def sql(query: str, fmt: str) -> None:
       modelsync sql "SELECT * FROM endpoint_history WHERE provider = 'Groq'" --format csv
       modelsync sql "SELECT * FROM runs ORDER BY started_at DESC LIMIT 3" --format json
 
-    Views: models, endpoints, endpoint_history, model_history, uptime, changes, runs, raw_fetches;
-    macros endpoints_as_of(ts), models_as_of(ts).
+    Views: models, endpoints, benchmarks, their *_history, uptime, speed, changes, conflicts,
+    model_facts, model_aliases, unmatched_keys, provider_aliases, raw_fetches; the table runs;
+    macros endpoints_as_of(ts), models_as_of(ts), benchmarks_as_of(ts), price_text(p), ...
+    All in docs/views.md (and SELECT view_name FROM duckdb_views() WHERE NOT internal).
     """
     import duckdb
 

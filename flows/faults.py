@@ -55,7 +55,7 @@ class Fault:
     name: str
     kind: str  # TRANSIENT, PERMANENT, GARBAGE, SHORT_LIST or HARMLESS
     replies: Callable[[Target], tuple[Reply, ...]]
-    does: str  # what modelsync does, in the README's words
+    does: str  # what modelsync does, in the words of docs/reliability.md
     applies: Callable[[Target], bool] = lambda target: True
 
 

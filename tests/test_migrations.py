@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import DEMO, FIXTURES, query
+from tests.conftest import DEMO, FIXTURES, ROOT, query
 from warehouse import db
 
 LEGACY = FIXTURES / "legacy_warehouse_v5"  # `modelsync demo` as commit 62abe41 left it (see its README)
@@ -26,15 +27,25 @@ Views = dict[str, tuple[list[str], list[tuple[object, ...]]]]
 
 
 def legacy_warehouse(path: Path) -> None:
-    """Rebuild the fixture's warehouse at ``path``: its migrations (001-005, as shipped), then its data."""
+    """Rebuild the fixture's warehouse at ``path``: its schema as DuckDB exported it, then its data.
+
+    The export lists views and macros alphabetically, not by what they use: a statement that
+    names something not yet created is retried once the rest have run.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        con.execute("CREATE TABLE schema_migrations (version INTEGER NOT NULL, name VARCHAR NOT NULL,"
-                    " applied_at TIMESTAMPTZ NOT NULL)")  # fmt: skip
-        for version, _, sql in db.migrations():
-            if version <= LEGACY_VERSION:
-                con.execute(sql)
+        pending = [s for s in (LEGACY / "schema.sql").read_text().split(";\n") if s.strip()]
+        while pending:
+            waiting = []
+            for statement in pending:
+                try:
+                    con.execute(statement)
+                except duckdb.CatalogException:
+                    waiting.append(statement)
+            if len(waiting) == len(pending):
+                raise AssertionError(f"legacy schema: {len(waiting)} statements never bind: {waiting[0][:80]}")
+            pending = waiting
         con.execute((LEGACY / "load.sql").read_text().replace("LEGACY_DIR", str(LEGACY)))
     finally:
         con.close()
@@ -129,3 +140,30 @@ def test_a_migrated_warehouse_stores_prices_to_12_decimals_and_loads_them(
                          " AND source = 'openrouter' AND field = 'input_price_per_mtok'") == [
         ("0.100000", "0.17992692")
     ]  # fmt: skip
+
+
+def test_every_view_and_macro_is_created_in_exactly_one_place() -> None:
+    statement = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+|TEMPORARY\s+)?(VIEW|MACRO)\s+(\w+)", re.IGNORECASE)
+    places: dict[str, list[str]] = {}
+    for package in ("flows", "extractors", "transforms", "warehouse"):
+        for path in sorted((ROOT / package).rglob("*")):
+            if path.suffix in (".py", ".sql"):
+                for match in statement.finditer(path.read_text(encoding="utf-8")):
+                    places.setdefault(match.group(2), []).append(path.relative_to(ROOT).as_posix())
+
+    assert places, "no view or macro found"
+    assert {name: where for name, where in places.items() if where != ["warehouse/views.sql"]} == {}
+
+
+def test_a_new_warehouse_has_exactly_the_views_and_macros_of_views_sql(tmp_path: Path) -> None:
+    con = db.open_for_write(tmp_path / "w.duckdb", datetime(2026, 12, 4, tzinfo=UTC))
+    try:
+        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        macros = {r[0] for r in con.execute("SELECT function_name FROM duckdb_functions() WHERE NOT internal"
+                                            " AND function_type IN ('macro', 'table_macro')").fetchall()}  # fmt: skip
+    finally:
+        con.close()
+
+    declared = re.findall(r"CREATE OR REPLACE (VIEW|MACRO) (\w+)", db.views_sql())
+    assert views == {name for kind, name in declared if kind == "VIEW"}
+    assert macros == {name for kind, name in declared if kind == "MACRO"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,6 +20,11 @@ class WarehouseError(Exception):
 
 class WarehouseBusy(WarehouseError):
     """Another process holds the warehouse file."""
+
+
+def views_sql() -> str:
+    """Every view and macro, each defined once (``warehouse/views.sql``), as CREATE OR REPLACE statements."""
+    return resources.files("warehouse").joinpath("views.sql").read_text(encoding="utf-8")
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -72,7 +78,11 @@ def open_for_query(path: Path, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyCo
 def apply_migrations(
     con: duckdb.DuckDBPyConnection, now: datetime, hooks: Mapping[int, Hook] | None = None
 ) -> list[int]:
-    """Apply the migrations this database lacks, each in its own transaction with its hook; returns their versions."""
+    """Apply the migrations this database lacks, each in its own transaction with its hook; returns their versions.
+
+    Then (re)create every view and macro if they are not this modelsync's, in one transaction:
+    migrations hold tables and data only, so the views are this modelsync's whatever the warehouse's age.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations"
         " (version INTEGER NOT NULL, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
@@ -93,7 +103,26 @@ def apply_migrations(
             con.execute("ROLLBACK")
             raise
         applied.append(version)
+    _create_views(con, now)
     return applied
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """Recreate every view and macro when ``views.sql`` differs from the one they were made from (30 ms)."""
+    sql = views_sql()
+    fingerprint = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    con.execute("CREATE TABLE IF NOT EXISTS schema_views (sha256 VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL)")
+    if con.execute("SELECT sha256 FROM schema_views").fetchall() == [(fingerprint,)]:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(sql)
+        con.execute("DELETE FROM schema_views")
+        con.execute("INSERT INTO schema_views VALUES (?, ?)", [fingerprint, now])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _retry_busy(

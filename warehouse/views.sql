@@ -1,0 +1,384 @@
+-- Every view and macro of the warehouse, each defined once, in dependency order.
+--
+-- Recreated (CREATE OR REPLACE) whenever modelsync opens a warehouse to write, after the
+-- migrations, so a warehouse always has the definitions of the modelsync that last wrote it.
+-- Migrations (warehouse/migrations/) hold tables and data only. Views and macros are the
+-- public interface: their names and columns are documented in docs/views.md.
+
+-- ==== Helpers =================================================================================
+
+-- Time travel runs on two axes: endpoints_as_of(ts) is what was true at ts (valid time), as the
+-- warehouse holds it now; endpoints_as_of(ts, known_at := k) is what the warehouse said at k
+-- about ts (transaction time). A bare date ('2026-08-02') means the end of that day in UTC.
+CREATE OR REPLACE MACRO as_of_instant(ts) AS
+    CASE WHEN length(CAST(ts AS VARCHAR)) = 10
+         THEN timezone('UTC', CAST(CAST(ts AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)) - INTERVAL 1 MICROSECOND
+         ELSE CAST(ts AS TIMESTAMPTZ)
+    END;
+
+-- The canonical id of a source key: its crosswalk model_id, or `<source>:<key>` while unmatched.
+CREATE OR REPLACE MACRO canonical_model_id(src, key, matched) AS coalesce(matched, src || ':' || key);
+
+-- A price as text, exact and as it was shown before: six decimals at least, more only where the
+-- price has them (0.080000 as before; 0.17992692, not 0.179926920000). Any number is read as a
+-- price (rounded to 12 decimals) first, so the text always has those twelve to trim.
+CREATE OR REPLACE MACRO price_text(price) AS
+    left(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), -6)
+    || rtrim(right(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), 6), '0');
+
+-- ==== The crosswalks ==========================================================================
+
+CREATE OR REPLACE VIEW model_aliases AS
+SELECT source, source_key, model_id, rule, recorded_at
+FROM model_alias_log WHERE superseded_at IS NULL;
+
+CREATE OR REPLACE VIEW unmatched_keys AS
+SELECT source, source_key, rule, recorded_at FROM model_aliases WHERE model_id IS NULL;
+
+-- The crosswalk as it stood at `known_at`.
+CREATE OR REPLACE MACRO model_aliases_as_known(known_at) AS TABLE
+SELECT source, source_key, model_id, rule, recorded_at
+FROM model_alias_log
+WHERE recorded_at <= as_of_instant(known_at)
+  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+
+CREATE OR REPLACE VIEW provider_aliases AS
+SELECT source, provider_key, provider_id, rule, recorded_at
+FROM provider_alias_log WHERE superseded_at IS NULL;
+
+-- ==== The archive =============================================================================
+
+CREATE OR REPLACE VIEW raw_fetches AS
+SELECT DISTINCT ON (url, fetched_at, sha256)
+    source, url, fetched_at, status, sha256, bytes, path, content_type, etag, last_modified, origin
+FROM payloads
+ORDER BY url, fetched_at, sha256;
+
+-- ==== Measurements ============================================================================
+
+CREATE OR REPLACE VIEW uptime AS
+SELECT canonical_model_id(u.source, u.model_id, a.model_id) AS model_id, u.provider, u.endpoint_key, u.period,
+    u.uptime_pct, u.observed_at, u.source, u.model_id AS source_key, p.provider_id
+FROM uptime_measurements u
+LEFT JOIN model_aliases a ON a.source = u.source AND a.source_key = u.model_id
+LEFT JOIN provider_aliases p ON p.source = u.source AND p.provider_key = split_part(u.endpoint_key, '/', 1);
+
+CREATE OR REPLACE VIEW speed AS
+SELECT canonical_model_id(m.source, m.model_id, a.model_id) AS model_id, m.metric, m.value, m.observed_at,
+    m.source, m.model_id AS source_key
+FROM speed_measurements m
+LEFT JOIN model_aliases a ON a.source = m.source AND a.source_key = m.model_id;
+
+-- ==== Endpoints ===============================================================================
+
+CREATE OR REPLACE VIEW endpoint_history AS
+SELECT
+    canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
+    v.context_length, v.max_output_tokens, v.max_prompt_tokens,
+    v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
+    v.quantization, v.supported_params, v.supported_params_count,
+    v.implicit_caching, v.status,
+    (SELECT arg_max(u.uptime_pct, u.observed_at) FROM uptime_measurements u
+      WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
+        AND u.period = '1d' AND u.observed_at >= v.valid_from
+        AND (v.valid_to IS NULL OR u.observed_at < v.valid_to)) AS uptime_1d,
+    v.model_id AS source_key, p.provider_id, v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
+FROM endpoint_versions v
+LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
+WHERE v.superseded_at IS NULL;
+
+CREATE OR REPLACE VIEW endpoints AS
+SELECT
+    canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
+    v.context_length, v.max_output_tokens, v.max_prompt_tokens,
+    v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
+    v.quantization, v.supported_params, v.supported_params_count,
+    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, p.provider_id,
+    v.valid_from AS observed_since
+FROM endpoint_versions v
+LEFT JOIN (
+    SELECT source, model_id, endpoint_key, arg_max(uptime_pct, observed_at) AS uptime_1d
+    FROM uptime_measurements WHERE period = '1d' GROUP BY ALL
+) u USING (source, model_id, endpoint_key)
+LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
+WHERE v.valid_to IS NULL AND NOT v.is_deleted AND v.superseded_at IS NULL;
+
+CREATE OR REPLACE MACRO endpoints_as_of(ts, known_at := NULL) AS TABLE
+SELECT
+    canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
+    v.context_length, v.max_output_tokens, v.max_prompt_tokens,
+    v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
+    v.quantization, v.supported_params, v.supported_params_count,
+    v.implicit_caching, v.status,
+    (SELECT arg_max(u.uptime_pct, u.observed_at) FROM uptime_measurements u
+      WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
+        AND u.period = '1d' AND u.observed_at <= as_of_instant(ts)
+        AND (known_at IS NULL OR u.recorded_at <= as_of_instant(known_at))) AS uptime_1d,
+    v.model_id AS source_key, v.valid_from, v.valid_to
+FROM endpoint_versions v
+LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+WHERE v.valid_from <= as_of_instant(ts)
+  AND (v.valid_to IS NULL OR v.valid_to > as_of_instant(ts))
+  AND NOT v.is_deleted
+  AND (CASE WHEN known_at IS NULL THEN v.superseded_at IS NULL
+            ELSE v.recorded_at <= as_of_instant(known_at)
+                 AND (v.superseded_at IS NULL OR v.superseded_at > as_of_instant(known_at)) END);
+
+-- Every version row the warehouse held at known_at (its history as it stood then).
+CREATE OR REPLACE MACRO endpoint_history_as_known(known_at) AS TABLE
+SELECT * EXCLUDE (attr_hash, payload_sha256)
+FROM endpoint_versions
+WHERE recorded_at <= as_of_instant(known_at)
+  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+
+-- ==== Models ==================================================================================
+
+CREATE OR REPLACE VIEW model_history AS
+SELECT
+    canonical_model_id(v.source, v.model_id, a.model_id) AS model_id,
+    v.name, v.creator, v.context_window, v.max_output_tokens, v.release_date, v.open_weights,
+    v.input_modalities, v.output_modalities, v.source, v.model_id AS source_key, v.canonical_slug,
+    v.hugging_face_id, v.base_model, v.input_price_per_mtok, v.output_price_per_mtok, v.knowledge_cutoff,
+    v.expiration_date, v.last_updated, v.status, v.supported_params, v.api_providers, v.capabilities,
+    v.description, v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
+FROM model_versions v
+LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+WHERE v.superseded_at IS NULL;
+
+CREATE OR REPLACE MACRO model_history_as_known(known_at) AS TABLE
+SELECT * EXCLUDE (attr_hash, payload_sha256)
+FROM model_versions
+WHERE recorded_at <= as_of_instant(known_at)
+  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+
+-- Every source's value of each model field at ts, under its canonical model (NULLs left out);
+-- with known_at, as the warehouse (versions and crosswalk) stood at that time.
+CREATE OR REPLACE MACRO model_facts_as_of(ts, known_at := NULL) AS TABLE
+WITH held AS (
+    SELECT v.*, canonical_model_id(v.source, v.model_id, a.model_id) AS canonical_id
+    FROM model_versions v
+    LEFT JOIN model_alias_log a ON a.source = v.source AND a.source_key = v.model_id
+        AND (CASE WHEN known_at IS NULL THEN a.superseded_at IS NULL
+                  ELSE a.recorded_at <= as_of_instant(known_at)
+                       AND (a.superseded_at IS NULL OR a.superseded_at > as_of_instant(known_at)) END)
+    WHERE NOT v.is_deleted
+      AND v.valid_from <= as_of_instant(ts) AND (v.valid_to IS NULL OR v.valid_to > as_of_instant(ts))
+      AND (CASE WHEN known_at IS NULL THEN v.superseded_at IS NULL
+                ELSE v.recorded_at <= as_of_instant(known_at)
+                     AND (v.superseded_at IS NULL OR v.superseded_at > as_of_instant(known_at)) END)
+),
+seen AS (
+    SELECT source, model_id, max(observed_at) AS observed_at
+    FROM model_observations
+    WHERE observed_at <= as_of_instant(ts) AND (known_at IS NULL OR recorded_at <= as_of_instant(known_at))
+    GROUP BY ALL
+)
+SELECT model_id, field, source, source_key, value, observed_at
+FROM (
+    SELECT h.canonical_id AS model_id, h.source, h.model_id AS source_key, s.observed_at,
+        CAST(h.name AS VARCHAR) AS name,
+        CAST(h.creator AS VARCHAR) AS creator,
+        CAST(h.context_window AS VARCHAR) AS context_window,
+        CAST(h.max_output_tokens AS VARCHAR) AS max_output_tokens,
+        CAST(h.release_date AS VARCHAR) AS release_date,
+        CAST(h.open_weights AS VARCHAR) AS open_weights,
+        CAST(h.knowledge_cutoff AS VARCHAR) AS knowledge_cutoff,
+        nullif(array_to_string(h.input_modalities, ', '), '') AS input_modalities,
+        nullif(array_to_string(h.output_modalities, ', '), '') AS output_modalities,
+        price_text(h.input_price_per_mtok) AS input_price_per_mtok,
+        price_text(h.output_price_per_mtok) AS output_price_per_mtok
+    FROM held h JOIN seen s USING (source, model_id)
+) UNPIVOT (value FOR field IN (name, creator, context_window, max_output_tokens, release_date, open_weights,
+    knowledge_cutoff, input_modalities, output_modalities, input_price_per_mtok, output_price_per_mtok));
+
+CREATE OR REPLACE VIEW model_facts AS SELECT * FROM model_facts_as_of('infinity');
+
+-- One row per canonical model at ts: per field, the value of the first source in
+-- field_precedence that has one; `provenance` maps each field to the source chosen. The prices are
+-- the model's list price (OpenRouter's, else Artificial Analysis's); each provider's are in `endpoints`.
+CREATE OR REPLACE MACRO models_as_of(ts, known_at := NULL) AS TABLE
+WITH facts AS (SELECT * FROM model_facts_as_of(ts, known_at := known_at)),
+votes AS (
+    SELECT model_id, field, source, value, count(*) AS n, max(observed_at) AS last_seen
+    FROM facts GROUP BY ALL
+),
+chosen AS (
+    SELECT v.model_id, v.field, v.source, v.value
+    FROM votes v JOIN field_precedence p USING (field, source)
+    QUALIFY row_number() OVER (PARTITION BY v.model_id, v.field
+                               ORDER BY p.rank, v.n DESC, v.last_seen DESC, v.value) = 1
+),
+known AS (SELECT model_id, list(DISTINCT source ORDER BY source) AS sources FROM facts GROUP BY ALL)
+SELECT
+    model_id,
+    max(value) FILTER (WHERE field = 'name') AS name,
+    max(value) FILTER (WHERE field = 'creator') AS creator,
+    CAST(max(value) FILTER (WHERE field = 'context_window') AS BIGINT) AS context_window,
+    CAST(max(value) FILTER (WHERE field = 'max_output_tokens') AS BIGINT) AS max_output_tokens,
+    CAST(max(value) FILTER (WHERE field = 'release_date') AS DATE) AS release_date,
+    CAST(max(value) FILTER (WHERE field = 'open_weights') AS BOOLEAN) AS open_weights,
+    string_split(max(value) FILTER (WHERE field = 'input_modalities'), ', ') AS input_modalities,
+    string_split(max(value) FILTER (WHERE field = 'output_modalities'), ', ') AS output_modalities,
+    CAST(max(value) FILTER (WHERE field = 'knowledge_cutoff') AS DATE) AS knowledge_cutoff,
+    CAST(max(value) FILTER (WHERE field = 'input_price_per_mtok') AS DECIMAL(38, 12)) AS input_price_per_mtok,
+    CAST(max(value) FILTER (WHERE field = 'output_price_per_mtok') AS DECIMAL(38, 12)) AS output_price_per_mtok,
+    any_value(k.sources) AS sources,
+    map_from_entries(list({'k': field, 'v': source} ORDER BY field)) AS provenance
+FROM chosen JOIN known k USING (model_id)
+GROUP BY model_id;
+
+CREATE OR REPLACE VIEW models AS SELECT * FROM models_as_of('infinity');
+
+-- ==== Benchmarks ==============================================================================
+
+CREATE OR REPLACE VIEW benchmark_history AS
+SELECT canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.benchmark, v.source, v.score,
+    v.model_id AS source_key, v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
+FROM benchmark_versions v
+LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+WHERE v.superseded_at IS NULL;
+
+CREATE OR REPLACE VIEW benchmarks AS
+SELECT canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.benchmark, v.source, v.score,
+    o.observed_at, v.model_id AS source_key, v.valid_from AS observed_since
+FROM benchmark_versions v
+JOIN (SELECT source, model_id, benchmark, max(observed_at) AS observed_at FROM benchmark_observations GROUP BY ALL) o
+    USING (source, model_id, benchmark)
+LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+WHERE v.valid_to IS NULL AND NOT v.is_deleted AND v.superseded_at IS NULL;
+
+CREATE OR REPLACE MACRO benchmarks_as_of(ts) AS TABLE
+SELECT model_id, benchmark, source, score, source_key, valid_from, valid_to
+FROM benchmark_history
+WHERE valid_from <= as_of_instant(ts) AND (valid_to IS NULL OR valid_to > as_of_instant(ts)) AND NOT is_deleted;
+
+CREATE OR REPLACE MACRO benchmark_history_as_known(known_at) AS TABLE
+SELECT * EXCLUDE (attr_hash, payload_sha256)
+FROM benchmark_versions
+WHERE recorded_at <= as_of_instant(known_at)
+  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+
+-- ==== Across entities =========================================================================
+
+-- One row per changed field between consecutive versions of a key; retirements and
+-- returns show as the field `deleted`. Versions are compared live-to-live, so a
+-- field that comes back unchanged after a retirement is not reported.
+CREATE OR REPLACE VIEW changes AS
+WITH endpoint_fields AS (
+    SELECT * FROM (
+        SELECT source, model_id, endpoint_key, provider AS provider_name, valid_from,
+            CAST(provider AS VARCHAR) AS provider,
+            CAST(context_length AS VARCHAR) AS context_length,
+            CAST(max_output_tokens AS VARCHAR) AS max_output_tokens,
+            CAST(max_prompt_tokens AS VARCHAR) AS max_prompt_tokens,
+            price_text(input_price_per_mtok) AS input_price_per_mtok,
+            price_text(output_price_per_mtok) AS output_price_per_mtok,
+            price_text(cache_read_price_per_mtok) AS cache_read_price_per_mtok,
+            price_text(cache_write_price_per_mtok) AS cache_write_price_per_mtok,
+            CAST(quantization AS VARCHAR) AS quantization,
+            array_to_string(supported_params, ',') AS supported_params,
+            -- the count is its own field only where the list is unknown (catalog pages)
+            CASE WHEN supported_params IS NULL THEN CAST(supported_params_count AS VARCHAR) END
+                AS supported_params_count,
+            CAST(implicit_caching AS VARCHAR) AS implicit_caching,
+            CAST(status AS VARCHAR) AS status
+        FROM endpoint_versions WHERE NOT is_deleted AND superseded_at IS NULL
+    ) UNPIVOT INCLUDE NULLS (value FOR field IN (provider, context_length, max_output_tokens,
+        max_prompt_tokens, input_price_per_mtok, output_price_per_mtok, cache_read_price_per_mtok,
+        cache_write_price_per_mtok, quantization, supported_params, supported_params_count, implicit_caching,
+        status))
+),
+model_fields AS (
+    SELECT * FROM (
+        SELECT source, model_id, valid_from,
+            CAST(name AS VARCHAR) AS name,
+            CAST(creator AS VARCHAR) AS creator,
+            CAST(canonical_slug AS VARCHAR) AS canonical_slug,
+            CAST(hugging_face_id AS VARCHAR) AS hugging_face_id,
+            CAST(base_model AS VARCHAR) AS base_model,
+            CAST(context_window AS VARCHAR) AS context_window,
+            CAST(max_output_tokens AS VARCHAR) AS max_output_tokens,
+            price_text(input_price_per_mtok) AS input_price_per_mtok,
+            price_text(output_price_per_mtok) AS output_price_per_mtok,
+            CAST(release_date AS VARCHAR) AS release_date,
+            CAST(knowledge_cutoff AS VARCHAR) AS knowledge_cutoff,
+            CAST(expiration_date AS VARCHAR) AS expiration_date,
+            CAST(last_updated AS VARCHAR) AS last_updated,
+            CAST(open_weights AS VARCHAR) AS open_weights,
+            CAST(status AS VARCHAR) AS status,
+            array_to_string(input_modalities, ',') AS input_modalities,
+            array_to_string(output_modalities, ',') AS output_modalities,
+            array_to_string(supported_params, ',') AS supported_params,
+            array_to_string(api_providers, ',') AS api_providers,
+            array_to_string(capabilities, ',') AS capabilities
+        FROM model_versions WHERE NOT is_deleted AND superseded_at IS NULL
+    ) UNPIVOT INCLUDE NULLS (value FOR field IN (name, creator, canonical_slug, hugging_face_id, base_model,
+        context_window, max_output_tokens, input_price_per_mtok, output_price_per_mtok, release_date,
+        knowledge_cutoff, expiration_date, last_updated, open_weights, status, input_modalities,
+        output_modalities, supported_params, api_providers, capabilities))
+),
+field_steps AS (
+    SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id, provider_name AS provider,
+        field, value, valid_from, source,
+        lag(value) OVER (PARTITION BY source, model_id, endpoint_key, field ORDER BY valid_from) AS old_value,
+        row_number() OVER (PARTITION BY source, model_id, endpoint_key, field ORDER BY valid_from) AS n
+    FROM endpoint_fields
+    UNION ALL
+    SELECT 'model', model_id, model_id, NULL, field, value, valid_from, source,
+        lag(value) OVER (PARTITION BY source, model_id, field ORDER BY valid_from),
+        row_number() OVER (PARTITION BY source, model_id, field ORDER BY valid_from)
+    FROM model_fields
+    UNION ALL
+    SELECT 'benchmark', model_id || ' ' || benchmark, model_id, NULL, benchmark, CAST(score AS VARCHAR), valid_from,
+        source,
+        lag(CAST(score AS VARCHAR)) OVER (PARTITION BY source, model_id, benchmark ORDER BY valid_from),
+        row_number() OVER (PARTITION BY source, model_id, benchmark ORDER BY valid_from)
+    FROM benchmark_versions WHERE NOT is_deleted AND superseded_at IS NULL
+),
+deletion_steps AS (
+    SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id,
+        coalesce(provider, lag(provider) OVER w) AS provider, is_deleted, valid_from, source,
+        lag(is_deleted) OVER w AS was_deleted
+    FROM endpoint_versions WHERE superseded_at IS NULL
+    WINDOW w AS (PARTITION BY source, model_id, endpoint_key ORDER BY valid_from)
+    UNION ALL
+    SELECT 'model', model_id, model_id, NULL, is_deleted, valid_from, source,
+        lag(is_deleted) OVER (PARTITION BY source, model_id ORDER BY valid_from)
+    FROM model_versions WHERE superseded_at IS NULL
+    UNION ALL
+    SELECT 'benchmark', model_id || ' ' || benchmark, model_id, NULL, is_deleted, valid_from, source,
+        lag(is_deleted) OVER (PARTITION BY source, model_id, benchmark ORDER BY valid_from)
+    FROM benchmark_versions WHERE superseded_at IS NULL
+),
+steps AS (
+    SELECT entity, key, model_id, provider, field, old_value, value AS new_value, valid_from AS changed_at, source
+    FROM field_steps WHERE n > 1 AND old_value IS DISTINCT FROM value
+    UNION ALL
+    SELECT entity, key, model_id, provider, 'deleted', CAST(was_deleted AS VARCHAR), CAST(is_deleted AS VARCHAR),
+        valid_from, source
+    FROM deletion_steps WHERE was_deleted IS NOT NULL AND was_deleted <> is_deleted
+)
+SELECT s.entity, s.key, canonical_model_id(s.source, s.model_id, a.model_id) AS model_id, s.provider, s.field,
+    s.old_value, s.new_value, s.changed_at, s.source, s.model_id AS source_key
+FROM steps s
+LEFT JOIN model_aliases a ON a.source = s.source AND a.source_key = s.model_id;
+
+-- Fields on which sources disagree about one canonical model: every source's value, two or
+-- more rows per disagreement. Serving limits (context, max output) differ per endpoint and
+-- are not conflicts; knowledge cut-offs compare by month; benchmark scores by one decimal.
+CREATE OR REPLACE VIEW conflicts AS
+WITH compared AS (
+    SELECT model_id, field, source, source_key, value, observed_at,
+        CASE WHEN field = 'knowledge_cutoff' THEN left(value, 7) ELSE value END AS compared
+    FROM model_facts
+    WHERE field IN ('release_date', 'open_weights', 'knowledge_cutoff', 'input_modalities', 'output_modalities')
+    UNION ALL
+    SELECT model_id, 'benchmark:' || benchmark, source, source_key, CAST(score AS VARCHAR), observed_at,
+        CAST(round(score, 1) AS VARCHAR)
+    FROM benchmarks
+),
+disputed AS (SELECT model_id, field FROM compared GROUP BY ALL HAVING count(DISTINCT compared) > 1)
+SELECT model_id, field, source, value, observed_at, source_key
+FROM compared JOIN disputed USING (model_id, field);

@@ -4,7 +4,9 @@ Snapshots are generated (hypothesis): model lists and endpoints pages over a few
 with changed values, re-ordered parameter lists, keys that vanish and return, and
 listings small enough to be judged incomplete. They are loaded once in date order,
 one run each, and once shuffled, duplicated and batched at random; the derived
-tables must match row for row (``recorded_at`` aside: it is when a row was learned).
+tables must match row for row (``recorded_at`` aside: it is when a row was learned),
+volatile columns included, also when one URL answered two bodies at one instant that
+differ only in a volatile field (a tie broken by content, never by load order).
 
 CI runs the order property on 200 generated cases (hypothesis profile ``ci``, chosen
 in conftest when ``CI`` is set); a local run tries 30.
@@ -48,6 +50,10 @@ def snapshot(draw: st.DrawFn, day: int) -> list[tuple[str, bytes]]:
             model["description"] = draw(st.sampled_from(["d1", "d2", "d3"]))
             model["context_length"] = draw(st.sampled_from([1000, 2000]))
         payloads.append(("https://openrouter.ai/api/v1/models", json.dumps(document).encode()))
+        if document["data"] and draw(st.booleans()):  # fetched again at the same instant: only a volatile differs
+            for model in document["data"]:
+                model["description"] += " (again)"
+            payloads.append(("https://openrouter.ai/api/v1/models", json.dumps(document).encode()))
     for model in draw(st.lists(st.sampled_from(MODELS), unique=True, min_size=1, max_size=2)):
         endpoints = []
         for tag in draw(st.lists(st.sampled_from(TAGS), unique=True, min_size=0, max_size=4)):

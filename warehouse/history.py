@@ -245,7 +245,10 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             con.unregister("parent_listed")
         if has_obs:
             assert frame is not None
-            observations += _insert_new(con, spec.observations, frame, (*spec.key, "observed_at", "attr_hash"))
+            # One observation per key, time, facts and payload: two payloads of one instant that differ only
+            # in a volatile field are both kept, and the derivation picks between them by content.
+            unique_by = (*spec.key, "observed_at", "attr_hash", "payload_sha256")
+            observations += _insert_new(con, spec.observations, frame, unique_by)
             con.register("new_rows", frame)
             con.execute(
                 f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at)"
@@ -501,7 +504,7 @@ def _derive_versions(
             WHERE t.observed_at >= $floor AND t.observed_at >= w.since
             QUALIFY row_number() OVER (
                 PARTITION BY {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at
-                ORDER BY t.attr_hash, t.recorded_at, t.payload_sha256) = 1
+                ORDER BY t.attr_hash, t.payload_sha256) = 1  -- by content, never load order
         ),
         first_seen AS (
             SELECT {", ".join(f"w.{c}" for c in spec.key)}, {spec.scope_expr.replace("t.", "w.")} AS scope, w.since,
@@ -579,7 +582,7 @@ def _derive_versions(
                 WHERE o.observed_at >= $floor AND EXISTS (SELECT 1 FROM fresh f WHERE {match("f", "o")}
                     AND f.valid_from = o.observed_at AND NOT f.is_deleted)
                 QUALIFY row_number() OVER (PARTITION BY {", ".join(f"o.{c}" for c in spec.key)}, o.observed_at
-                    ORDER BY o.attr_hash, o.recorded_at, o.payload_sha256) = 1
+                    ORDER BY o.attr_hash, o.payload_sha256) = 1
             )
         )
         SELECT {", ".join(f"f.{c}" for c in spec.key)},
@@ -637,11 +640,14 @@ def _derive_versions(
 def _seed_volatile(spec: EntitySpec) -> str:
     """SQL columns: a seed's volatile fields, latest among its observations before the window.
 
+    Observations of one instant are chosen between as the derivation does: by content.
+
     Not the stored value: a backfill can cut the seed version, and the stored latest value
     may belong to an observation that now falls in a later version.
     """
     return "".join(
-        f""", (SELECT arg_max(o.{c}, o.observed_at) FROM {spec.observations} o
+        f""", (SELECT first(o.{c} ORDER BY o.observed_at DESC, o.attr_hash, o.payload_sha256)
+              FROM {spec.observations} o
               WHERE {" AND ".join(f"o.{k} = w.{k}" for k in spec.key)}
                 AND o.observed_at >= w.seed_from AND o.observed_at < w.since) AS {c}"""
         for c in spec.volatile

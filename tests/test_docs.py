@@ -110,14 +110,26 @@ def test_docs_document_every_environment_variable() -> None:
     assert missing == []
 
 
-def test_readme_module_map_lists_every_module() -> None:
+def test_readme_module_map_lists_every_module_and_package() -> None:
+    top = [
+        path.relative_to(ROOT).as_posix() + ("/" if path.is_dir() else "")
+        for package in PACKAGES
+        for path in sorted((ROOT / package).iterdir())
+        if (path.suffix == ".py" and path.name != "__init__.py") or (path / "__init__.py").is_file()
+    ]
+    missing = [module for module in top if f"`{module}`" not in README]
+    assert missing == []
+
+
+def test_the_code_map_lists_every_module_of_every_package() -> None:
+    code_map = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
     modules = [
         path.relative_to(ROOT).as_posix()
         for package in PACKAGES
-        for path in sorted((ROOT / package).glob("*.py"))
-        if path.name != "__init__.py"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path.parent != ROOT / package or path.name != "__init__.py"
     ]
-    missing = [module for module in modules if f"`{module}`" not in README]
+    missing = [module for module in modules if f"`{module}`" not in code_map]
     assert missing == []
 
 

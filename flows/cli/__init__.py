@@ -1,0 +1,78 @@
+"""``modelsync``: a thin CLI over the pipeline, one verb per command.
+
+Exit codes: 0 ok, 1 failed, 2 usage error, 3 partial, 4 busy. Errors are one line
+on stderr (``--debug`` shows the traceback). Commands that do not orchestrate
+(``sql``, ``import``, ``--help``) never import Prefect.
+
+The group and ``main`` live here; the commands that write in ``write``, those that
+read in ``read``, what they share in ``common``, formatting in ``output`` and the
+import manifest in ``manifest``.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from flows.cli.common import EXIT_BUSY, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError
+from flows.cli.read import changes, export, report, sql, status
+from flows.cli.write import backfill, demo, import_, serve, sync
+
+__all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_PARTIAL", "EXIT_USAGE", "CommandError", "cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Keep the history of the AI-model market in a DuckDB warehouse.
+
+    \b
+    Examples:
+      modelsync demo                          # offline demo on bundled captures
+      modelsync sync                          # fetch, archive and load every enabled source
+      modelsync sql "SELECT * FROM endpoints LIMIT 5"
+      modelsync sql "SELECT * FROM conflicts"
+
+    \b
+    Sources: openrouter, models_dev, artificial_analysis (needs ARTIFICIAL_ANALYSIS_API_KEY), catalog.
+    Environment: MODELSYNC_WAREHOUSE (default ./modelsync.duckdb), MODELSYNC_RAW_DIR
+    (default <warehouse dir>/raw), MODELSYNC_SOURCES (enabled sources, default all),
+    MODELSYNC_<SOURCE>_BASE_URL, MODELSYNC_<SOURCE>_RATE, MODELSYNC_<SOURCE>_CONCURRENCY,
+    OPENROUTER_API_KEY, ARTIFICIAL_ANALYSIS_API_KEY. See docs/cli.md.
+    """
+    ctx.obj = {"debug": debug}
+
+
+for _command in (sync, backfill, import_, sql, changes, demo, serve, export, status, report):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of raising."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="modelsync", standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.Abort:
+        click.echo("modelsync: aborted", err=True)
+        return EXIT_FAILED
+    except click.UsageError as e:
+        command = e.ctx.command_path if e.ctx else "modelsync"
+        click.echo(f"{command}: {e.format_message()} (see '{command} --help')", err=True)
+        return EXIT_USAGE
+    except CommandError as e:
+        click.echo(f"modelsync: {e}", err=True)
+        return e.code
+    except Exception as e:  # noqa: BLE001 (the one place that turns any error into one line)
+        if debug:
+            traceback.print_exc()
+        where = "" if debug else " (run with --debug for the traceback)"
+        click.echo(f"modelsync: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}{where}", err=True)
+        return EXIT_FAILED

@@ -1,0 +1,316 @@
+"""Commands that write the warehouse (sync, backfill, import, demo, serve), each under the warehouse lock.
+
+Prefect is imported inside the commands that orchestrate, never by ``import``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from flows.cli.common import EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError, _busy_is_exit_4, _settings
+from flows.cli.manifest import _import_items, _source_of
+from flows.cli.output import _report
+from flows.settings import SOURCES
+
+
+@click.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Choice(SOURCES),
+    help="Sync only this source (repeatable). Default: MODELSYNC_SOURCES, else all four.",
+)
+@click.option(
+    "--task-runner",
+    type=click.Choice(["threads", "dask"]),
+    default="threads",
+    show_default=True,
+    help="Where the fetch and parse tasks run: threads in this process, or Dask workers.",
+)
+@click.option("--dask-address", metavar="ADDR",
+              help="With --task-runner dask: an existing Dask scheduler (tcp://host:8786). "
+                   "Default: a local cluster for the run.")  # fmt: skip
+def sync(sources: tuple[str, ...], task_runner: str, dask_address: str | None) -> None:
+    """Fetch, archive and load every enabled source (or those named); print what changed.
+
+    \b
+    Examples:
+      modelsync sync
+      modelsync sync --source openrouter --source catalog
+      ARTIFICIAL_ANALYSIS_API_KEY=... modelsync sync --source artificial_analysis
+      MODELSYNC_OPENROUTER_BASE_URL=http://127.0.0.1:8123 modelsync sync --source openrouter
+      modelsync sync --task-runner dask
+      modelsync sync --task-runner dask --dask-address tcp://10.0.0.5:8786
+
+    A source that needs an API key which is not set is skipped with one line.
+    With --task-runner dask, fetching and parsing run on Dask workers (which
+    must reach the sources and this warehouse's raw directory); the load
+    stays in this process, the one writer.
+
+    Exits 3 (partial) when some URLs failed: what was fetched landed, and
+    nothing in the scope of a failed URL was retired.
+    """
+    if dask_address and task_runner != "dask":
+        raise click.UsageError("--dask-address needs --task-runner dask")
+    settings = _settings()
+    from flows.lock import warehouse_lock
+    from flows.pipeline import utc_now
+
+    with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "sync", utc_now()):
+        from flows.sync import sync_flow_on
+
+        try:
+            result = sync_flow_on(task_runner, dask_address)(sources=list(sources) or None)
+        except OSError as e:  # the scheduler cannot be reached (distributed raises OSError on connect)
+            if task_runner != "dask":
+                raise
+            where = dask_address or "a local cluster"
+            raise click.ClickException(f"Dask task runner: cannot reach {where}: {e}") from None
+    _report(result)
+
+
+@click.command()
+@click.option(
+    "--raw-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="An archive to replay (any directory in the archive format), e.g. --raw-dir /mnt/old/raw. "
+    "Default: this warehouse's.",
+)
+@click.option("--wayback", is_flag=True,
+              help="Load the Internet Archive's captures of the sources' URLs instead of an archive, "
+              "e.g. --wayback --from 2025-01-01.")  # fmt: skip
+@click.option("--from", "since", metavar="DATE",
+              help="Only payloads fetched (captured) on or after this date or time, e.g. "
+              "--from 2026-08-01.")  # fmt: skip
+@click.option("--to", "until", metavar="DATE",
+              help="Only payloads fetched (captured) on or before this date (inclusive) or before this time, "
+              "e.g. --to 2026-08-31.")  # fmt: skip
+@click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
+              help="Only this source (repeatable), e.g. --source openrouter --source catalog.")  # fmt: skip
+@click.option("--dry-run", is_flag=True,
+              help="Print what would load (payloads per date and source) and change nothing, e.g. --wayback "
+              "--dry-run.")  # fmt: skip
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Also replay payloads already loaded (after a parser fix), e.g. --reload --source catalog.",
+)
+def backfill(
+    *,
+    raw_dir: Path | None,
+    wayback: bool,
+    since: str | None,
+    until: str | None,
+    sources: tuple[str, ...],
+    dry_run: bool,
+    reload: bool,
+) -> None:
+    """Replay archived payloads, or the Internet Archive's captures, into history; one run per date.
+
+    Payloads load oldest first, one run (and one transaction) per date they were fetched
+    or captured. Payloads already loaded are skipped, so a backfill that was stopped
+    picks up where it stopped; replays in any order give the same history. Payloads
+    from another archive are copied into this warehouse's archive first.
+
+    With --wayback, captures of each source's URLs are listed with the Internet
+    Archive's CDX API (one query per 4 s: MODELSYNC_WAYBACK_RATE), fetched raw
+    (MODELSYNC_WAYBACK_CAPTURE_RATE, 1/s), archived under the real URL with the
+    capture time, and loaded. Captures this archive holds are not fetched again.
+    MODELSYNC_WAYBACK_BASE_URL points at a mirror instead of https://web.archive.org.
+
+    \b
+    Examples:
+      modelsync backfill                                  # rebuild from this warehouse's archive
+      modelsync backfill --raw-dir /mnt/old-machine/raw   # adopt another archive
+      modelsync backfill --from 2026-08-01 --to 2026-08-31 --source openrouter
+      modelsync backfill --wayback --from 2025-06-01 --source models_dev --dry-run
+      modelsync backfill --wayback --from 2025-06-01      # list, fetch and load every capture since
+    """
+    start = _day_bound(since, "--from", end=False) if since else None
+    end = _day_bound(until, "--to", end=True) if until else None
+    if start and end and end <= start:
+        raise click.BadParameter("--to is before --from", param_hint="'--to'")
+    if wayback and raw_dir is not None:
+        raise click.UsageError("--raw-dir and --wayback cannot be combined: one replays an archive, one fetches")
+    settings = _settings()
+    if raw_dir is not None and not (raw_dir / "index.jsonl").is_file():
+        raise click.BadParameter(f"{raw_dir} has no index.jsonl: not an archive", param_hint="'--raw-dir'")
+    if not wayback and raw_dir is None and not (settings.raw_dir / "index.jsonl").is_file():
+        raise CommandError(f"nothing to replay: {settings.raw_dir} has no index.jsonl")
+    chosen = [s for s in SOURCES if s in sources] if sources else list(SOURCES)
+    if dry_run:
+        with _busy_is_exit_4():
+            _backfill_preview(
+                settings, raw_dir=raw_dir, wayback=wayback, start=start, end=end, sources=chosen, reload=reload
+            )
+        return
+    from flows.lock import warehouse_lock
+    from flows.pipeline import utc_now
+
+    with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "backfill", utc_now()):
+        from flows.sync import backfill_flow
+
+        result = backfill_flow(raw_dir=str(raw_dir) if raw_dir else None, since=start, until=end,
+                               sources=chosen, from_wayback=wayback, reload=reload)  # fmt: skip
+    _report(result)
+
+
+def _backfill_preview(
+    settings: Any,
+    *,
+    raw_dir: Path | None,
+    wayback: bool,
+    start: datetime | None,
+    end: datetime | None,
+    sources: list[str],
+    reload: bool,
+) -> None:
+    """Print what a backfill would load, per date and source, touching nothing (no lock, no Prefect)."""
+    from collections import Counter
+
+    from flows import pipeline
+
+    if wayback:
+        from flows import wayback as web
+        from flows.progress import task_progress
+
+        with task_progress("listing Internet Archive captures (CDX)") as progress:
+            plan = web.plan_wayback(settings, sources, start, end, reload=reload, dry_run=True, progress=progress)
+        items = [(p.fetched_at, p.source, p.archived is None) for p in plan.captures]
+        skipped, failures, loaded = plan.skipped, plan.failures, plan.already_loaded
+        where = "the Internet Archive"
+    else:
+        root = raw_dir or settings.raw_dir
+        payloads, loaded = pipeline.replay_payloads(settings, root, start, end, sources, reload=reload)
+        items = [(p.fetched_at, p.source, False) for p in payloads]
+        skipped, failures, where = (), (), str(root)
+    for source, why in skipped:
+        click.echo(f"{source}: {why}", err=True)
+    runs = len(pipeline.backfill_chunks(items, lambda item: item[0]))
+    fetches = sum(1 for *_, fetch in items if fetch)
+    fetching = f", {fetches} of them fetched first" if wayback else ""
+    click.echo(
+        f"dry run: {len(items)} payloads from {where} would load in {runs} runs (one per date){fetching}; "
+        f"{loaded} loaded before are skipped; nothing was written"
+    )
+    if items:
+        per_day = Counter((f"{at:%Y-%m-%d}", source) for at, source, _ in items)
+        to_fetch = Counter((f"{at:%Y-%m-%d}", source) for at, source, fetch in items if fetch)
+        click.echo(f"  {'date':<10}  {'source':<20} {'payloads':>8}" + (f" {'to fetch':>8}" if wayback else ""))
+        for day, source in sorted(per_day, key=lambda key: (key[0], SOURCES.index(key[1]))):
+            fetch = f" {to_fetch[(day, source)]:>8}" if wayback else ""
+            click.echo(f"  {day:<10}  {source:<20} {per_day[(day, source)]:>8}{fetch}")
+    for url, reason in failures:
+        click.echo(f"  failed: {url}: {reason}", err=True)
+    if failures:
+        raise CommandError(f"partial listing: {len(failures)} CDX queries failed", EXIT_PARTIAL)
+
+
+def _day_bound(text: str, option: str, end: bool) -> datetime:
+    """A date's start (or, with ``end``, the next day's start); a timestamp as given (UTC when no zone)."""
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return day + timedelta(days=1) if end else day
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a date (2026-08-01) or a timestamp", param_hint=f"'{option}'"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", "urls", multiple=True, help="The real URL the file was fetched from (one per FILE).")
+@click.option("--fetched-at", "times", multiple=True, help="When it was fetched, RFC 3339 with zone (one per FILE).")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON lines of {path, url, fetched_at}; paths relative to the manifest.")  # fmt: skip
+def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ...], manifest: Path | None) -> None:
+    """Load payload files as if fetched from URL at a time, in one run.
+
+    Each file is archived first, then parsed and loaded like a fetch; the
+    source is chosen from the URL. Loading the same file twice adds nothing.
+
+    \b
+    Examples:
+      modelsync import endpoints.json \\
+          --url https://openrouter.ai/api/v1/models/moonshotai/kimi-k3/endpoints \\
+          --fetched-at 2026-08-25T10:26:01Z
+      modelsync import a.json b.json --url URL_A --fetched-at TS_A --url URL_B --fetched-at TS_B
+      modelsync import --manifest captures/manifest.jsonl
+    """
+    items = _import_items(files, urls, times, manifest)
+    settings = _settings()
+    from flows import pipeline
+    from flows.lock import warehouse_lock
+
+    now = pipeline.utc_now()
+    with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "import", now):
+        run = pipeline.new_run("import", sorted({_source_of(url) for _, url, _ in items}), now)
+        try:  # every file read before the run is recorded: an unreadable one leaves no run behind
+            payloads = pipeline.payload_files(items, run.run_id)
+        except pipeline.ImportInputError as e:
+            raise CommandError(str(e)) from None
+        # Recorded before archiving (raw first still: archived before parsing), so a kill
+        # after the archive write leaves a `running` run whose payloads the next writer loads.
+        started = pipeline.start_run(settings, run)
+        archived = pipeline.archive_items(settings, payloads)
+        parsed = pipeline.parse_archived(settings, run, archived.payloads, pipeline.utc_now())
+        result = replace(pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now()),
+                         recovered=started.recovered)  # fmt: skip
+    _report(result)
+
+
+@click.command()
+@click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where to write modelsync-demo.duckdb and its archive.")  # fmt: skip
+def demo(workdir: Path) -> None:
+    """Offline demo: sync bundled captures of several dates from a loopback mirror.
+
+    Starts a local HTTP mirror serving recorded payloads of all four sources over six
+    dates (real ones plus named synthetic variations, one date with a declared source
+    outage), syncs them date by date into ./modelsync-demo.duckdb with the real sync
+    flow, then prints what changed and queries to try next.
+
+    \b
+    Example:
+      modelsync demo && MODELSYNC_WAREHOUSE=modelsync-demo.duckdb modelsync sql "SELECT * FROM changes"
+    """
+    from flows.demo import run_demo
+
+    code = run_demo(workdir, click.echo)
+    if code:
+        raise CommandError("demo: a sync did not finish cleanly (see above)", code)
+
+
+@click.command()
+@click.option("--cron", default=None, metavar="EXPR",
+              help="When to sync: a cron expression in UTC. Default: MODELSYNC_CRON, else '0 2 * * *'.")  # fmt: skip
+def serve(cron: str | None) -> None:
+    """Run the nightly sync on a schedule (Prefect) until stopped with Ctrl-C or SIGTERM.
+
+    Registers the deployment 'sync/nightly' and runs its schedule. With PREFECT_API_URL
+    set, it uses that Prefect server (runs show in its UI). Without it, it starts a local
+    Prefect server on 127.0.0.1 (data in ./prefect beside the warehouse, UI at the URL it
+    prints) and stops it on exit. Each scheduled run takes the warehouse lock like sync.
+
+    \b
+    Examples:
+      modelsync serve                             # nightly at 02:00 UTC, local Prefect server
+      modelsync serve --cron '30 4 * * *'         # 04:30 UTC
+      PREFECT_API_URL=http://127.0.0.1:4200/api modelsync serve
+    """
+    settings = _settings()
+    from flows.serve import CronError, ServeError
+    from flows.serve import serve as serve_schedule
+
+    try:
+        serve_schedule(settings, cron or settings.cron, click.echo)
+    except ServeError as e:
+        raise CommandError(str(e), EXIT_USAGE if isinstance(e, CronError) else EXIT_FAILED) from None

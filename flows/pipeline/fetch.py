@@ -1,0 +1,166 @@
+"""Crawl and fetch: a source's seeds and the URLs they link to, fetched politely and archived raw."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from datetime import datetime
+from pathlib import Path
+
+from extractors.http import Fetched, Fetcher, FetchError
+from extractors.registry import SOURCES, follows_link, payload_kind_for
+from extractors.spec import SourceSpec
+from flows.pipeline.base import LOADABLE_STATUSES, Archived, ImportInputError, Known, utc_now
+from flows.settings import API_KEY_VARIABLES, Settings
+from transforms.records import ParseError
+from warehouse.archive import ArchivedPayload, archive_payloads, read_body, sha256_hex
+
+Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]
+MAX_LINK_DEPTH = 3  # seed -> links -> their links: enough for a sitemap index
+
+
+def runnable_sources(settings: Settings, sources: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The sources a sync can fetch, and those it skips with the reason (a key it needs is not set)."""
+    runnable, skipped = [], []
+    for source_id in sources:
+        spec = SOURCES[source_id]
+        if spec.requires_api_key and source_id not in settings.api_keys:
+            skipped.append((source_id, f"skipped: set {API_KEY_VARIABLES[source_id]} to fetch it"))
+        else:
+            runnable.append(source_id)
+    return runnable, skipped
+
+
+def fetch_and_archive(
+    settings: Settings,
+    source_id: str,
+    known: dict[str, Known],
+    clock: Clock = utc_now,
+    progress: Progress | None = None,
+    *,
+    run_id: str | None = None,
+) -> Archived:
+    """Fetch a source's seed URLs, archive them (as ``run_id``'s), then fetch and archive the URLs they link to."""
+    spec = SOURCES[source_id]
+    return asyncio.run(_fetch_and_archive(settings, spec, known, clock, progress, run_id=run_id))
+
+
+async def _fetch_and_archive(
+    settings: Settings,
+    spec: SourceSpec,
+    known: dict[str, Known],
+    clock: Clock,
+    progress: Progress | None,
+    *,
+    run_id: str | None,
+) -> Archived:
+    routes = {spec.origin: settings.base_urls[spec.id]} if spec.id in settings.base_urls else {}
+    key = settings.api_keys.get(spec.id)
+    headers = {spec.api_key_header: spec.api_key_prefix + key} if key and spec.api_key_header else {}
+    policy = settings.policy(spec.id, spec.policy)
+    archived: list[ArchivedPayload] = []
+    failures: list[tuple[str, str]] = []
+    timings = {"fetch": 0.0, "archive": 0.0}
+    async with Fetcher({spec.origin: policy}, routes=routes, headers=headers, clock=clock) as fetcher:
+
+        async def fetch_all(urls: Sequence[str]) -> list[ArchivedPayload]:
+            started = time.perf_counter()
+            done = 0
+
+            async def one(url: str) -> Fetched | None:
+                nonlocal done
+                try:
+                    return await fetcher.get(url, known[url].validators if url in known else None)
+                except FetchError as e:
+                    failures.append((e.url, e.reason))
+                    return None
+                finally:
+                    done += 1
+                    if progress:
+                        progress(done, len(urls))
+
+            results = await asyncio.gather(*(one(u) for u in urls))
+            timings["fetch"] += time.perf_counter() - started
+            started = time.perf_counter()
+            items = []
+            for fetched in results:
+                if fetched is None:
+                    continue
+                item = _archive_item(spec.id, fetched, known.get(fetched.url), run_id)
+                if item is None:
+                    failures.append((fetched.url, "HTTP 304 for a body the archive does not hold"))
+                else:
+                    items.append(item)
+            stored = archive_payloads(settings.raw_dir, items)
+            timings["archive"] += time.perf_counter() - started
+            return stored
+
+        # Seeds first, then the URLs they link to, level by level (a sitemap index -> sitemaps -> pages).
+        seen = set(spec.seeds)
+        level = await fetch_all(spec.seeds)
+        archived.extend(level)
+        for _ in range(MAX_LINK_DEPTH):
+            links: list[str] = []
+            for payload in level:
+                kind = payload_kind_for(payload.url)[1]
+                if payload.status in LOADABLE_STATUSES and kind.yields_links:
+                    with suppress(ParseError):  # the parse phase quarantines this payload and says why
+                        body = read_body(settings.raw_dir, payload.sha256)
+                        for url in kind.parse_payload(body, payload.url).links:
+                            if url in seen:
+                                continue
+                            if not follows_link(spec, url):  # only the source's own URLs, never another host
+                                seen.add(url)
+                                failures.append((url, f"not fetched: not a {spec.id} URL (linked from {payload.url})"))
+                                continue
+                            links.append(url)
+            if not links:
+                break
+            seen.update(links)
+            level = await fetch_all(list(dict.fromkeys(links)))
+            archived.extend(level)
+    return Archived(tuple(archived), tuple(failures), timings["fetch"], timings["archive"])
+
+
+def _archive_item(
+    source: str, fetched: Fetched, known: Known | None, run_id: str | None
+) -> tuple[ArchivedPayload, bytes | None] | None:
+    if fetched.status == 304:
+        if known is None:
+            return None
+        payload = ArchivedPayload(source, fetched.url, fetched.fetched_at, 304, known.sha256, known.bytes,
+                                  fetched.content_type, fetched.etag or known.validators.etag,
+                                  fetched.last_modified or known.validators.last_modified, "live", run_id)  # fmt: skip
+        return payload, None
+    body = fetched.body
+    payload = ArchivedPayload(source, fetched.url, fetched.fetched_at, fetched.status, sha256_hex(body), len(body),
+                              fetched.content_type, fetched.etag, fetched.last_modified, "live", run_id)  # fmt: skip
+    return payload, fetched.body
+
+
+def payload_files(
+    files: Sequence[tuple[Path, str, datetime]], run_id: str | None = None
+) -> list[tuple[ArchivedPayload, bytes]]:
+    """Local payload files read as if fetched from their URLs at their times (origin ``import``), not yet archived."""
+    items = []
+    for path, url, fetched_at in files:
+        spec, _ = payload_kind_for(url)
+        try:
+            body = path.read_bytes()
+        except OSError as e:
+            raise ImportInputError(f"{path}: cannot read ({e.strerror})") from None
+        content_type = "application/json" if path.suffix == ".json" else None
+        payload = ArchivedPayload(spec.id, url, fetched_at, 200, sha256_hex(body), len(body),
+                                  content_type, None, None, "import", run_id)  # fmt: skip
+        items.append((payload, body))
+    return items
+
+
+def archive_items(settings: Settings, items: Sequence[tuple[ArchivedPayload, bytes | None]]) -> Archived:
+    """Archive payloads with their bodies; returns them with the seconds spent."""
+    started = time.perf_counter()
+    stored = archive_payloads(settings.raw_dir, items)
+    return Archived(tuple(stored), (), 0.0, time.perf_counter() - started)

@@ -1,0 +1,199 @@
+"""Parse archived payloads into validated frames (pure); bad payloads and rows go to the quarantine."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from extractors.registry import payload_kind_for
+from flows.pipeline.base import LOADABLE_STATUSES
+from flows.pipeline.hooks import identity_resolver, identity_rules_version, provider_resolver
+from flows.settings import Settings
+from transforms.frames import arrow_backed, entity_frame
+from transforms.hashing import row_hashes
+from transforms.records import Listing, ParseError, Record
+from warehouse.archive import ArchivedPayload, object_path, read_body
+from warehouse.history import ENTITIES, MEASUREMENTS, LoadBatch, RunRecord
+
+GONE_STATUSES = (404, 410)
+QUARANTINE_ALLOWANCE = 5  # a few bad rows never sink a run, whatever the fraction
+
+
+@dataclass(frozen=True)
+class ParsedRun:
+    """Everything parsed from a run's payloads, ready to load."""
+
+    batch: LoadBatch
+    failures: tuple[tuple[str, str], ...]
+    parse_s: float
+    rows: int = 0
+    rows_quarantined: int = 0
+
+    def too_many_quarantined(self, max_fraction: float) -> bool:
+        """More rows failed their schema than a healthy run has: likely a layout change, not bad rows."""
+        return self.rows_quarantined > max(QUARANTINE_ALLOWANCE, max_fraction * self.rows)
+
+    def without_data(self) -> ParsedRun:
+        """This run with only its quarantine records: what lands when the data must not.
+
+        Its payloads are not recorded as loaded either (they stay in the archive), so a
+        backfill that resumes, or a later one with a higher threshold, loads them.
+        """
+        batch = replace(
+            self.batch, payloads=self.batch.payloads.iloc[0:0], observations={}, snapshots=None, measurements={}
+        )
+        return replace(self, batch=batch)
+
+
+def merged_parsed(parts: Sequence[ParsedRun]) -> ParsedRun:
+    """One ``ParsedRun`` from runs parsed apart (a run's sources, parsed in parallel): frames concatenated.
+
+    Sources share no URLs, so parsing them apart gives the rows parsing them together does.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0].batch
+
+    def concat(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame | None:
+        present = [f for f in frames if f is not None and not f.empty]
+        return pd.concat(present, ignore_index=True) if present else None
+
+    def by_name(maps: Sequence[Mapping[str, pd.DataFrame]], backed: bool) -> dict[str, pd.DataFrame]:
+        joined = {name: concat([m.get(name) for m in maps]) for name in dict.fromkeys(n for m in maps for n in m)}
+        # Arrow types differ between parts (a decimal's precision): settled again on the whole.
+        return {name: arrow_backed(f) if backed else f for name, f in joined.items() if f is not None}
+
+    batches = [p.batch for p in parts]
+    payloads = concat([b.payloads for b in batches])
+    snapshots = concat([b.snapshots for b in batches])
+    batch = replace(
+        first,
+        payloads=first.payloads if payloads is None else payloads,
+        observations=by_name([b.observations for b in batches], backed=True),
+        snapshots=first.snapshots if snapshots is None else snapshots,
+        measurements=by_name([b.measurements for b in batches], backed=False),
+        quarantine=concat([b.quarantine for b in batches]),
+    )
+    return ParsedRun(
+        batch,
+        tuple(f for p in parts for f in p.failures),
+        sum(p.parse_s for p in parts),
+        sum(p.rows for p in parts),
+        sum(p.rows_quarantined for p in parts),
+    )
+
+
+def parse_archived(
+    settings: Settings,
+    run: RunRecord,
+    payloads: Sequence[ArchivedPayload],
+    recorded_at: datetime,
+    bodies: Mapping[str, bytes] | None = None,
+) -> ParsedRun:
+    """Parse archived payloads into validated frames; bad payloads and rows go to quarantine.
+
+    Bodies are read from the archive unless ``bodies`` (sha256 -> body) already holds them.
+    """
+    started = time.perf_counter()
+    records: dict[str, list[Record]] = {}
+    listings: list[tuple[ArchivedPayload, Listing]] = []
+    quarantine: list[dict[str, object]] = []
+    failures: list[tuple[str, str]] = []
+    bodies = dict(bodies or {})
+    incomplete: dict[tuple[str, str], str] = {}  # (entity, payload sha) -> why its listing is not complete
+    refused_rows = 0  # rows refused while parsing (the schema's rejects are counted below)
+    # The same fetch listed twice (a manifest naming a file twice, an index replayed twice) is one observation.
+    payloads = list({(p.url, p.fetched_at, p.sha256, p.status): p for p in payloads}.values())
+
+    def refuse(payload: ArchivedPayload, reason: str, entity: str | None = None, row_key: str | None = None) -> None:
+        quarantine.append({"run_id": run.run_id, "source": payload.source, "url": payload.url,
+                           "fetched_at": payload.fetched_at, "sha256": payload.sha256, "entity": entity,
+                           "row_key": row_key, "reason": reason, "recorded_at": recorded_at})  # fmt: skip
+        failures.append((payload.url, reason if row_key is None else f"{payload.source} {entity} {row_key}: {reason}"))
+
+    for payload in payloads:
+        kind = payload_kind_for(payload.url)[1]
+        if payload.status in GONE_STATUSES and kind.gone is not None:
+            parsed = kind.gone(payload.url)  # what a 404/410 proves: positive evidence, loaded like a payload
+        elif payload.status not in LOADABLE_STATUSES:
+            failures.append((payload.url, f"HTTP {payload.status}"))
+            continue
+        else:
+            try:
+                if payload.sha256 not in bodies:
+                    bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
+                parsed = kind.parse_payload(bodies[payload.sha256], payload.url)
+            except ParseError as e:
+                served = payload.content_type
+                # A JSON API answering with an HTML page (a challenge, a login wall) says so here.
+                mismatch = f" (served as {served}, not {kind.media})" if served and kind.media not in served else ""
+                refuse(payload, f"{payload.source} payload does not parse: {e}{mismatch}")
+                continue
+        for entity, rows in parsed.records.items():
+            origin = {"observed_at": payload.fetched_at, "payload_sha256": payload.sha256}
+            records.setdefault(entity, []).extend({**row, **origin} for row in rows)
+        listings.extend((payload, listing) for listing in parsed.listings)
+        for error in parsed.rejected:
+            refuse(payload, error.reason, error.entity, error.row_key)
+            incomplete[(error.entity, payload.sha256)] = f"{error.entity} rows were quarantined"
+            refused_rows += 1
+
+    frames: dict[str, pd.DataFrame] = {}
+    fetches = {(p.sha256, p.fetched_at): p for p in payloads}  # one body fetched twice is two fetches
+    for entity, rows in records.items():
+        frame, rejected = entity_frame(entity, rows)
+        frames[entity] = frame
+        for reject in rejected:
+            payload = fetches[(reject.payload_sha256, reject.observed_at)]
+            refuse(payload, reject.reason, entity, reject.row_key)
+            incomplete[(entity, payload.sha256)] = f"{entity} rows were quarantined"
+
+    meta: dict[str, Any] = {"recorded_at": recorded_at, "run_id": run.run_id}
+    observations = {}
+    for name, spec in ENTITIES.items():
+        if name in frames:
+            frame = frames[name].assign(attr_hash=row_hashes(frames[name], spec.attributes), **meta)
+            observations[name] = arrow_backed(frame)
+    measurements = {name: frames[name].assign(**meta) for name in MEASUREMENTS if name in frames}
+    snapshots = pd.DataFrame(
+        [
+            {"entity": listing.entity, "source": payload.source, "scope": listing.scope,
+             "observed_at": payload.fetched_at, "key_count": listing.key_count,
+             "listed_complete": (listing.entity, payload.sha256) not in incomplete,
+             "listed_reason": incomplete.get((listing.entity, payload.sha256)), "evidence": listing.evidence,
+             "payload_sha256": payload.sha256, **meta}
+            for payload, listing in listings
+        ],
+        columns=["entity", "source", "scope", "observed_at", "key_count", "listed_complete", "listed_reason",
+                 "evidence", "payload_sha256", "run_id", "recorded_at"],
+    )  # fmt: skip
+    batch = LoadBatch(
+        run=run,
+        recorded_at=recorded_at,
+        payloads=_payload_frame(settings.raw_dir, payloads, run.run_id),
+        observations=observations,
+        snapshots=snapshots,
+        measurements=measurements,
+        quarantine=pd.DataFrame(quarantine) if quarantine else None,
+        resolve_identity=identity_resolver(),
+        resolve_providers=provider_resolver(),
+        identity_rules_version=identity_rules_version(),
+    )
+    total = sum(len(rows) for rows in records.values()) + refused_rows
+    rejected_rows = sum(1 for q in quarantine if q["row_key"] is not None)
+    return ParsedRun(batch, tuple(failures), time.perf_counter() - started, total, rejected_rows)
+
+
+def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str) -> pd.DataFrame:
+    # run_id here is the run that loads the payload (the index line names the one that archived it).
+    root = root.resolve()
+    names = [f for f in ArchivedPayload.__dataclass_fields__ if f != "run_id"]
+    rows = [{**{f: getattr(p, f) for f in names}, "path": str(object_path(root, p.sha256)), "run_id": run_id}
+            for p in payloads]  # fmt: skip
+    return pd.DataFrame(rows, columns=[*names, "path", "run_id"])

@@ -1,0 +1,65 @@
+"""All history SQL: append observations, derive versions, check invariants.
+
+Transaction scope: ``load_batch`` runs one transaction per run. Payload records,
+quarantined rows, observations, snapshots, measurements, re-derived versions and
+the run's row land together, or (on any error, invariant failures included) none.
+
+Versions are *derived*, never updated in place: for every scope a load touches,
+the versions of its keys are recomputed from all their observations plus the
+complete snapshots of that scope. So any load order, and any duplicate load,
+gives the same versions.
+"""
+
+from __future__ import annotations
+
+from .completeness import INCOMPLETE_LISTINGS, SEED_LOOKBACK, SHORT_LISTING, too_short
+from .crosswalk import FACTS_FINGERPRINT, IDENTITY_FACTS, PROVIDER_KEYS, UNMATCHED_KEYS, refresh_crosswalk
+from .entities import (
+    BENCHMARK,
+    ENDPOINT,
+    ENTITIES,
+    MEASUREMENTS,
+    MODEL,
+    EntitySpec,
+    KeyChanges,
+    LoadBatch,
+    LoadCounts,
+    Resolver,
+    RunRecord,
+)
+from .invariants import EPOCH, InvariantError, invariant_violations
+from .load import _insert_new as _insert_new  # load_batch calls these through here: tests wrap them
+from .load import _load as _load
+from .load import load_batch
+from .runs import INTERRUPTED_RUNS, close_interrupted, record_run_end, record_run_start
+
+__all__ = [
+    "BENCHMARK",
+    "ENDPOINT",
+    "ENTITIES",
+    "EPOCH",
+    "FACTS_FINGERPRINT",
+    "IDENTITY_FACTS",
+    "INCOMPLETE_LISTINGS",
+    "INTERRUPTED_RUNS",
+    "MEASUREMENTS",
+    "MODEL",
+    "PROVIDER_KEYS",
+    "SEED_LOOKBACK",
+    "SHORT_LISTING",
+    "UNMATCHED_KEYS",
+    "EntitySpec",
+    "InvariantError",
+    "KeyChanges",
+    "LoadBatch",
+    "LoadCounts",
+    "Resolver",
+    "RunRecord",
+    "close_interrupted",
+    "invariant_violations",
+    "load_batch",
+    "record_run_end",
+    "record_run_start",
+    "refresh_crosswalk",
+    "too_short",
+]

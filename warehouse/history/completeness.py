@@ -1,0 +1,111 @@
+"""Which listings are complete: settled per scope against the median of its recent complete listings."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from datetime import datetime, timedelta
+from statistics import median
+
+import duckdb
+import pandas as pd
+
+from .entities import EntitySpec
+
+SEED_LOOKBACK = timedelta(days=31)
+"""How far before a load's window its scopes' seed listings are looked for first (all history if too few)."""
+
+SHORT_LISTING = "lists "
+"""How the reason of a listing ``too_short`` to be complete begins."""
+
+INCOMPLETE_LISTINGS = """
+    SELECT entity, source, scope, reason FROM snapshots
+    WHERE run_id = ? AND NOT complete AND evidence IS NULL AND reason LIKE ?
+    ORDER BY ALL
+"""
+"""This run's listings too short to be complete (quarantine-caused ones are reported as failures already)."""
+
+
+def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> None:
+    """Re-derive ``complete`` for every snapshot of the ``affected`` scopes, in time order.
+
+    A listing is complete when its payload says so and, unless it is positive evidence,
+    it is not ``too_short`` against the median key count of the scope's last complete
+    listings. Settled over all snapshots of a scope, the result does not depend on load order.
+    """
+    fields = "s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete, " \
+              "s.listed_reason, s.evidence, s.complete, s.reason"  # fmt: skip
+    rows = con.execute(
+        f"""
+        SELECT {fields}, false AS is_seed
+        FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
+        WHERE s.entity = $entity AND s.observed_at >= a.since AND s.observed_at >= $earliest
+        """,
+        {"entity": spec.name, "earliest": earliest},
+    ).fetchall()
+    # Seeds (the last complete listings before the window feed the median): looked for in the
+    # recent past first, where a scope listed nightly finds them all, so the scan skips old
+    # history; the scopes that found too few there look in all of it.
+    seeds = f"""
+        SELECT {fields}, true AS is_seed
+        FROM snapshots s JOIN {{scopes}} a ON a.source = s.source AND a.scope = s.scope
+        WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL {{bound}}
+        QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC)
+            <= {spec.median_window}
+        """
+    horizon = None if earliest is None else earliest - SEED_LOOKBACK
+    recent_seeds = con.execute(
+        seeds.format(scopes="affected", bound="AND s.observed_at >= $horizon"),
+        {"entity": spec.name, "horizon": horizon},
+    ).fetchall()
+    found = Counter((row[0], row[1]) for row in recent_seeds)
+    affected = con.execute("SELECT source, scope, since FROM affected").fetchall()
+    short = [row for row in affected if found[(row[0], row[1])] < spec.median_window]
+    if short:
+        con.register("short_scopes", pd.DataFrame.from_records(short, columns=["source", "scope", "since"]))
+        try:
+            older = con.execute(seeds.format(scopes="short_scopes", bound=""), {"entity": spec.name}).fetchall()
+        finally:
+            con.unregister("short_scopes")
+        refound = {(row[0], row[1]) for row in short}
+        recent_seeds = [row for row in recent_seeds if (row[0], row[1]) not in refound] + older
+    rows = sorted([*rows, *recent_seeds], key=lambda r: (r[0], r[1], r[2], r[3]))
+    updates = []
+    recent: deque[int] = deque(maxlen=spec.median_window)
+    scope = None
+    for source, scope_key, observed_at, sha, count, listed, listed_reason, evidence, was, was_reason, seed in rows:
+        if (source, scope_key) != scope:
+            scope, recent = (source, scope_key), deque(maxlen=spec.median_window)
+        if seed:  # a complete listing before the window: it only feeds the median
+            recent.append(count)
+            continue
+        complete, reason = listed, listed_reason
+        if listed and evidence is None and recent and too_short(count, median(recent), spec.complete_fraction):
+            complete, reason = False, f"{SHORT_LISTING}{count} keys, at most half the recent median {median(recent):g}"
+        if complete and evidence is None:
+            recent.append(count)
+        if (complete, reason) != (was, was_reason):
+            updates.append((spec.name, source, scope_key, observed_at, sha, complete, reason))
+    if updates:
+        columns = ["entity", "source", "scope", "observed_at", "payload_sha256", "complete", "reason"]
+        con.register("settled", pd.DataFrame(updates, columns=columns))
+        try:
+            con.execute(
+                """
+                UPDATE snapshots s SET complete = u.complete, reason = u.reason FROM settled u
+                WHERE s.entity = u.entity AND s.source = u.source AND s.scope = u.scope
+                  AND s.observed_at = u.observed_at AND s.payload_sha256 = u.payload_sha256
+                """
+            )
+        finally:
+            con.unregister("settled")
+
+
+def too_short(count: int, recent_median: float, fraction: float) -> bool:
+    """Whether a listing of ``count`` keys is too short to be complete against the recent median.
+
+    Fewer than ``fraction`` (half) of the median is too short; so is exactly half when that is
+    more than one key short: a list that lost half its models is a failed scrape, but a scope
+    of two endpoints that loses one is a real change.
+    """
+    limit = fraction * recent_median
+    return count < limit or (count <= limit and recent_median - count > 1)

@@ -1,0 +1,219 @@
+"""Version derivation: re-derive the versions of the keys a load touches, window by window.
+
+Each step builds one temp table: ``window_keys`` (the keys and their windows), ``derived``
+(the window's versions, narrow), ``to_insert`` and ``to_supersede`` (what changes); then the
+key moves are counted and the versions table is updated.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from .entities import EntitySpec, KeyChanges
+from .events import _cols, _events, _match, _version_starts, _volatile
+
+
+def _derive_versions(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime, earliest: datetime | None
+) -> tuple[int, KeyChanges]:
+    """Re-derive the versions of the keys in the ``affected`` scopes; returns versions added and key moves.
+
+    Only a window is re-derived per key: from the version in force just before the scope's
+    ``since`` (the seed, taken from the versions table) to the end. Versions are a pure function
+    of observations and listings, so the window gives the same rows a full re-derivation would,
+    at a cost that grows with the change, not the history. Rows the derivation no longer yields
+    are superseded (``superseded_at = now``), new rows are recorded at ``now``: the versions
+    table is bitemporal.
+    """
+    floor = _window_keys(con, spec, earliest)
+    if floor is None:
+        return 0, KeyChanges()
+    _derived(con, spec, floor)
+    _to_insert(con, spec, floor)
+    _to_supersede(con, spec)
+    new, changed, retired, unchanged, added = _key_changes(con, spec)
+    _apply(con, spec, now)
+    return added, KeyChanges(new, changed, retired, unchanged)
+
+
+def _in_window(spec: EntitySpec) -> str:
+    """SQL: a held version ``t`` of the re-derived window of its key (the seed on)."""
+    return (
+        f"t.superseded_at IS NULL AND EXISTS (SELECT 1 FROM window_keys w WHERE {_match(spec, 'w', 't')}"
+        " AND t.valid_from >= coalesce(w.seed_from, w.since))"
+    )
+
+
+def _same_row(spec: EntitySpec) -> str:
+    """SQL: a derived row ``d`` and a held version ``t`` are the same row."""
+    return " AND ".join(
+        [_match(spec, "d", "t"), "d.valid_from = t.valid_from", "d.attr_hash = t.attr_hash",
+         "d.valid_to IS NOT DISTINCT FROM t.valid_to", "d.payload_sha256 = t.payload_sha256",
+         *(f"d.{c} IS NOT DISTINCT FROM t.{c}" for c in spec.volatile)]
+    )  # fmt: skip
+
+
+def _window_keys(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> datetime | None:
+    """Temp table ``window_keys``: each key of the affected scopes, its ``since``, seed and first version.
+
+    Returns the floor (the earliest ``since``), None when there is no key.
+    """
+    key = ", ".join(spec.key)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE window_keys AS
+        WITH candidates AS (
+            SELECT {", ".join(f"t.{c}" for c in spec.key)}, a.since
+            FROM {spec.versions} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
+            WHERE t.superseded_at IS NULL
+            UNION ALL
+            SELECT {", ".join(f"t.{c}" for c in spec.key)}, a.since
+            FROM {spec.observations} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
+            WHERE t.observed_at >= a.since AND t.observed_at >= $earliest
+        ),
+        keys AS (SELECT {key}, min(since) AS since FROM candidates GROUP BY ALL)
+        SELECT {", ".join(f"k.{c}" for c in spec.key)}, k.since,
+            max(v.valid_from) FILTER (WHERE v.valid_from < k.since) AS seed_from,
+            min(v.valid_from) AS first_version
+        FROM keys k LEFT JOIN {spec.versions} v ON {_match(spec, "v", "k")} AND v.superseded_at IS NULL
+        GROUP BY ALL
+        """,
+        {"earliest": earliest},
+    )
+    floor: datetime | None = con.execute("SELECT min(since) FROM window_keys").fetchall()[0][0]
+    return floor
+
+
+def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
+    """Temp table ``derived``: the window's versions, one row per version start.
+
+    Derived narrow (keys, hashes, times): the window functions sort these, not the attribute
+    columns; only the rows that change are widened with their attributes (``_to_insert``).
+    """
+    key = ", ".join(spec.key)
+    vol = _volatile(spec)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE derived AS
+        WITH {_events(spec)},
+        flagged AS (
+            SELECT *, CASE WHEN attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
+                THEN 1 ELSE 0 END AS is_start
+            FROM events
+        ),
+        grouped AS (
+            SELECT *, sum(is_start) OVER (PARTITION BY {key} ORDER BY observed_at ROWS UNBOUNDED PRECEDING) AS grp
+            FROM flagged
+        ),
+        starts AS ({_version_starts(spec)})
+        SELECT {key}, attr_hash, is_deleted, observed_at AS valid_from,
+            lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256{vol}
+        FROM starts
+        """,
+        {"floor": floor},
+    )
+
+
+def _to_insert(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
+    """Temp table ``to_insert``: derived rows not held yet, widened with their attributes.
+
+    A seed's attributes come from its version, any other row's from the observation it starts with.
+    """
+    vol = _volatile(spec)
+    same_row = _same_row(spec)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE to_insert AS
+        WITH fresh AS (
+            SELECT d.* FROM derived d
+            WHERE NOT EXISTS (SELECT 1 FROM {spec.versions} t WHERE t.superseded_at IS NULL AND {same_row})
+        ),
+        attrs AS (
+            SELECT {_cols("v", spec.key)}, v.valid_from AS at, {_cols("v", spec.attributes)}
+            FROM {spec.versions} v JOIN window_keys w ON {_match(spec, "v", "w")} AND v.valid_from = w.seed_from
+            WHERE v.superseded_at IS NULL AND EXISTS (SELECT 1 FROM fresh f WHERE {_match(spec, "f", "v")}
+                AND f.valid_from = v.valid_from AND NOT f.is_deleted)
+            UNION ALL
+            SELECT * FROM (
+                SELECT {_cols("o", spec.key)}, o.observed_at, {_cols("o", spec.attributes)}
+                FROM {spec.observations} o JOIN window_keys w ON {_match(spec, "o", "w")} AND o.observed_at >= w.since
+                WHERE o.observed_at >= $floor AND EXISTS (SELECT 1 FROM fresh f WHERE {_match(spec, "f", "o")}
+                    AND f.valid_from = o.observed_at AND NOT f.is_deleted)
+                QUALIFY row_number() OVER (PARTITION BY {", ".join(f"o.{c}" for c in spec.key)}, o.observed_at
+                    ORDER BY o.attr_hash, o.payload_sha256) = 1
+            )
+        )
+        SELECT {", ".join(f"f.{c}" for c in spec.key)},
+            {", ".join(f"CASE WHEN f.is_deleted THEN NULL ELSE a.{c} END AS {c}" for c in spec.attributes)},
+            f.attr_hash, f.is_deleted, f.valid_from, f.valid_to, f.payload_sha256{vol.replace(", ", ", f.")}
+        FROM fresh f LEFT JOIN attrs a ON {_match(spec, "a", "f")} AND a.at = f.valid_from
+        """,
+        {"floor": floor},
+    )
+
+
+def _to_supersede(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
+    """Temp table ``to_supersede``: held rows of the window the derivation no longer yields."""
+    in_window = _in_window(spec)
+    same_row = _same_row(spec)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE to_supersede AS
+        SELECT t.rowid AS row_id, {", ".join(f"t.{c}" for c in spec.key)}, t.valid_from, t.attr_hash
+        FROM {spec.versions} t WHERE {in_window} AND NOT EXISTS (SELECT 1 FROM derived d WHERE {same_row})
+        """
+    )
+
+
+def _key_changes(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> tuple[int, int, int, int, int]:
+    """How keys moved (new, changed, retired, unchanged) and how many versions are added.
+
+    Compared on the keys this load touches only (the rest are unchanged).
+    """
+    key = ", ".join(spec.key)
+    in_window = _in_window(spec)
+    summary = f"""
+        SELECT {key}, string_agg(attr_hash || valid_from, ',' ORDER BY valid_from) AS signature,
+            bool_or(is_deleted AND valid_to IS NULL) AS retired
+        FROM {{table}} t WHERE {{where}} AND EXISTS (SELECT 1 FROM touched k WHERE {_match(spec, "k", "t")})
+        GROUP BY ALL"""
+    row = con.execute(
+        f"""
+        WITH touched AS (SELECT {key} FROM to_insert UNION SELECT {key} FROM to_supersede),
+             a AS ({summary.format(table="derived", where="true")}),
+             b AS ({summary.format(table=spec.versions, where=in_window)})
+        SELECT
+            count(*) FILTER (WHERE b.signature IS NULL),
+            count(*) FILTER (WHERE b.signature IS NOT NULL AND a.signature <> b.signature
+                             AND NOT (a.retired AND NOT b.retired)),
+            count(*) FILTER (WHERE a.retired AND NOT coalesce(b.retired, true)),
+            (SELECT count(*) FROM (SELECT DISTINCT {key} FROM derived))
+                - count(*) FILTER (WHERE b.signature IS NULL OR a.signature <> b.signature),
+            (SELECT count(*) FROM to_insert i WHERE NOT EXISTS (
+                SELECT 1 FROM to_supersede s WHERE {_match(spec, "s", "i")}
+                  AND s.valid_from = i.valid_from AND s.attr_hash = i.attr_hash))
+        FROM a LEFT JOIN b USING ({key})
+        """
+    ).fetchall()[0]
+    new, changed, retired, unchanged, added = (int(v) for v in row)
+    return new, changed, retired, unchanged, added
+
+
+def _apply(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime) -> None:
+    """Supersede ``to_supersede`` and insert ``to_insert``, both at ``now``."""
+    key = ", ".join(spec.key)
+    attrs = ", ".join(spec.attributes)
+    vol = _volatile(spec)
+    con.execute(f"UPDATE {spec.versions} SET superseded_at = ? WHERE rowid IN (SELECT row_id FROM to_supersede)", [now])
+    con.execute(
+        f"""
+        INSERT INTO {spec.versions}
+            ({key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, recorded_at, superseded_at,
+             payload_sha256{vol})
+        SELECT {key}, {attrs}, attr_hash, is_deleted, valid_from, valid_to, ?, NULL, payload_sha256{vol}
+        FROM to_insert
+        """,
+        [now],
+    )

@@ -1,0 +1,123 @@
+"""SQL fragments of the derivation: a window's events per key (seed, observations, tombstones).
+
+Pure text: nothing here runs SQL; ``derive`` builds its temp tables from these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .entities import ENTITIES, EntitySpec
+
+
+def _match(spec: EntitySpec, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{c} = {right}.{c}" for c in spec.key)
+
+
+def _cols(alias: str, names: Sequence[str]) -> str:
+    return ", ".join(f"{alias}.{c}" for c in names)
+
+
+def _volatile(spec: EntitySpec) -> str:
+    return "".join(f", {c}" for c in spec.volatile)
+
+
+def _events(spec: EntitySpec) -> str:
+    """SQL (CTEs ``obs`` to ``events``): the window's events per key: its seed, observations and tombstones."""
+    key = ", ".join(spec.key)
+    vol = _volatile(spec)
+    null_vol = "".join(f", NULL AS {c}" for c in spec.volatile)
+    retired_sql = f"coalesce(({spec.retired_when}), false)" if spec.retired_when else "false"
+    return f"""obs AS (
+            SELECT {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at, t.attr_hash, t.payload_sha256,
+                {retired_sql} AS retired{"".join(f", t.{c}" for c in spec.volatile)}
+            FROM {spec.observations} t JOIN window_keys w ON {_match(spec, "w", "t")}
+            WHERE t.observed_at >= $floor AND t.observed_at >= w.since
+            QUALIFY row_number() OVER (
+                PARTITION BY {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at
+                ORDER BY t.attr_hash, t.payload_sha256) = 1  -- by content, never load order
+        ),
+        first_seen AS (
+            SELECT {", ".join(f"w.{c}" for c in spec.key)}, {spec.scope_expr.replace("t.", "w.")} AS scope, w.since,
+                least(w.first_version, m.first_observed) AS first_at
+            FROM window_keys w
+            LEFT JOIN (SELECT {key}, min(observed_at) AS first_observed FROM obs GROUP BY ALL) m
+                ON {_match(spec, "m", "w")}
+        ),
+        absences AS (
+            SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
+            FROM first_seen f
+            JOIN snapshots s ON s.entity = '{spec.name}' AND s.source = f.source AND s.scope = f.scope
+                AND s.complete AND s.observed_at >= f.since AND s.observed_at > f.first_at
+            {_parent_absences(spec)}
+        ),
+        tombstones AS (
+            SELECT {key}, observed_at, min(recorded_at) AS recorded_at, min(payload_sha256) AS payload_sha256
+            FROM absences f
+            WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {_match(spec, "o", "f")} AND o.observed_at = f.observed_at)
+            GROUP BY ALL
+        ),
+        seeds AS (
+            SELECT {", ".join(f"v.{c}" for c in spec.key)}, v.attr_hash,
+                v.is_deleted, v.valid_from AS observed_at, v.payload_sha256{_seed_volatile(spec)}
+            FROM {spec.versions} v JOIN window_keys w ON {_match(spec, "v", "w")} AND v.valid_from = w.seed_from
+            WHERE v.superseded_at IS NULL
+        ),
+        events AS (
+            SELECT {key}, attr_hash, is_deleted, observed_at, payload_sha256{vol} FROM seeds
+            UNION ALL
+            SELECT {key}, CASE WHEN retired THEN 'deleted' ELSE attr_hash END, retired,
+                observed_at, payload_sha256{vol} FROM obs
+            UNION ALL
+            SELECT {key}, 'deleted', true, observed_at, payload_sha256{null_vol} FROM tombstones
+        )"""
+
+
+def _seed_volatile(spec: EntitySpec) -> str:
+    """SQL columns: a seed's volatile fields, latest among its observations before the window.
+
+    Observations of one instant are chosen between as the derivation does: by content.
+
+    Not the stored value: a backfill can cut the seed version, and the stored latest value
+    may belong to an observation that now falls in a later version.
+    """
+    return "".join(
+        f""", (SELECT first(o.{c} ORDER BY o.observed_at DESC, o.attr_hash, o.payload_sha256)
+              FROM {spec.observations} o
+              WHERE {" AND ".join(f"o.{k} = w.{k}" for k in spec.key)}
+                AND o.observed_at >= w.seed_from AND o.observed_at < w.since) AS {c}"""
+        for c in spec.volatile
+    )
+
+
+def _version_starts(spec: EntitySpec) -> str:
+    """SQL keeping the first event of each version; its volatile fields are the version's latest."""
+    if not spec.volatile:
+        return "SELECT * FROM grouped WHERE is_start = 1"
+    key = ", ".join(spec.key)
+    latest = ", ".join(
+        f"last_value({c}) OVER (PARTITION BY {key}, grp ORDER BY observed_at "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {c}"
+        for c in spec.volatile
+    )
+    return f"SELECT * REPLACE ({latest}) FROM grouped QUALIFY is_start = 1"
+
+
+def _parent_absences(spec: EntitySpec) -> str:
+    """SQL (a UNION branch) for times a complete parent listing lacked a key's parent."""
+    if spec.parent is None:
+        return ""
+    parent = ENTITIES[spec.parent]
+    match = " AND ".join(f"p.{c} = f.{c}" for c in parent.key)
+    # A parent listed but retired by positive evidence does not keep its children.
+    retired = f"coalesce(({parent.retired_when}), false)" if parent.retired_when else "false"
+    return f"""
+            UNION ALL
+            SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
+            FROM first_seen f
+            JOIN snapshots s ON s.entity = '{parent.name}' AND s.source = f.source
+                AND s.scope = {parent.scope_expr.replace("t.", "f.")} AND s.complete
+                AND s.observed_at >= f.since AND s.observed_at > f.first_at
+            WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p
+                              WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor
+                                AND NOT {retired})"""

@@ -1,0 +1,155 @@
+"""Loading a run: the one transaction, and the inserts that append to history.
+
+``load_batch`` calls ``_load`` and ``_load`` calls ``_insert_new`` through the package
+(``warehouse.history``), so that a test can wrap them there (tests/crash_driver.py does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from warehouse import history
+
+from .completeness import INCOMPLETE_LISTINGS, SHORT_LISTING, _settle_completeness
+from .crosswalk import PROVIDER_KEYS, _refresh_log, refresh_crosswalk
+from .derive import _derive_versions
+from .entities import ENTITIES, MEASUREMENTS, KeyChanges, LoadBatch, LoadCounts
+from .invariants import InvariantError, invariant_violations
+from .runs import record_run_end
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
+    """Load one run in one transaction and return what it added; rolls back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = history._load(con, batch)
+        record_run_end(con, batch.run, counts)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
+    payloads = history._insert_new(con, "payloads", batch.payloads, ("url", "fetched_at", "sha256"))
+    quarantined = 0
+    if batch.quarantine is not None and not batch.quarantine.empty:
+        quarantined = _insert_all(con, "quarantine", batch.quarantine)
+    observations = 0
+    new_versions = 0
+    keys: dict[str, KeyChanges] = {}
+    listed: dict[str, pd.DataFrame] = {}  # entity -> earliest new listing per source in this batch
+    for name, spec in ENTITIES.items():
+        frame = batch.observations.get(name)
+        snaps = None if batch.snapshots is None else batch.snapshots[batch.snapshots["entity"] == name]
+        has_obs = frame is not None and not frame.empty
+        has_snaps = snaps is not None and not snaps.empty
+        parent_listed = listed.get(spec.parent or "")
+        if not has_obs and not has_snaps and parent_listed is None:
+            continue
+        # affected: each scope this load touches, and `since`, the earliest time a new event of it lands at.
+        con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR, since TIMESTAMPTZ)")
+        if parent_listed is not None:  # a new parent listing may retire (or restore) any child scope
+            con.register("parent_listed", parent_listed)
+            con.execute(  # every child scope ever observed has versions: read them, not every observation
+                f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr}, p.since"
+                f" FROM {spec.versions} t JOIN parent_listed p USING (source) WHERE t.superseded_at IS NULL"
+            )
+            con.unregister("parent_listed")
+        if has_obs:
+            assert frame is not None
+            # One observation per key, time, facts and payload: two payloads of one instant that differ only
+            # in a volatile field are both kept, and the derivation picks between them by content.
+            unique_by = (*spec.key, "observed_at", "attr_hash", "payload_sha256")
+            observations += history._insert_new(con, spec.observations, frame, unique_by)
+            con.register("new_rows", frame)
+            con.execute(
+                f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at)"
+                " FROM new_rows t GROUP BY ALL"
+            )
+            con.unregister("new_rows")
+        if has_snaps:
+            assert snaps is not None
+            _insert_snapshots(con, snaps)
+            since = snaps.groupby("source")["observed_at"].min()
+            listed[name] = pd.DataFrame({"source": since.index, "since": since.to_numpy()})
+            con.register("new_snaps", snaps)
+            con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM new_snaps GROUP BY ALL")
+            con.unregister("new_snaps")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE affected AS"
+            " SELECT source, scope, min(since) AS since FROM affected GROUP BY ALL"
+        )
+        # The earliest `since`: a constant bound on every read of history, so zone maps skip older rows.
+        earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
+        _settle_completeness(con, spec, earliest)
+        added, keys[name] = _derive_versions(con, spec, batch.recorded_at, earliest)
+        new_versions += added
+    measurements = 0
+    for name, frame in batch.measurements.items():
+        table, key = MEASUREMENTS[name]
+        if not frame.empty:
+            measurements += history._insert_new(con, table, frame, key)
+    unmatched: tuple[tuple[str, str], ...] = ()
+    if batch.resolve_identity is not None:
+        unmatched = refresh_crosswalk(con, batch.resolve_identity, batch.recorded_at, batch.identity_rules_version)
+    if batch.resolve_providers is not None:
+        _refresh_log(
+            con,
+            "provider_alias_log",
+            ("provider_key", "provider_id"),
+            batch.resolve_providers(con.execute(PROVIDER_KEYS).df()),
+            batch.recorded_at,
+        )
+    observed = [f["observed_at"].min() for f in batch.observations.values() if not f.empty]
+    broken = invariant_violations(con, batch.run.run_id, min(observed) if observed else None)
+    if broken:
+        raise InvariantError("; ".join(broken))
+    incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id, f"{SHORT_LISTING}%"]).fetchall())
+    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete)
+
+
+def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]) -> int:
+    """Insert the rows of ``frame`` whose ``key`` is not in ``table`` yet; returns how many."""
+    if frame.empty:
+        return 0
+    columns = ", ".join(frame.columns)
+    match = " AND ".join(f"t.{c} = n.{c}" for c in key)
+    params = []
+    for column in ("observed_at", "fetched_at"):  # only stored rows of the frame's time span can match:
+        if column in key:  # a constant bound lets zone maps skip the rest of the history
+            match += f" AND t.{column} >= ?"
+            params.append(frame[column].min())
+    con.register("incoming", frame)
+    try:
+        row = con.execute(
+            f"""
+            INSERT INTO {table} ({columns})
+            SELECT DISTINCT ON ({", ".join(f"n.{c}" for c in key)}) {", ".join(f"n.{c}" for c in frame.columns)}
+            FROM incoming n
+            WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
+            """,
+            params,
+        ).fetchall()[0]
+    finally:
+        con.unregister("incoming")
+    return int(row[0])
+
+
+def _insert_all(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    con.register("incoming", frame)
+    try:
+        row = con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM incoming").fetchall()[0]
+    finally:
+        con.unregister("incoming")
+    return int(row[0])
+
+
+def _insert_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> None:
+    """Insert snapshots not stored yet; their ``complete`` is settled later by ``_settle_completeness``."""
+    fresh = snaps.assign(complete=snaps["listed_complete"], reason=snaps["listed_reason"])
+    history._insert_new(con, "snapshots", fresh, ("entity", "source", "scope", "observed_at", "payload_sha256"))

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -62,67 +63,96 @@ async def _fetch_and_archive(
     headers = {spec.api_key_header: spec.api_key_prefix + key} if key and spec.api_key_header else {}
     policy = settings.policy(spec.id, spec.policy)
     archived: list[ArchivedPayload] = []
-    failures: list[tuple[str, str]] = []
-    timings = {"fetch": 0.0, "archive": 0.0}
     async with Fetcher({spec.origin: policy}, routes=routes, headers=headers, clock=clock) as fetcher:
-
-        async def fetch_all(urls: Sequence[str]) -> list[ArchivedPayload]:
-            started = time.perf_counter()
-            done = 0
-
-            async def one(url: str) -> Fetched | None:
-                nonlocal done
-                try:
-                    return await fetcher.get(url, known[url].validators if url in known else None)
-                except FetchError as e:
-                    failures.append((e.url, e.reason))
-                    return None
-                finally:
-                    done += 1
-                    if progress:
-                        progress(done, len(urls))
-
-            results = await asyncio.gather(*(one(u) for u in urls))
-            timings["fetch"] += time.perf_counter() - started
-            started = time.perf_counter()
-            items = []
-            for fetched in results:
-                if fetched is None:
-                    continue
-                item = _archive_item(spec.id, fetched, known.get(fetched.url), run_id)
-                if item is None:
-                    failures.append((fetched.url, "HTTP 304 for a body the archive does not hold"))
-                else:
-                    items.append(item)
-            stored = archive_payloads(settings.raw_dir, items)
-            timings["archive"] += time.perf_counter() - started
-            return stored
-
+        crawl = _Crawl(settings, spec, known, fetcher, progress, run_id)
         # Seeds first, then the URLs they link to, level by level (a sitemap index -> sitemaps -> pages).
         seen = set(spec.seeds)
-        level = await fetch_all(spec.seeds)
+        level = await crawl.fetch_level(spec.seeds)
         archived.extend(level)
         for _ in range(MAX_LINK_DEPTH):
-            links: list[str] = []
-            for payload in level:
-                kind = payload_kind_for(payload.url)[1]
-                if payload.status in LOADABLE_STATUSES and kind.yields_links:
-                    with suppress(ParseError):  # the parse phase quarantines this payload and says why
-                        body = read_body(settings.raw_dir, payload.sha256)
-                        for url in kind.parse_payload(body, payload.url).links:
-                            if url in seen:
-                                continue
-                            if not follows_link(spec, url):  # only the source's own URLs, never another host
-                                seen.add(url)
-                                failures.append((url, f"not fetched: not a {spec.id} URL (linked from {payload.url})"))
-                                continue
-                            links.append(url)
+            links = crawl.collect_links(level, seen)
             if not links:
                 break
             seen.update(links)
-            level = await fetch_all(list(dict.fromkeys(links)))
+            level = await crawl.fetch_level(list(dict.fromkeys(links)))
             archived.extend(level)
-    return Archived(tuple(archived), tuple(failures), timings["fetch"], timings["archive"])
+    return Archived(tuple(archived), tuple(crawl.failures), crawl.fetch_s, crawl.archive_s)
+
+
+@dataclass
+class _Crawl:
+    """One source's crawl: fetches and archives URLs, gathering failures and the seconds spent."""
+
+    settings: Settings
+    spec: SourceSpec
+    known: dict[str, Known]
+    fetcher: Fetcher
+    progress: Progress | None
+    run_id: str | None
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    fetch_s: float = 0.0
+    archive_s: float = 0.0
+
+    async def fetch_level(self, urls: Sequence[str]) -> list[ArchivedPayload]:
+        """Fetch ``urls`` concurrently, then archive what came back; returns the archived payloads."""
+        started = time.perf_counter()
+        results = await self.fetch_urls(urls)
+        self.fetch_s += time.perf_counter() - started
+        started = time.perf_counter()
+        stored = archive_payloads(self.settings.raw_dir, self.keep_archivable(results))
+        self.archive_s += time.perf_counter() - started
+        return stored
+
+    async def fetch_urls(self, urls: Sequence[str]) -> list[Fetched | None]:
+        """Fetch ``urls`` concurrently, reporting progress; None (and a failure) for each that fails."""
+        done = 0
+
+        async def one(url: str) -> Fetched | None:
+            nonlocal done
+            try:
+                return await self.fetcher.get(url, self.known[url].validators if url in self.known else None)
+            except FetchError as e:
+                self.failures.append((e.url, e.reason))
+                return None
+            finally:
+                done += 1
+                if self.progress:
+                    self.progress(done, len(urls))
+
+        return await asyncio.gather(*(one(u) for u in urls))
+
+    def keep_archivable(self, results: Sequence[Fetched | None]) -> list[tuple[ArchivedPayload, bytes | None]]:
+        """Archive items for the fetched results; a 304 for a body the archive lacks is a failure instead."""
+        items = []
+        for fetched in results:
+            if fetched is None:
+                continue
+            item = _archive_item(self.spec.id, fetched, self.known.get(fetched.url), self.run_id)
+            if item is None:
+                self.failures.append((fetched.url, "HTTP 304 for a body the archive does not hold"))
+            else:
+                items.append(item)
+        return items
+
+    def collect_links(self, level: Sequence[ArchivedPayload], seen: set[str]) -> list[str]:
+        """The unseen URLs ``level`` links to; links off the source are marked seen and reported, not returned."""
+        links: list[str] = []
+        for payload in level:
+            kind = payload_kind_for(payload.url)[1]
+            if payload.status in LOADABLE_STATUSES and kind.yields_links:
+                with suppress(ParseError):  # the parse phase quarantines this payload and says why
+                    body = read_body(self.settings.raw_dir, payload.sha256)
+                    for url in kind.parse_payload(body, payload.url).links:
+                        if url in seen:
+                            continue
+                        if not follows_link(self.spec, url):  # only the source's own URLs, never another host
+                            seen.add(url)
+                            self.failures.append(
+                                (url, f"not fetched: not a {self.spec.id} URL (linked from {payload.url})")
+                            )
+                            continue
+                        links.append(url)
+        return links
 
 
 def _archive_item(

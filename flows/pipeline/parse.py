@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from flows.pipeline.hooks import identity_resolver, identity_rules_version, prov
 from flows.settings import Settings
 from transforms.frames import arrow_backed, entity_frame
 from transforms.hashing import row_hashes
-from transforms.records import Listing, ParseError, Record
+from transforms.records import Listing, Parsed, ParseError, Record
 from warehouse.archive import ArchivedPayload, object_path, read_body
 from warehouse.history import ENTITIES, MEASUREMENTS, LoadBatch, RunRecord
 
@@ -101,67 +101,141 @@ def parse_archived(
     Bodies are read from the archive unless ``bodies`` (sha256 -> body) already holds them.
     """
     started = time.perf_counter()
-    records: dict[str, list[Record]] = {}
-    listings: list[tuple[ArchivedPayload, Listing]] = []
-    quarantine: list[dict[str, object]] = []
-    failures: list[tuple[str, str]] = []
-    bodies = dict(bodies or {})
-    incomplete: dict[tuple[str, str], str] = {}  # (entity, payload sha) -> why its listing is not complete
-    refused_rows = 0  # rows refused while parsing (the schema's rejects are counted below)
+    parsing = _Parsing(run, recorded_at)
     # The same fetch listed twice (a manifest naming a file twice, an index replayed twice) is one observation.
     payloads = list({(p.url, p.fetched_at, p.sha256, p.status): p for p in payloads}.values())
+    _parse_payloads(settings, payloads, dict(bodies or {}), parsing)
+    frames = _validate_records(parsing, payloads)
+    meta: dict[str, Any] = {"recorded_at": recorded_at, "run_id": run.run_id}
+    observations = _observations(frames, meta)
+    measurements = {name: frames[name].assign(**meta) for name in MEASUREMENTS if name in frames}
+    snapshots = _snapshots(parsing.listings, parsing.incomplete, meta)
+    batch = LoadBatch(
+        run=run,
+        recorded_at=recorded_at,
+        payloads=_payload_frame(settings.raw_dir, payloads, run.run_id),
+        observations=observations,
+        snapshots=snapshots,
+        measurements=measurements,
+        quarantine=pd.DataFrame(parsing.quarantine) if parsing.quarantine else None,
+        resolve_identity=identity_resolver(),
+        resolve_providers=provider_resolver(),
+        identity_rules_version=identity_rules_version(),
+    )
+    return ParsedRun(
+        batch, tuple(parsing.failures), time.perf_counter() - started, parsing.rows(), parsing.rows_quarantined()
+    )
 
-    def refuse(payload: ArchivedPayload, reason: str, entity: str | None = None, row_key: str | None = None) -> None:
-        quarantine.append({"run_id": run.run_id, "source": payload.source, "url": payload.url,
-                           "fetched_at": payload.fetched_at, "sha256": payload.sha256, "entity": entity,
-                           "row_key": row_key, "reason": reason, "recorded_at": recorded_at})  # fmt: skip
-        failures.append((payload.url, reason if row_key is None else f"{payload.source} {entity} {row_key}: {reason}"))
 
-    for payload in payloads:
-        kind = payload_kind_for(payload.url)[1]
-        if payload.status in GONE_STATUSES and kind.gone is not None:
-            parsed = kind.gone(payload.url)  # what a 404/410 proves: positive evidence, loaded like a payload
-        elif payload.status not in LOADABLE_STATUSES:
-            failures.append((payload.url, f"HTTP {payload.status}"))
-            continue
-        else:
-            try:
-                if payload.sha256 not in bodies:
-                    bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
-                parsed = kind.parse_payload(bodies[payload.sha256], payload.url)
-            except ParseError as e:
-                served = payload.content_type
-                # A JSON API answering with an HTML page (a challenge, a login wall) says so here.
-                mismatch = f" (served as {served}, not {kind.media})" if served and kind.media not in served else ""
-                refuse(payload, f"{payload.source} payload does not parse: {e}{mismatch}")
-                continue
+@dataclass
+class _Parsing:
+    """What parsing a run's payloads has gathered so far: records, listings, quarantine rows and failures."""
+
+    run: RunRecord
+    recorded_at: datetime
+    records: dict[str, list[Record]] = field(default_factory=dict)
+    listings: list[tuple[ArchivedPayload, Listing]] = field(default_factory=list)
+    quarantine: list[dict[str, object]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    incomplete: dict[tuple[str, str], str] = field(default_factory=dict)  # (entity, payload sha) -> why not complete
+    refused_rows: int = 0  # rows refused while parsing (the schema's rejects are counted from the quarantine)
+
+    def refuse(
+        self, payload: ArchivedPayload, reason: str, entity: str | None = None, row_key: str | None = None
+    ) -> None:
+        """Quarantine a payload (or one of its rows) and report it as a failure."""
+        self.quarantine.append({"run_id": self.run.run_id, "source": payload.source, "url": payload.url,
+                                "fetched_at": payload.fetched_at, "sha256": payload.sha256, "entity": entity,
+                                "row_key": row_key, "reason": reason, "recorded_at": self.recorded_at})  # fmt: skip
+        reported = reason if row_key is None else f"{payload.source} {entity} {row_key}: {reason}"
+        self.failures.append((payload.url, reported))
+
+    def refuse_row(self, payload: ArchivedPayload, entity: str, row_key: str, reason: str) -> None:
+        """Quarantine one row of a payload; the payload's listing of ``entity`` is then incomplete."""
+        self.refuse(payload, reason, entity, row_key)
+        self.incomplete[(entity, payload.sha256)] = f"{entity} rows were quarantined"
+
+    def add(self, payload: ArchivedPayload, parsed: Parsed) -> None:
+        """Gather what one payload parsed into: its records, its listings, and its refused rows."""
         for entity, rows in parsed.records.items():
             origin = {"observed_at": payload.fetched_at, "payload_sha256": payload.sha256}
-            records.setdefault(entity, []).extend({**row, **origin} for row in rows)
-        listings.extend((payload, listing) for listing in parsed.listings)
+            self.records.setdefault(entity, []).extend({**row, **origin} for row in rows)
+        self.listings.extend((payload, listing) for listing in parsed.listings)
         for error in parsed.rejected:
-            refuse(payload, error.reason, error.entity, error.row_key)
-            incomplete[(error.entity, payload.sha256)] = f"{error.entity} rows were quarantined"
-            refused_rows += 1
+            self.refuse_row(payload, error.entity, error.row_key, error.reason)
+            self.refused_rows += 1
 
+    def rows(self) -> int:
+        """Rows parsed, counting those refused while parsing."""
+        return sum(len(rows) for rows in self.records.values()) + self.refused_rows
+
+    def rows_quarantined(self) -> int:
+        """Rows (not whole payloads) in the quarantine."""
+        return sum(1 for q in self.quarantine if q["row_key"] is not None)
+
+
+def _parse_payloads(
+    settings: Settings, payloads: Sequence[ArchivedPayload], bodies: dict[str, bytes], parsing: _Parsing
+) -> None:
+    """Parse each payload into ``parsing``; those that cannot load are reported, those that do not parse refused."""
+    for payload in payloads:
+        parsed = _parse_payload(settings, payload, bodies, parsing)
+        if parsed is not None:
+            parsing.add(payload, parsed)
+
+
+def _parse_payload(
+    settings: Settings, payload: ArchivedPayload, bodies: dict[str, bytes], parsing: _Parsing
+) -> Parsed | None:
+    """Parse one payload (reading its body into ``bodies``); None, reported in ``parsing``, when it cannot load."""
+    kind = payload_kind_for(payload.url)[1]
+    if payload.status in GONE_STATUSES and kind.gone is not None:
+        return kind.gone(payload.url)  # what a 404/410 proves: positive evidence, loaded like a payload
+    if payload.status not in LOADABLE_STATUSES:
+        parsing.failures.append((payload.url, f"HTTP {payload.status}"))
+        return None
+    try:
+        if payload.sha256 not in bodies:
+            bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
+        return kind.parse_payload(bodies[payload.sha256], payload.url)
+    except ParseError as e:
+        served = payload.content_type
+        # A JSON API answering with an HTML page (a challenge, a login wall) says so here.
+        mismatch = f" (served as {served}, not {kind.media})" if served and kind.media not in served else ""
+        parsing.refuse(payload, f"{payload.source} payload does not parse: {e}{mismatch}")
+        return None
+
+
+def _validate_records(parsing: _Parsing, payloads: Sequence[ArchivedPayload]) -> dict[str, pd.DataFrame]:
+    """Each entity's valid records as a typed frame; the rows its schema rejects are refused."""
     frames: dict[str, pd.DataFrame] = {}
     fetches = {(p.sha256, p.fetched_at): p for p in payloads}  # one body fetched twice is two fetches
-    for entity, rows in records.items():
+    for entity, rows in parsing.records.items():
         frame, rejected = entity_frame(entity, rows)
         frames[entity] = frame
         for reject in rejected:
             payload = fetches[(reject.payload_sha256, reject.observed_at)]
-            refuse(payload, reject.reason, entity, reject.row_key)
-            incomplete[(entity, payload.sha256)] = f"{entity} rows were quarantined"
+            parsing.refuse_row(payload, entity, reject.row_key, reject.reason)
+    return frames
 
-    meta: dict[str, Any] = {"recorded_at": recorded_at, "run_id": run.run_id}
+
+def _observations(frames: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """The entity frames as observations: hashed attributes and the run's metadata, Arrow-backed."""
     observations = {}
     for name, spec in ENTITIES.items():
         if name in frames:
             frame = frames[name].assign(attr_hash=row_hashes(frames[name], spec.attributes), **meta)
             observations[name] = arrow_backed(frame)
-    measurements = {name: frames[name].assign(**meta) for name in MEASUREMENTS if name in frames}
-    snapshots = pd.DataFrame(
+    return observations
+
+
+def _snapshots(
+    listings: Sequence[tuple[ArchivedPayload, Listing]],
+    incomplete: Mapping[tuple[str, str], str],
+    meta: Mapping[str, Any],
+) -> pd.DataFrame:
+    """One snapshot row per listing: what it lists and whether it lists it completely."""
+    return pd.DataFrame(
         [
             {"entity": listing.entity, "source": payload.source, "scope": listing.scope,
              "observed_at": payload.fetched_at, "key_count": listing.key_count,
@@ -173,21 +247,6 @@ def parse_archived(
         columns=["entity", "source", "scope", "observed_at", "key_count", "listed_complete", "listed_reason",
                  "evidence", "payload_sha256", "run_id", "recorded_at"],
     )  # fmt: skip
-    batch = LoadBatch(
-        run=run,
-        recorded_at=recorded_at,
-        payloads=_payload_frame(settings.raw_dir, payloads, run.run_id),
-        observations=observations,
-        snapshots=snapshots,
-        measurements=measurements,
-        quarantine=pd.DataFrame(quarantine) if quarantine else None,
-        resolve_identity=identity_resolver(),
-        resolve_providers=provider_resolver(),
-        identity_rules_version=identity_rules_version(),
-    )
-    total = sum(len(rows) for rows in records.values()) + refused_rows
-    rejected_rows = sum(1 for q in quarantine if q["row_key"] is not None)
-    return ParsedRun(batch, tuple(failures), time.perf_counter() - started, total, rejected_rows)
 
 
 def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str) -> pd.DataFrame:

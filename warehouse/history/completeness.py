@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, deque
 from datetime import datetime, timedelta
 from statistics import median
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -25,6 +26,15 @@ INCOMPLETE_LISTINGS = """
 """This run's listings too short to be complete (quarantine-caused ones are reported as failures already)."""
 
 
+_FIELDS = (
+    "s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete, "
+    "s.listed_reason, s.evidence, s.complete, s.reason"
+)
+"""The snapshot columns the settling reads, in the order it unpacks them."""
+
+_Row = tuple[Any, ...]
+
+
 def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> None:
     """Re-derive ``complete`` for every snapshot of the ``affected`` scopes, in time order.
 
@@ -32,44 +42,57 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earli
     it is not ``too_short`` against the median key count of the scope's last complete
     listings. Settled over all snapshots of a scope, the result does not depend on load order.
     """
-    fields = "s.source, s.scope, s.observed_at, s.payload_sha256, s.key_count, s.listed_complete, " \
-              "s.listed_reason, s.evidence, s.complete, s.reason"  # fmt: skip
-    rows = con.execute(
+    rows = _window_snapshots(con, spec, earliest)
+    rows = sorted([*rows, *_seed_snapshots(con, spec, earliest)], key=lambda r: (r[0], r[1], r[2], r[3]))
+    _update_completeness(con, _settled_changes(spec, rows))
+
+
+def _window_snapshots(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> list[_Row]:
+    """Return the snapshots of the ``affected`` scopes from each scope's ``since`` on."""
+    rows: list[_Row] = con.execute(
         f"""
-        SELECT {fields}, false AS is_seed
+        SELECT {_FIELDS}, false AS is_seed
         FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
         WHERE s.entity = $entity AND s.observed_at >= a.since AND s.observed_at >= $earliest
         """,
         {"entity": spec.name, "earliest": earliest},
     ).fetchall()
-    # Seeds (the last complete listings before the window feed the median): looked for in the
-    # recent past first, where a scope listed nightly finds them all, so the scan skips old
-    # history; the scopes that found too few there look in all of it.
+    return rows
+
+
+def _seed_snapshots(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> list[_Row]:
+    """Return each ``affected`` scope's last complete listings before its window, which feed the median."""
+    # Looked for in the recent past first, where a scope listed nightly finds them all, so the
+    # scan skips old history; the scopes that found too few there look in all of it.
     seeds = f"""
-        SELECT {fields}, true AS is_seed
+        SELECT {_FIELDS}, true AS is_seed
         FROM snapshots s JOIN {{scopes}} a ON a.source = s.source AND a.scope = s.scope
         WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL {{bound}}
         QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC)
             <= {spec.median_window}
         """
     horizon = None if earliest is None else earliest - SEED_LOOKBACK
-    recent_seeds = con.execute(
+    recent_seeds: list[_Row] = con.execute(
         seeds.format(scopes="affected", bound="AND s.observed_at >= $horizon"),
         {"entity": spec.name, "horizon": horizon},
     ).fetchall()
     found = Counter((row[0], row[1]) for row in recent_seeds)
     affected = con.execute("SELECT source, scope, since FROM affected").fetchall()
     short = [row for row in affected if found[(row[0], row[1])] < spec.median_window]
-    if short:
-        con.register("short_scopes", pd.DataFrame.from_records(short, columns=["source", "scope", "since"]))
-        try:
-            older = con.execute(seeds.format(scopes="short_scopes", bound=""), {"entity": spec.name}).fetchall()
-        finally:
-            con.unregister("short_scopes")
-        refound = {(row[0], row[1]) for row in short}
-        recent_seeds = [row for row in recent_seeds if (row[0], row[1]) not in refound] + older
-    rows = sorted([*rows, *recent_seeds], key=lambda r: (r[0], r[1], r[2], r[3]))
-    updates = []
+    if not short:
+        return recent_seeds
+    con.register("short_scopes", pd.DataFrame.from_records(short, columns=["source", "scope", "since"]))
+    try:
+        older: list[_Row] = con.execute(seeds.format(scopes="short_scopes", bound=""), {"entity": spec.name}).fetchall()
+    finally:
+        con.unregister("short_scopes")
+    refound = {(row[0], row[1]) for row in short}
+    return [row for row in recent_seeds if (row[0], row[1]) not in refound] + older
+
+
+def _settled_changes(spec: EntitySpec, rows: list[_Row]) -> list[_Row]:
+    """Return the window snapshots whose settled ``(complete, reason)`` differs from the stored one."""
+    updates: list[_Row] = []
     recent: deque[int] = deque(maxlen=spec.median_window)
     scope = None
     for source, scope_key, observed_at, sha, count, listed, listed_reason, evidence, was, was_reason, seed in rows:
@@ -85,19 +108,25 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earli
             recent.append(count)
         if (complete, reason) != (was, was_reason):
             updates.append((spec.name, source, scope_key, observed_at, sha, complete, reason))
-    if updates:
-        columns = ["entity", "source", "scope", "observed_at", "payload_sha256", "complete", "reason"]
-        con.register("settled", pd.DataFrame(updates, columns=columns))
-        try:
-            con.execute(
-                """
-                UPDATE snapshots s SET complete = u.complete, reason = u.reason FROM settled u
-                WHERE s.entity = u.entity AND s.source = u.source AND s.scope = u.scope
-                  AND s.observed_at = u.observed_at AND s.payload_sha256 = u.payload_sha256
-                """
-            )
-        finally:
-            con.unregister("settled")
+    return updates
+
+
+def _update_completeness(con: duckdb.DuckDBPyConnection, updates: list[_Row]) -> None:
+    """Write the settled ``complete`` and ``reason`` of the changed snapshots."""
+    if not updates:
+        return
+    columns = ["entity", "source", "scope", "observed_at", "payload_sha256", "complete", "reason"]
+    con.register("settled", pd.DataFrame(updates, columns=columns))
+    try:
+        con.execute(
+            """
+            UPDATE snapshots s SET complete = u.complete, reason = u.reason FROM settled u
+            WHERE s.entity = u.entity AND s.source = u.source AND s.scope = u.scope
+              AND s.observed_at = u.observed_at AND s.payload_sha256 = u.payload_sha256
+            """
+        )
+    finally:
+        con.unregister("settled")
 
 
 def too_short(count: int, recent_median: float, fraction: float) -> bool:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -16,7 +17,7 @@ from warehouse import history
 from .completeness import INCOMPLETE_LISTINGS, SHORT_LISTING, _settle_completeness
 from .crosswalk import PROVIDER_KEYS, _refresh_log, refresh_crosswalk
 from .derive import _derive_versions
-from .entities import ENTITIES, MEASUREMENTS, KeyChanges, LoadBatch, LoadCounts
+from .entities import ENTITIES, MEASUREMENTS, EntitySpec, KeyChanges, LoadBatch, LoadCounts
 from .invariants import InvariantError, invariant_violations
 from .runs import record_run_end
 
@@ -35,10 +36,21 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
 
 
 def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
+    """Insert the batch and re-derive the versions it touches; returns what it added."""
     payloads = history._insert_new(con, "payloads", batch.payloads, ("url", "fetched_at", "sha256"))
     quarantined = 0
     if batch.quarantine is not None and not batch.quarantine.empty:
         quarantined = _insert_all(con, "quarantine", batch.quarantine)
+    observations, new_versions, keys = _load_entities(con, batch)
+    measurements = _insert_measurements(con, batch)
+    unmatched = _refresh_identities(con, batch)
+    _check_invariants(con, batch)
+    incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id, f"{SHORT_LISTING}%"]).fetchall())
+    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete)
+
+
+def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[int, int, dict[str, KeyChanges]]:
+    """Insert each entity's observations and snapshots, re-derive its versions; returns counts and key changes."""
     observations = 0
     new_versions = 0
     keys: dict[str, KeyChanges] = {}
@@ -54,46 +66,76 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
         # affected: each scope this load touches, and `since`, the earliest time a new event of it lands at.
         con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR, since TIMESTAMPTZ)")
         if parent_listed is not None:  # a new parent listing may retire (or restore) any child scope
-            con.register("parent_listed", parent_listed)
-            con.execute(  # every child scope ever observed has versions: read them, not every observation
-                f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr}, p.since"
-                f" FROM {spec.versions} t JOIN parent_listed p USING (source) WHERE t.superseded_at IS NULL"
-            )
-            con.unregister("parent_listed")
+            _add_parent_scopes(con, spec, parent_listed)
         if has_obs:
             assert frame is not None
-            # One observation per key, time, facts and payload: two payloads of one instant that differ only
-            # in a volatile field are both kept, and the derivation picks between them by content.
-            unique_by = (*spec.key, "observed_at", "attr_hash", "payload_sha256")
-            observations += history._insert_new(con, spec.observations, frame, unique_by)
-            con.register("new_rows", frame)
-            con.execute(
-                f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at)"
-                " FROM new_rows t GROUP BY ALL"
-            )
-            con.unregister("new_rows")
+            observations += _add_observations(con, spec, frame)
         if has_snaps:
             assert snaps is not None
-            _insert_snapshots(con, snaps)
-            since = snaps.groupby("source")["observed_at"].min()
-            listed[name] = pd.DataFrame({"source": since.index, "since": since.to_numpy()})
-            con.register("new_snaps", snaps)
-            con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM new_snaps GROUP BY ALL")
-            con.unregister("new_snaps")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE affected AS"
-            " SELECT source, scope, min(since) AS since FROM affected GROUP BY ALL"
-        )
-        # The earliest `since`: a constant bound on every read of history, so zone maps skip older rows.
-        earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
+            listed[name] = _add_snapshots(con, snaps)
+        earliest = _merge_affected(con)
         _settle_completeness(con, spec, earliest)
         added, keys[name] = _derive_versions(con, spec, batch.recorded_at, earliest)
         new_versions += added
+    return observations, new_versions, keys
+
+
+def _add_parent_scopes(con: duckdb.DuckDBPyConnection, spec: EntitySpec, parent_listed: pd.DataFrame) -> None:
+    """Add to ``affected`` every current child scope of the sources with a new parent listing."""
+    con.register("parent_listed", parent_listed)
+    con.execute(  # every child scope ever observed has versions: read them, not every observation
+        f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr}, p.since"
+        f" FROM {spec.versions} t JOIN parent_listed p USING (source) WHERE t.superseded_at IS NULL"
+    )
+    con.unregister("parent_listed")
+
+
+def _add_observations(con: duckdb.DuckDBPyConnection, spec: EntitySpec, frame: pd.DataFrame) -> int:
+    """Insert new observations and add their scopes to ``affected``; returns how many were inserted."""
+    # One observation per key, time, facts and payload: two payloads of one instant that differ only
+    # in a volatile field are both kept, and the derivation picks between them by content.
+    unique_by = (*spec.key, "observed_at", "attr_hash", "payload_sha256")
+    inserted = history._insert_new(con, spec.observations, frame, unique_by)
+    con.register("new_rows", frame)
+    con.execute(
+        f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at) FROM new_rows t GROUP BY ALL"
+    )
+    con.unregister("new_rows")
+    return inserted
+
+
+def _add_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> pd.DataFrame:
+    """Insert new snapshots and add their scopes to ``affected``; returns the earliest listing per source."""
+    _insert_snapshots(con, snaps)
+    since = snaps.groupby("source")["observed_at"].min()
+    con.register("new_snaps", snaps)
+    con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM new_snaps GROUP BY ALL")
+    con.unregister("new_snaps")
+    return pd.DataFrame({"source": since.index, "since": since.to_numpy()})
+
+
+def _merge_affected(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """Collapse ``affected`` to one row per scope; returns the earliest ``since`` of all of them."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE affected AS SELECT source, scope, min(since) AS since FROM affected GROUP BY ALL"
+    )
+    # The earliest `since`: a constant bound on every read of history, so zone maps skip older rows.
+    earliest: datetime | None = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
+    return earliest
+
+
+def _insert_measurements(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> int:
+    """Insert the batch's new measurements; returns how many."""
     measurements = 0
     for name, frame in batch.measurements.items():
         table, key = MEASUREMENTS[name]
         if not frame.empty:
             measurements += history._insert_new(con, table, frame, key)
+    return measurements
+
+
+def _refresh_identities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[tuple[str, str], ...]:
+    """Refresh the identity crosswalk and provider aliases, if resolvers are given; returns the unmatched keys."""
     unmatched: tuple[tuple[str, str], ...] = ()
     if batch.resolve_identity is not None:
         unmatched = refresh_crosswalk(con, batch.resolve_identity, batch.recorded_at, batch.identity_rules_version)
@@ -105,12 +147,15 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
             batch.resolve_providers(con.execute(PROVIDER_KEYS).df()),
             batch.recorded_at,
         )
+    return unmatched
+
+
+def _check_invariants(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:
+    """Raise ``InvariantError`` if this run broke any history invariant."""
     observed = [f["observed_at"].min() for f in batch.observations.values() if not f.empty]
     broken = invariant_violations(con, batch.run.run_id, min(observed) if observed else None)
     if broken:
         raise InvariantError("; ".join(broken))
-    incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id, f"{SHORT_LISTING}%"]).fetchall())
-    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete)
 
 
 def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]) -> int:

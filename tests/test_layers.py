@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from tests.conftest import ROOT
 
@@ -29,3 +30,25 @@ def test_layers_import_downward_only() -> None:
                     if top in ALLOWED and top not in allowed:
                         wrong.append(f"{path.relative_to(ROOT)} imports {name}")
     assert wrong == []
+
+
+def test_sql_that_writes_history_lives_in_warehouse_only() -> None:
+    writes = re.compile(
+        r"\b(INSERT\s+INTO|UPDATE\s+\w+(\s+\w+)?\s+SET|DELETE\s+FROM|CREATE\s+(OR\s+REPLACE\s+)?(TEMP\s+)?TABLE)\b"
+    )
+    found = []
+    for layer in ("flows", "extractors", "transforms"):
+        for path in (ROOT / layer).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if writes.search(_text_of(node)):
+                    found.append(f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}")
+    assert found == []
+
+
+def _text_of(node: ast.AST) -> str:
+    """A string literal's text, an f-string's with each placeholder as ``x``; else empty."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "x" for v in node.values)  # type: ignore[misc]
+    return ""

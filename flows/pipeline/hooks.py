@@ -8,39 +8,20 @@ from collections.abc import Mapping
 from importlib import resources
 
 import duckdb
-import pandas as pd
 
 from flows.pipeline.base import ImportInputError
 from transforms.hashing import row_hashes
 from transforms.identity import Override, crosswalk, provider_crosswalk, read_overrides
-from warehouse import db
-from warehouse.history import ENTITIES, Resolver
+from warehouse import db, history
+from warehouse.history import Resolver
 
 OVERRIDES_FILE = "identity_overrides.csv"
 PROVIDER_OVERRIDES_FILE = "provider_overrides.csv"
 
 
 def rehash_attributes(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute every stored ``attr_hash`` with the current hash (name-keyed, NULLs left out).
-
-    Runs in migration 003's transaction: warehouses built before it hashed a positional
-    list, and a new observation must hash like the stored ones or it would look changed.
-    Equal values hash equal under both, so versions keep their boundaries.
-    """
-    for spec in ENTITIES.values():
-        for table in (spec.observations, spec.versions):
-            deleted = "is_deleted" if table == spec.versions else "false"
-            frame = con.execute(
-                f"SELECT rowid AS row_id, {', '.join(spec.attributes)} FROM {table} WHERE NOT {deleted}"
-            ).df()
-            if frame.empty:
-                continue
-            fresh = pd.DataFrame({"row_id": frame["row_id"], "attr_hash": row_hashes(frame, spec.attributes)})
-            con.register("fresh", fresh)
-            try:
-                con.execute(f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE t.rowid = f.row_id")
-            finally:
-                con.unregister("fresh")
+    """Recompute every stored ``attr_hash`` with today's ``row_hashes`` (migration 003's data step)."""
+    history.rehash_attributes(con, row_hashes)
 
 
 MIGRATION_HOOKS: Mapping[int, db.Hook] = {3: rehash_attributes}

@@ -68,7 +68,7 @@ def load_parsed(
             return RunResult(run.run_id, "failed", failed_urls=failures, error=error)
         # The data has landed; load_s is a timing, so failing to record it must not mark the run failed.
         with suppress(duckdb.Error):
-            con.execute("UPDATE runs SET load_s = ? WHERE run_id = ?", [time.perf_counter() - started, run.run_id])
+            history.record_load_time(con, run.run_id, time.perf_counter() - started)
     finally:
         con.close()
     return RunResult(run.run_id, finished.status, counts, failures, finished.error)

@@ -31,7 +31,8 @@ from .invariants import EPOCH, InvariantError, invariant_violations
 from .load import _insert_new as _insert_new  # load_batch calls these through here: tests wrap them
 from .load import _load as _load
 from .load import load_batch
-from .runs import INTERRUPTED_RUNS, close_interrupted, record_run_end, record_run_start
+from .rehash import Hasher, rehash_attributes
+from .runs import INTERRUPTED_RUNS, close_interrupted, record_load_time, record_run_end, record_run_start
 
 __all__ = [
     "BENCHMARK",
@@ -49,6 +50,7 @@ __all__ = [
     "SHORT_LISTING",
     "UNMATCHED_KEYS",
     "EntitySpec",
+    "Hasher",
     "InvariantError",
     "KeyChanges",
     "LoadBatch",
@@ -58,8 +60,10 @@ __all__ = [
     "close_interrupted",
     "invariant_violations",
     "load_batch",
+    "record_load_time",
     "record_run_end",
     "record_run_start",
     "refresh_crosswalk",
+    "rehash_attributes",
     "too_short",
 ]

@@ -47,3 +47,8 @@ def record_run_end(
             load_s, run.error, run.run_id,
         ],
     )  # fmt: skip
+
+
+def record_load_time(con: duckdb.DuckDBPyConnection, run_id: str, seconds: float) -> None:
+    """Set ``runs.load_s`` of a run whose data has landed."""
+    con.execute("UPDATE runs SET load_s = ? WHERE run_id = ?", [seconds, run_id])

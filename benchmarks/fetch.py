@@ -1,6 +1,6 @@
 """Fetch: an OpenRouter-shaped sync of N models against a local mirror answering every request 50 ms late.
 
-The mirror (``flows/mirror.py``, in a process of its own so it does not share this one's
+The mirror (``flows/doubles/mirror.py``, in a process of its own so it does not share this one's
 interpreter) serves the generator's model list and endpoints pages, each reply after
 ``--latency-ms``. With the rate limit out of the way, the client's ceiling is
 concurrency / latency requests a second. Prints:
@@ -30,7 +30,7 @@ from pathlib import Path
 from generator import Market
 
 from extractors.openrouter import ORIGIN
-from flows.mirror import Mirror, Reply
+from flows.doubles.mirror import Mirror, Reply
 
 
 def serve(models: int, latency_s: float, ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]

@@ -3,7 +3,7 @@
 Serves the demo's captures of all four sources from a loopback mirror, one demo date per
 run in turn (so real changes, retirements and returns keep happening), and before each run
 gives every served URL, with probability ``--fault-rate``, a fault drawn from
-``flows.faults`` (seeded: the same seed injects the same faults). Each run is the real
+``flows.doubles.faults`` (seeded: the same seed injects the same faults). Each run is the real
 ``sync`` Prefect flow. A clean twin warehouse syncs the same data at the same times from
 a second mirror with no faults, through the same pipeline steps.
 
@@ -47,8 +47,8 @@ import duckdb
 
 from flows import pipeline
 from flows.demo import DEMO_MANIFEST
-from flows.faults import FAULTS, Fault, Target
-from flows.mirror import Mirror, read_manifest
+from flows.doubles.faults import FAULTS, Fault, Target
+from flows.doubles.mirror import Mirror, read_manifest
 from flows.settings import SOURCES, Settings, settings_from_env
 from warehouse import history
 from warehouse.archive import parse_rfc3339, read_index

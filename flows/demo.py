@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from flows.mirror import Mirror, Reply, read_manifest
+from flows.doubles.mirror import Mirror, Reply, read_manifest
 from flows.settings import SOURCES
 from warehouse import db
 from warehouse.archive import parse_rfc3339

@@ -19,7 +19,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from flows.cli import main
-from flows.mirror import Mirror
+from flows.doubles.mirror import Mirror
 from flows.settings import SOURCES
 
 # The order property runs 100 generated cases in CI (CI=true), 30 locally: 200 cost 3.5 min of

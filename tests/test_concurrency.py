@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.mirror import Mirror, Reply
+from flows.doubles.mirror import Mirror, Reply
 from tests.conftest import (
     KIMI_AT,
     KIMI_FILE,

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.mirror import Mirror, Reply
+from flows.doubles.mirror import Mirror, Reply
 from tests.conftest import query, start_driver, synthetic_endpoint, synthetic_endpoints, synthetic_models, wait_until
 from warehouse import history
 from warehouse.archive import SHA256_HEX, read_body, read_index

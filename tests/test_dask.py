@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.mirror import Mirror, read_manifest
+from flows.doubles.mirror import Mirror, read_manifest
 from tests.conftest import DEMO, query
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

@@ -1,4 +1,4 @@
-"""Every fault of ``flows.faults`` injected into a real sync: retried, refused, quarantined or held incomplete.
+"""Every fault of ``flows.doubles.faults`` injected into a real sync: retried, refused, quarantined or held incomplete.
 
 Each test syncs once cleanly (the history a fault must not damage), injects one fault
 on one URL of the loopback mirror, syncs again through the real Prefect flow, and
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.faults import FAULTS, GARBAGE, HARMLESS, PERMANENT, SHORT_LIST, TRANSIENT, Fault, Target
-from flows.mirror import Mirror, Reply, read_manifest
+from flows.doubles.faults import FAULTS, GARBAGE, HARMLESS, PERMANENT, SHORT_LIST, TRANSIENT, Fault, Target
+from flows.doubles.mirror import Mirror, Reply, read_manifest
 from tests.conftest import DEMO, query, synthetic_endpoint, synthetic_endpoints, synthetic_models
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

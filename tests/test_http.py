@@ -14,7 +14,7 @@ import pytest
 
 from extractors.http import Fetched, Fetcher, FetchError, Validators, _retry_after_s, origin_of
 from extractors.policy import HostPolicy
-from flows.mirror import Mirror, Reply
+from flows.doubles.mirror import Mirror, Reply
 
 ORIGIN = "https://openrouter.ai"
 MODELS_PATH = "/api/v1/models"

@@ -52,3 +52,12 @@ def _text_of(node: ast.AST) -> str:
     if isinstance(node, ast.JoinedStr):
         return "".join(v.value if isinstance(v, ast.Constant) else "x" for v in node.values)  # type: ignore[misc]
     return ""
+
+
+def test_only_the_demo_ships_with_the_test_doubles() -> None:
+    users = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "flows").rglob("*.py")
+        if "doubles" not in path.parts and "flows.doubles" in path.read_text()
+    )
+    assert users == ["flows/demo.py"]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 
-from flows.charts import TimeAxis
+from flows.report.charts import TimeAxis
 from tests.conftest import DEMO, KIMI_AT, KIMI_FILE, KIMI_URL, synthetic_endpoint, synthetic_endpoints
 
 DEEPSEEK_URL = "https://openrouter.ai/api/v1/models/deepseek/deepseek-chat/endpoints"

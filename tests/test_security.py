@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.mirror import Mirror, Reply, read_manifest
+from flows.doubles.mirror import Mirror, Reply, read_manifest
 from tests.conftest import (
     DEMO,
     KIMI_AT,

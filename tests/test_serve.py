@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from flows.mirror import Mirror, Reply
+from flows.doubles.mirror import Mirror, Reply
 from tests.conftest import query, synthetic_endpoint, synthetic_endpoints, synthetic_models
 
 SCOUT = "meta-llama/llama-4-scout"

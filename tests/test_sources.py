@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.mirror import Mirror, Reply, read_manifest
+from flows.doubles.mirror import Mirror, Reply, read_manifest
 from tests.conftest import DEMO, FIXTURES, query
 
 CATALOG = FIXTURES / "catalog"

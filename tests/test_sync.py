@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.mirror import Mirror, Reply
+from flows.doubles.mirror import Mirror, Reply
 from tests.conftest import query, synthetic_endpoint, synthetic_endpoints, synthetic_models
 
 pytestmark = pytest.mark.usefixtures("prefect_server")

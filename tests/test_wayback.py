@@ -28,8 +28,8 @@ from extractors.wayback import (
     parse_cdx,
     real_url,
 )
-from flows.mirror import Capture as Recorded
-from flows.mirror import Reply, WaybackMirror
+from flows.doubles.mirror import Capture as Recorded
+from flows.doubles.mirror import Reply, WaybackMirror
 from flows.settings import WAYBACK_CAPTURES, WAYBACK_CDX, SettingError, settings_from_env
 from tests.conftest import FIXTURES, query, synthetic_endpoint, synthetic_endpoints
 from transforms.records import ParseError

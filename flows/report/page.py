@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 
 from extractors.registry import source_origins
-from flows.charts import Series, Shown, Step, TimeAxis, chart_svg, swatch_svg
+from flows.report.charts import Series, Shown, Step, TimeAxis, chart_svg, swatch_svg
 
 Row = tuple[Any, ...]
 CHANGE_ROWS = 2_000  # the change log's length cap: ``modelsync changes`` lists the rest

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flows.mirror import Reply
+from flows.doubles.mirror import Reply
 
 TRANSIENT, PERMANENT, GARBAGE, SHORT_LIST, HARMLESS = "transient", "permanent", "garbage", "short_list", "harmless"
 

@@ -4,7 +4,7 @@ Used by the tests, the soak benchmark and ``modelsync demo``. It serves either d
 captures (a manifest in the ``import --manifest`` format, see ``serve_day``) or scripted
 replies per path (``script``). A reply can also break the way networks do: stall before
 or during the body, trickle it, cut it short, reset the connection, or leave out its
-length (``Reply``; named faults built from these are in ``flows.faults``). Every body
+length (``Reply``; named faults built from these are in ``flows.doubles.faults``). Every body
 gets an ETag, and a matching ``If-None-Match`` is answered with 304, like a real origin.
 
 ``WaybackMirror`` stands in for the Internet Archive: it answers CDX queries

@@ -16,6 +16,12 @@ CREATE OR REPLACE MACRO as_of_instant(ts) AS
          ELSE CAST(ts AS TIMESTAMPTZ)
     END;
 
+-- Whether the warehouse held a row (recorded at `recorded`, superseded at `superseded`) at
+-- `known_at`; with known_at NULL, whether it holds it now.
+CREATE OR REPLACE MACRO held_at(recorded, superseded, known_at) AS
+    CASE WHEN known_at IS NULL THEN superseded IS NULL
+         ELSE recorded <= as_of_instant(known_at) AND (superseded IS NULL OR superseded > as_of_instant(known_at)) END;
+
 -- The canonical id of a source key: its crosswalk model_id, or `<source>:<key>` while unmatched.
 CREATE OR REPLACE MACRO canonical_model_id(src, key, matched) AS coalesce(matched, src || ':' || key);
 
@@ -39,8 +45,7 @@ SELECT source, source_key, rule, recorded_at FROM model_aliases WHERE model_id I
 CREATE OR REPLACE MACRO model_aliases_as_known(known_at) AS TABLE
 SELECT source, source_key, model_id, rule, recorded_at
 FROM model_alias_log
-WHERE recorded_at <= as_of_instant(known_at)
-  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+WHERE held_at(recorded_at, superseded_at, known_at);
 
 CREATE OR REPLACE VIEW provider_aliases AS
 SELECT source, provider_key, provider_id, rule, recorded_at
@@ -122,16 +127,13 @@ LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
 WHERE v.valid_from <= as_of_instant(ts)
   AND (v.valid_to IS NULL OR v.valid_to > as_of_instant(ts))
   AND NOT v.is_deleted
-  AND (CASE WHEN known_at IS NULL THEN v.superseded_at IS NULL
-            ELSE v.recorded_at <= as_of_instant(known_at)
-                 AND (v.superseded_at IS NULL OR v.superseded_at > as_of_instant(known_at)) END);
+  AND held_at(v.recorded_at, v.superseded_at, known_at);
 
 -- Every version row the warehouse held at known_at (its history as it stood then).
 CREATE OR REPLACE MACRO endpoint_history_as_known(known_at) AS TABLE
 SELECT * EXCLUDE (attr_hash, payload_sha256)
 FROM endpoint_versions
-WHERE recorded_at <= as_of_instant(known_at)
-  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+WHERE held_at(recorded_at, superseded_at, known_at);
 
 -- ==== Models ==================================================================================
 
@@ -150,8 +152,7 @@ WHERE v.superseded_at IS NULL;
 CREATE OR REPLACE MACRO model_history_as_known(known_at) AS TABLE
 SELECT * EXCLUDE (attr_hash, payload_sha256)
 FROM model_versions
-WHERE recorded_at <= as_of_instant(known_at)
-  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+WHERE held_at(recorded_at, superseded_at, known_at);
 
 -- Every source's value of each model field at ts, under its canonical model (NULLs left out);
 -- with known_at, as the warehouse (versions and crosswalk) stood at that time.
@@ -160,14 +161,10 @@ WITH held AS (
     SELECT v.*, canonical_model_id(v.source, v.model_id, a.model_id) AS canonical_id
     FROM model_versions v
     LEFT JOIN model_alias_log a ON a.source = v.source AND a.source_key = v.model_id
-        AND (CASE WHEN known_at IS NULL THEN a.superseded_at IS NULL
-                  ELSE a.recorded_at <= as_of_instant(known_at)
-                       AND (a.superseded_at IS NULL OR a.superseded_at > as_of_instant(known_at)) END)
+        AND held_at(a.recorded_at, a.superseded_at, known_at)
     WHERE NOT v.is_deleted
       AND v.valid_from <= as_of_instant(ts) AND (v.valid_to IS NULL OR v.valid_to > as_of_instant(ts))
-      AND (CASE WHEN known_at IS NULL THEN v.superseded_at IS NULL
-                ELSE v.recorded_at <= as_of_instant(known_at)
-                     AND (v.superseded_at IS NULL OR v.superseded_at > as_of_instant(known_at)) END)
+      AND held_at(v.recorded_at, v.superseded_at, known_at)
 ),
 seen AS (
     SELECT source, model_id, max(observed_at) AS observed_at
@@ -257,8 +254,7 @@ WHERE valid_from <= as_of_instant(ts) AND (valid_to IS NULL OR valid_to > as_of_
 CREATE OR REPLACE MACRO benchmark_history_as_known(known_at) AS TABLE
 SELECT * EXCLUDE (attr_hash, payload_sha256)
 FROM benchmark_versions
-WHERE recorded_at <= as_of_instant(known_at)
-  AND (superseded_at IS NULL OR superseded_at > as_of_instant(known_at));
+WHERE held_at(recorded_at, superseded_at, known_at);
 
 -- ==== Across entities =========================================================================
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from scripts import compare_views
 from tests.conftest import DEMO, FIXTURES, ROOT, query
 from warehouse import db
 
@@ -57,20 +57,8 @@ def view_rows(con: duckdb.DuckDBPyConnection, columns: dict[str, list[str]] | No
     found: Views = {}
     for name in sorted(names):
         wanted = (columns or {}).get(name) or [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
-        selected = ", ".join(f'"{c}"' for c in wanted)
-        rows = con.execute(f'SELECT {selected} FROM "{name}"')
-        found[name] = (wanted, sorted((tuple(map(_comparable, row)) for row in rows.fetchall()), key=repr))
+        found[name] = (wanted, compare_views.view_rows(con, name, wanted))
     return found
-
-
-def _comparable(value: object) -> object:
-    if isinstance(value, Decimal):
-        return value.normalize()  # 3.450000 in DECIMAL(18, 6) is 3.450000000000 in DECIMAL(38, 12)
-    if isinstance(value, list):
-        return tuple(map(_comparable, value))
-    if isinstance(value, dict):
-        return tuple(sorted((k, _comparable(v)) for k, v in value.items()))
-    return value
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import click
 
 from flows.cli.common import EXIT_FAILED, EXIT_PARTIAL, CommandError
 
+_EXACT = Context(prec=80)  # a DECIMAL has at most 38 digits: trimming one rounds nothing
+
 
 def _width() -> int:
     return shutil.get_terminal_size((160, 40)).columns
@@ -74,9 +76,8 @@ def _csv_value(value: object) -> object:
     """A decimal without the zeros its scale pads it with past the sixth decimal: prices print as
     ``0.17992692`` and ``3.450000`` (as before they were stored to 12 decimals), not ``3.450000000000``."""
     if isinstance(value, Decimal) and value.is_finite() and _decimals(value) > 6:
-        exact = Context(prec=80)  # a DECIMAL has at most 38 digits: none is rounded
-        trimmed = value.normalize(exact)
-        return format(trimmed if _decimals(trimmed) > 6 else value.quantize(Decimal("1e-6"), context=exact), "f")
+        trimmed = value.normalize(_EXACT)
+        return format(trimmed if _decimals(trimmed) > 6 else value.quantize(Decimal("1e-6"), context=_EXACT), "f")
     return value
 
 

@@ -16,6 +16,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
+import entities
+from entities import DECLARATIONS, PRICE, STRING_SET, EntitySpec, Kind, SeriesSpec
 from transforms.records import Record
 from transforms.units import PRICE_SCALE
 
@@ -24,6 +26,7 @@ PRICE_LIMIT = Decimal(10) ** 9
 ROUTED_PRICE = Decimal(-1_000_000)
 """The one negative price that is not an error: OpenRouter's router models (``openrouter/auto``) quote
 -1 USD a token for "the price of the model the request is routed to"; stored as published."""
+SPEED_METRICS = entities.SPEED_METRICS  # declared in entities; still importable from here
 
 
 def _is_exact_price(value: object) -> bool:
@@ -49,39 +52,48 @@ def _sorted_strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value) and value == sorted(set(value))
 
 
-def _text(nullable: bool = True) -> pa.Column:
-    checks = [] if nullable else [pa.Check.str_length(min_value=1)]
-    return pa.Column(pd.StringDtype(), checks=checks, nullable=nullable)
+def _price_checks() -> list[pa.Check]:
+    """A price: USD per million tokens, exact to ``PRICE_SCALE`` decimals (as ``price_per_mtok`` rounds them)."""
+    return [
+        pa.Check(_is_exact_price, element_wise=True, error=f"an exact decimal of at most {PRICE_SCALE} decimals"),
+        pa.Check(_not_negative, element_wise=True, error="a price, not negative (but for the router's -1 a token)"),
+        pa.Check(_below_limit, element_wise=True, error=f"a price below {PRICE_LIMIT:,} USD per million tokens"),
+    ]
 
 
-def _count(nullable: bool = True) -> pa.Column:
-    return pa.Column("Int64", checks=pa.Check.ge(0), nullable=nullable)
+def _kind_checks(kind: Kind) -> list[pa.Check]:
+    """The checks a declared kind asks for: non-empty text, a range, a set of choices, or its elements' rules."""
+    checks = [pa.Check.str_length(min_value=1)] if kind.non_empty else []
+    if kind.at_least is not None and kind.at_most is not None:
+        checks.append(pa.Check.in_range(kind.at_least, kind.at_most))
+    elif kind.at_least is not None:
+        checks.append(pa.Check.ge(kind.at_least))
+    if kind.choices:
+        checks.append(pa.Check.isin(list(kind.choices)))
+    if kind == PRICE:
+        checks.extend(_price_checks())
+    if kind == STRING_SET:
+        checks.append(pa.Check(_sorted_strings, element_wise=True, error="sorted list of strings"))
+    return checks
 
 
-def _price() -> pa.Column:
-    """USD per million tokens, exact to ``PRICE_SCALE`` decimals (as ``price_per_mtok`` rounds them)."""
-    return pa.Column(
-        object,
-        checks=[
-            pa.Check(_is_exact_price, element_wise=True, error=f"an exact decimal of at most {PRICE_SCALE} decimals"),
-            pa.Check(_not_negative, element_wise=True, error="a price, not negative (but for the router's -1 a token)"),
-            pa.Check(_below_limit, element_wise=True, error=f"a price below {PRICE_LIMIT:,} USD per million tokens"),
-        ],
-        nullable=True,
-    )
+_PANDAS_DTYPES: Mapping[str, Any] = {
+    "VARCHAR": pd.StringDtype(),
+    "BIGINT": "Int64",
+    "INTEGER": "Int64",
+    "DOUBLE": float,
+    "BOOLEAN": "boolean",
+    "DATE": object,  # datetime.date
+    PRICE.duckdb_type: object,  # Decimal
+    "VARCHAR[]": object,  # list of str
+}
+"""The pandas dtype a frame holds each DuckDB type's values in before they load."""
 
 
-def _string_set() -> pa.Column:
-    return pa.Column(
-        object, checks=pa.Check(_sorted_strings, element_wise=True, error="sorted list of strings"), nullable=True
-    )
+def _column(kind: Kind) -> pa.Column:
+    """The pandera column of a declared kind: its dtype, its checks, NULL allowed unless it is required."""
+    return pa.Column(_PANDAS_DTYPES[kind.duckdb_type], checks=_kind_checks(kind), nullable=not kind.required)
 
-
-def _date() -> pa.Column:
-    return pa.Column(object, nullable=True)
-
-
-SPEED_METRICS = ("output_tokens_per_s", "time_to_first_token_s", "time_to_first_answer_token_s")
 
 META = {
     "observed_at": pa.Column(pd.DatetimeTZDtype("us", "UTC")),
@@ -90,114 +102,22 @@ META = {
 """Columns every observation carries: when it was observed and the archived payload it came from."""
 
 
-SCHEMAS: Mapping[str, pa.DataFrameSchema] = {
-    "endpoint": pa.DataFrameSchema(
-        {
-            "source": _text(False),
-            "model_id": _text(False),
-            "endpoint_key": _text(False),
-            "provider": _text(),
-            "context_length": _count(),
-            "max_output_tokens": _count(),
-            "max_prompt_tokens": _count(),
-            "input_price_per_mtok": _price(),
-            "output_price_per_mtok": _price(),
-            "cache_read_price_per_mtok": _price(),
-            "cache_write_price_per_mtok": _price(),
-            "quantization": _text(),
-            "supported_params": _string_set(),
-            "supported_params_count": _count(),
-            "implicit_caching": pa.Column("boolean", nullable=True),
-            "status": pa.Column("Int64", nullable=True),
-            **META,
-        },
-        unique=["source", "model_id", "endpoint_key", "observed_at", "payload_sha256"],
+def _schema(spec: EntitySpec | SeriesSpec) -> pa.DataFrameSchema:
+    """The declared record columns, then ``META``; one row per key, observation time and payload."""
+    return pa.DataFrameSchema(
+        {**{name: _column(kind) for name, kind in spec.columns.items()}, **META},
+        unique=[*spec.key, "observed_at", "payload_sha256"],
         report_duplicates="all",
         strict=True,
         ordered=True,
-    ),
-    "model": pa.DataFrameSchema(
-        {
-            "source": _text(False),
-            "model_id": _text(False),
-            "name": _text(),
-            "creator": _text(),
-            "canonical_slug": _text(),
-            "hugging_face_id": _text(),
-            "base_model": _text(),
-            "context_window": _count(),
-            "max_output_tokens": _count(),
-            "input_price_per_mtok": _price(),
-            "output_price_per_mtok": _price(),
-            "release_date": _date(),
-            "knowledge_cutoff": _date(),
-            "expiration_date": _date(),
-            "last_updated": _date(),
-            "open_weights": pa.Column("boolean", nullable=True),
-            "status": _text(),
-            "input_modalities": _string_set(),
-            "output_modalities": _string_set(),
-            "supported_params": _string_set(),
-            "api_providers": _string_set(),
-            "capabilities": _string_set(),
-            "description": _text(),
-            **META,
-        },
-        unique=["source", "model_id", "observed_at", "payload_sha256"],
-        report_duplicates="all",
-        strict=True,
-        ordered=True,
-    ),
-    "uptime": pa.DataFrameSchema(
-        {
-            "source": _text(False),
-            "model_id": _text(False),
-            "endpoint_key": _text(False),
-            "provider": _text(),
-            "period": pa.Column(pd.StringDtype(), checks=pa.Check.isin(["5m", "30m", "1d"])),
-            "uptime_pct": pa.Column(float, checks=pa.Check.in_range(0.0, 100.0)),
-            **META,
-        },
-        unique=["source", "model_id", "endpoint_key", "period", "observed_at", "payload_sha256"],
-        report_duplicates="all",
-        strict=True,
-        ordered=True,
-    ),
-    "benchmark": pa.DataFrameSchema(
-        {
-            "source": _text(False),
-            "model_id": _text(False),
-            "benchmark": _text(False),
-            "score": pa.Column(float, checks=pa.Check.in_range(0.0, 100.0)),
-            **META,
-        },
-        unique=["source", "model_id", "benchmark", "observed_at", "payload_sha256"],
-        report_duplicates="all",
-        strict=True,
-        ordered=True,
-    ),
-    "speed": pa.DataFrameSchema(
-        {
-            "source": _text(False),
-            "model_id": _text(False),
-            "metric": pa.Column(pd.StringDtype(), checks=pa.Check.isin(list(SPEED_METRICS))),
-            "value": pa.Column(float, checks=pa.Check.ge(0.0)),
-            **META,
-        },
-        unique=["source", "model_id", "metric", "observed_at", "payload_sha256"],
-        report_duplicates="all",
-        strict=True,
-        ordered=True,
-    ),
-}
+    )
 
-KEYS: Mapping[str, Sequence[str]] = {
-    "endpoint": ("model_id", "endpoint_key"),
-    "model": ("model_id",),
-    "uptime": ("model_id", "endpoint_key", "period"),
-    "benchmark": ("model_id", "benchmark"),
-    "speed": ("model_id", "metric"),
-}
+
+SCHEMAS: Mapping[str, pa.DataFrameSchema] = {name: _schema(spec) for name, spec in DECLARATIONS.items()}
+"""One schema per entity and series, built from its declaration (``entities``)."""
+
+KEYS: Mapping[str, Sequence[str]] = {name: spec.key[1:] for name, spec in DECLARATIONS.items()}
+"""What names a rejected row within its source: its key without ``source``."""
 
 
 @dataclass(frozen=True)

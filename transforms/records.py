@@ -7,15 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from entities import MODEL
+
 Record = dict[str, Any]
 
-MODEL_FIELDS = (
-    "source", "model_id", "name", "creator", "canonical_slug", "hugging_face_id", "base_model", "context_window",
-    "max_output_tokens", "input_price_per_mtok", "output_price_per_mtok", "release_date", "knowledge_cutoff",
-    "expiration_date", "last_updated", "open_weights", "status", "input_modalities", "output_modalities",
-    "supported_params", "api_providers", "capabilities", "description",
-)  # fmt: skip
-"""Every key of a ``model`` record, in schema order."""
+MODEL_FIELDS = tuple(MODEL.columns)
+"""Every key of a ``model`` record, in schema order (as ``entities`` declares it)."""
 
 
 class ParseError(ValueError):

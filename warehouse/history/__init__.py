@@ -12,15 +12,12 @@ gives the same versions.
 
 from __future__ import annotations
 
+from entities import BENCHMARK, ENDPOINT, ENTITIES, MODEL, EntitySpec
+
 from .completeness import INCOMPLETE_LISTINGS, SEED_LOOKBACK, SHORT_LISTING, too_short
 from .crosswalk import FACTS_FINGERPRINT, IDENTITY_FACTS, PROVIDER_KEYS, UNMATCHED_KEYS, refresh_crosswalk
 from .entities import (
-    BENCHMARK,
-    ENDPOINT,
-    ENTITIES,
     MEASUREMENTS,
-    MODEL,
-    EntitySpec,
     KeyChanges,
     LoadBatch,
     LoadCounts,

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .entities import EntitySpec
+from entities import EntitySpec
 
 SEED_LOOKBACK = timedelta(days=31)
 """How far before a load's window its scopes' seed listings are looked for first (all history if too few)."""

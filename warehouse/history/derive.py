@@ -11,7 +11,9 @@ from datetime import datetime
 
 import duckdb
 
-from .entities import EntitySpec, KeyChanges
+from entities import EntitySpec
+
+from .entities import KeyChanges
 from .events import _cols, _events, _match, _version_starts, _volatile
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .entities import ENTITIES, EntitySpec
+from entities import ENTITIES, EntitySpec
 
 
 def _match(spec: EntitySpec, left: str, right: str) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from .entities import ENTITIES
+from entities import ENTITIES
 
 
 class InvariantError(Exception):

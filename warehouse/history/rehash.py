@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 import pandas as pd
 
-from .entities import ENTITIES
+from entities import ENTITIES
 
 Hasher = Callable[[pd.DataFrame, Sequence[str]], pd.Series]
 """The hash of the named columns of every row of a frame (``transforms.hashing.row_hashes``)."""

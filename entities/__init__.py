@@ -1,0 +1,66 @@
+"""The shape of every entity and series, declared once as data (stdlib only; imports nothing of modelsync).
+
+Built from it: record fields (``transforms.records``), pandera schemas (``transforms.frames``), the history
+engine (``warehouse.history``). Checked against it: tables and views (tests/test_entities.py). Every layer
+may import this package.
+"""
+
+from __future__ import annotations
+
+from .declared import (
+    BENCHMARK,
+    DECLARATIONS,
+    ENDPOINT,
+    ENTITIES,
+    MODEL,
+    SERIES,
+    SPEED,
+    UPTIME,
+    EntitySpec,
+    SeriesSpec,
+)
+from .kinds import (
+    CODE,
+    COUNT,
+    DATE,
+    FLAG,
+    KEY_TEXT,
+    NON_NEGATIVE,
+    PERCENTAGE,
+    PRICE,
+    SMALL_COUNT,
+    SPEED_METRICS,
+    STRING_SET,
+    TEXT,
+    UPTIME_PERIODS,
+    Kind,
+    choice,
+)
+
+__all__ = [
+    "BENCHMARK",
+    "CODE",
+    "COUNT",
+    "DATE",
+    "DECLARATIONS",
+    "ENDPOINT",
+    "ENTITIES",
+    "FLAG",
+    "KEY_TEXT",
+    "MODEL",
+    "NON_NEGATIVE",
+    "PERCENTAGE",
+    "PRICE",
+    "SERIES",
+    "SMALL_COUNT",
+    "SPEED",
+    "SPEED_METRICS",
+    "STRING_SET",
+    "TEXT",
+    "UPTIME",
+    "UPTIME_PERIODS",
+    "EntitySpec",
+    "Kind",
+    "SeriesSpec",
+    "choice",
+]

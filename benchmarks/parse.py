@@ -26,6 +26,7 @@ from generator import Market
 from extractors.catalog import page_url, parse_page
 from extractors.models_dev import parse_api
 from extractors.openrouter import parse_endpoints
+from extractors.registry import identity_roles
 from flows.settings import settings_from_env
 from transforms.identity import FACT_COLUMNS, crosswalk
 
@@ -76,7 +77,7 @@ def main() -> None:
     floor = median_ms(lambda: json.loads(body), args.repeat)
     print(f"models.dev api.json   {ours:6.2f} ms  json.loads alone {floor:5.2f} ms  ratio {ours / floor:4.1f}x")
     facts = synthetic_keys(args.models)
-    took = median_ms(lambda: crosswalk(facts), max(3, args.repeat // 5))
+    took = median_ms(lambda: crosswalk(facts, identity_roles()), max(3, args.repeat // 5))
     print(f"crosswalk of {len(facts):,} keys  {took:6.0f} ms ({took / len(facts) * 1000:.0f} us per key)")
 
 

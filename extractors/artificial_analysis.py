@@ -26,9 +26,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from extractors.spec import PayloadKind, SourceSpec
+from extractors.spec import PayloadKind, SourceSpec, WebArchive
 from transforms.benchmarks import AA_EVALUATIONS, benchmark_id, is_index
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
+from transforms.roles import IdentityRole
 from transforms.units import UnitError, calendar_date, price_per_mtok
 
 ORIGIN = "https://artificialanalysis.ai"
@@ -78,11 +79,25 @@ SOURCE = SourceSpec(
     origin=ORIGIN,
     entities=("model", "benchmark", "speed"),
     payload_kinds=(PayloadKind("models", r"/api/v2/data/llms/models", parse_models),),
+    identity=IdentityRole(rank=3),  # its slugs join a model only by a name another source's key shares
+    web_archive=WebArchive(not_archived="its API needs a key, so the Internet Archive holds no captures of it"),
     seeds=(MODELS_URL,),
+    api_key_variable="ARTIFICIAL_ANALYSIS_API_KEY",
     api_key_header="x-api-key",
     api_key_prefix="",
     requires_api_key=True,  # the API has no anonymous access: without a key the source is skipped
-    docs="https://artificialanalysis.ai/documentation",
+    field_precedence={
+        "name": 1,
+        "creator": 1,
+        "input_price_per_mtok": 2,
+        "output_price_per_mtok": 2,
+        "release_date": 3,
+        "open_weights": 3,
+        "knowledge_cutoff": 3,
+        "input_modalities": 3,
+        "output_modalities": 3,
+    },
+    upstream_docs="https://artificialanalysis.ai/documentation",
 )
 
 

@@ -16,14 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 from aiolimiter import AsyncLimiter
 from protego import Protego
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
-from extractors.policy import HostPolicy
+from extractors.policy import HostPolicy, origin_of
 
 USER_AGENT = "modelsync/0.1 (+https://github.com/modelsync/modelsync; history of public model metadata)"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -246,12 +246,6 @@ def _limiter(rate_per_s: float) -> AsyncLimiter:
     never let one request through.
     """
     return AsyncLimiter(rate_per_s, 1.0) if rate_per_s >= 1 else AsyncLimiter(1, 1 / rate_per_s)
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of a URL, lower-cased."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def _conditional_headers(validators: Validators | None) -> dict[str, str]:

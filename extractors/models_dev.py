@@ -23,11 +23,13 @@ Quirks handled here:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from extractors.spec import PayloadKind, SourceSpec
+from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
 from transforms.records import Listing, Parsed, ParseError, Record, RowError, json_object
+from transforms.roles import IdentityRole, Key
 from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count, yes_no
 
 ORIGIN = "https://models.dev"
@@ -82,13 +84,50 @@ def parse_api(body: bytes) -> Parsed:
     )
 
 
+def identity_names(key: str, facts: Mapping[str, Any]) -> list[tuple[object, str]]:
+    """A ``<provider>/<model id>`` key is known by its model id and its ``base_model``."""
+    return [
+        (key.split("/", 1)[1] if "/" in key else key, "normalized slug"),
+        (facts.get("base_model"), "models.dev base_model"),
+    ]
+
+
+def canonical_id(candidates: list[Key], facts: Mapping[Key, Mapping[str, Any]]) -> tuple[str, Key]:
+    """Its ``openrouter`` entry's id (an OpenRouter model id), else its ``base_model``, else its most common id."""
+    for key in candidates:
+        if key[1].startswith("openrouter/"):
+            return key[1].removeprefix("openrouter/"), key
+    bases = sorted((str(facts[k]["base_model"]), k) for k in candidates if isinstance(facts[k].get("base_model"), str))
+    if bases:
+        return bases[0]
+    ids: dict[str, list[Key]] = {}
+    for key in candidates:
+        model = key[1].split("/", 1)[1] if "/" in key[1] else key[1]
+        ids.setdefault(re.sub(r"^@[^/]+/", "", model).lower(), []).append(key)  # a `@cf/`-style prefix dropped
+    best = min(ids, key=lambda m: (-len(ids[m]), m))
+    return best, ids[best][0]
+
+
 SOURCE = SourceSpec(
     id="models_dev",
     origin=ORIGIN,
     entities=("model", "endpoint"),
     payload_kinds=(PayloadKind("api", r"/api\.json", parse_api),),
+    identity=IdentityRole(
+        rank=2, anchors=True, names=identity_names, anchor_rule="models.dev model id", canonical=canonical_id
+    ),
+    web_archive=WebArchive(lookups=(ArchivedUrl(API_URL),)),
     seeds=(API_URL,),
-    docs="https://github.com/anomalyco/models.dev#api",
+    field_precedence={
+        "release_date": 1,
+        "open_weights": 1,
+        "knowledge_cutoff": 1,
+        "input_modalities": 1,
+        "output_modalities": 1,
+        "name": 4,
+        "creator": 4,
+    },  # models.dev limits and prices are per provider: they are the endpoints', not the model's
+    upstream_docs="https://github.com/anomalyco/models.dev#api",
 )
 
 

@@ -29,8 +29,9 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
-from extractors.spec import PayloadKind, SourceSpec
+from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
+from transforms.roles import IdentityRole
 from transforms.units import (
     UnitError,
     calendar_date,
@@ -104,6 +105,22 @@ def gone_endpoints(url: str) -> Parsed:
     return Parsed(listings=(Listing("endpoint", model_id, 0, evidence="endpoints page answered 404/410"),))
 
 
+def identity_names(key: str, facts: Mapping[str, Any]) -> list[tuple[object, str]]:
+    """A model is known by its id, its ``canonical_slug`` and its ``hugging_face_id`` (OpenRouter says they are one)."""
+    return [
+        (key, "normalized slug"),
+        (facts.get("canonical_slug"), "openrouter canonical_slug"),
+        (facts.get("hugging_face_id"), "openrouter hugging_face_id"),
+    ]
+
+
+def archived_endpoints_url(model_key: str) -> str | None:
+    """The endpoints URL the Internet Archive may hold for a model ``id`` or ``canonical_slug`` (``author/slug``)."""
+    if model_key.count("/") != 1 or model_key.startswith("/"):
+        return None
+    return endpoints_url(model_key)
+
+
 SOURCE = SourceSpec(
     id="openrouter",
     origin=ORIGIN,
@@ -112,10 +129,30 @@ SOURCE = SourceSpec(
         PayloadKind("models", r"/api/v1/models", parse_models, yields_links=True),
         PayloadKind("endpoints", r"/api/v1/models/[^/]+/[^/]+/endpoints", parse_endpoints, gone_endpoints),
     ),
+    # Its model ids name the canonical model; two ids are one model only when their canonical_slug says so.
+    identity=IdentityRole(
+        rank=1, anchors=True, names=identity_names, anchor_rule="openrouter id", distinct_models=True
+    ),
+    # The model list, then each known model's endpoints under both its id and its canonical_slug.
+    web_archive=WebArchive(lookups=(ArchivedUrl(MODELS_URL),), per_model=archived_endpoints_url),
     seeds=(MODELS_URL,),
+    api_key_variable="OPENROUTER_API_KEY",
     api_key_header="Authorization",
     api_key_prefix="Bearer ",
-    docs="https://openrouter.ai/docs/api-reference/list-available-models",
+    field_precedence={
+        "context_window": 1,
+        "max_output_tokens": 1,
+        "input_price_per_mtok": 1,
+        "output_price_per_mtok": 1,
+        "release_date": 2,
+        "open_weights": 2,
+        "knowledge_cutoff": 2,
+        "input_modalities": 2,
+        "output_modalities": 2,
+        "name": 3,
+        "creator": 3,
+    },
+    upstream_docs="https://openrouter.ai/docs/api-reference/list-available-models",
 )
 
 

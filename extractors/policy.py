@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -19,3 +20,9 @@ class HostPolicy:
     response_timeout_s: float = 120.0  # the whole response, headers to last byte: a trickling body fails too
     backoff_s: float = 0.5
     obey_robots: bool = False  # HTML pages: read the origin's robots.txt first and follow it
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()

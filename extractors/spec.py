@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from extractors.policy import HostPolicy
 from transforms.records import Parsed
+from transforms.roles import IdentityRole
 
 Parser = Callable[[bytes], Parsed]
 UrlParser = Callable[[bytes, str], Parsed]  # for payloads whose key is only in their URL (an HTML page's slug)
@@ -30,16 +31,37 @@ class PayloadKind:
 
 
 @dataclass(frozen=True)
-class SourceSpec:
-    """A source: its id, real origin, politeness, entities fed and payload kinds."""
+class ArchivedUrl:
+    """A URL of the source to ask the Internet Archive for: the URL itself, or with ``prefix`` all under it."""
 
-    id: str
+    url: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class WebArchive:
+    """What a web-archive backfill asks the Internet Archive for, or why it holds nothing of the source."""
+
+    lookups: tuple[ArchivedUrl, ...] = ()
+    per_model: Callable[[str], str | None] | None = None  # a URL to look up per known model key (None: none for it)
+    not_archived: str = ""  # why the archive holds nothing of this source (then there are no lookups)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source: its id, real origin, politeness, entities fed, payload kinds and everything else it knows."""
+
+    id: str  # the name of its module or package under extractors/, and of its line in extractors/registry.py
     origin: str
-    entities: tuple[str, ...]
+    entities: tuple[str, ...]  # what its payloads feed (the contract test parses its recorded payloads to check)
     payload_kinds: tuple[PayloadKind, ...]
+    identity: IdentityRole  # how its keys name models (transforms/roles.py)
+    web_archive: WebArchive  # what `backfill --wayback` looks up
     seeds: tuple[str, ...] = ()  # URLs a sync starts from; their parsed ``links`` are fetched next
+    api_key_variable: str | None = None  # the environment variable holding its API key, when it takes one
     api_key_header: str | None = None  # header that carries the source's API key, when it has one
     api_key_prefix: str = ""  # e.g. "Bearer " for an Authorization header
     requires_api_key: bool = False  # without a key the source is skipped (one line), not fetched
     policy: HostPolicy = field(default_factory=HostPolicy)
-    docs: str = ""
+    field_precedence: Mapping[str, int] = field(default_factory=dict)  # `models` field -> rank (1 wins) among sources
+    upstream_docs: str = ""  # the source's own documentation of what modelsync reads

@@ -6,10 +6,11 @@ bytes as archived are ``GET https://web.archive.org/web/<timestamp>id_/<original
 rewriting, no toolbar). Not a source of its own: a capture is loaded as a payload of the source
 whose real URL it archived, with the capture time as its ``fetched_at``.
 
-Which URLs per source (``LOOKUPS``): OpenRouter's model list, then each known model's endpoints
-URL in both forms (model ``id`` and ``canonical_slug``; captures exist under either); models.dev's
-api.json; the catalog's sitemap and every page under ``/models/`` (one prefix query). Artificial
-Analysis needs an API key, so the archive holds nothing of it (``NOT_ARCHIVED``).
+Which URLs per source: each source declares them (``SourceSpec.web_archive``): OpenRouter's model
+list, then each known model's endpoints URL in both forms (model ``id`` and ``canonical_slug``;
+captures exist under either); models.dev's api.json; the catalog's sitemap and every page under
+``/models/`` (one prefix query). Artificial Analysis needs an API key, so the archive holds nothing
+of it (``not_archived`` says so).
 
 Quirks handled here:
 - a JSON answer is a list of rows of strings; the first row is the header
@@ -30,13 +31,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlsplit
 
-from extractors import catalog, models_dev, openrouter
 from extractors.policy import HostPolicy
+from extractors.spec import SourceSpec
 from transforms.records import ParseError
 
 ORIGIN = "https://web.archive.org"
@@ -55,22 +56,6 @@ class Lookup:
     source: str
     url: str
     prefix: bool = False
-
-
-LOOKUPS: Mapping[str, tuple[Lookup, ...]] = {
-    "openrouter": (Lookup("openrouter", openrouter.MODELS_URL),),  # then endpoints_lookups(known models)
-    "models_dev": (Lookup("models_dev", models_dev.API_URL),),
-    "catalog": (
-        Lookup("catalog", catalog.SITEMAP_URL),
-        Lookup("catalog", f"{catalog.ORIGIN}/models/", prefix=True),
-    ),
-}
-"""The seed queries of each source that the Internet Archive can hold."""
-
-NOT_ARCHIVED: Mapping[str, str] = {
-    "artificial_analysis": "skipped: its API needs a key, so the Internet Archive holds no captures of it",
-}
-"""Sources a web-archive backfill skips, and why."""
 
 
 @dataclass(frozen=True)
@@ -98,10 +83,18 @@ class CdxPage:
     resume_key: str | None = None
 
 
-def endpoints_lookups(model_keys: Iterable[str]) -> tuple[Lookup, ...]:
-    """One query per OpenRouter model key (an ``id`` or a ``canonical_slug``) for its endpoints URL."""
-    keys = sorted({k for k in model_keys if k and k.count("/") == 1 and not k.startswith("/")})
-    return tuple(Lookup("openrouter", openrouter.endpoints_url(key)) for key in keys)
+def seed_lookups(spec: SourceSpec) -> tuple[Lookup, ...]:
+    """The CDX queries a source declares (none when the archive holds nothing of it)."""
+    return tuple(Lookup(spec.id, archived.url, archived.prefix) for archived in spec.web_archive.lookups)
+
+
+def model_lookups(spec: SourceSpec, model_keys: Iterable[str]) -> tuple[Lookup, ...]:
+    """One query per known model key for the URL the source declares per model (OpenRouter's endpoints), once each."""
+    per_model = spec.web_archive.per_model
+    if per_model is None:
+        return ()
+    urls = (per_model(key) for key in sorted({k for k in model_keys if k}))
+    return tuple(Lookup(spec.id, url) for url in dict.fromkeys(u for u in urls if u))
 
 
 def cdx_url(lookup: Lookup, since: datetime | None, until: datetime | None, resume_key: str | None = None,

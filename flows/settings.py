@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from extractors.policy import HostPolicy
+from extractors.registry import REGISTERED
 from warehouse import DEFAULT_WAREHOUSE, WAREHOUSE_VARIABLE
 
-SOURCES = ("openrouter", "models_dev", "artificial_analysis", "catalog")
-"""Source ids this build can fetch, in sync order."""
+SOURCES = REGISTERED
+"""Source ids this build can fetch, in sync order (the registry's)."""
 
-API_KEY_VARIABLES = {"openrouter": "OPENROUTER_API_KEY", "artificial_analysis": "ARTIFICIAL_ANALYSIS_API_KEY"}
-"""The environment variable that holds each source's optional API key."""
+API_KEY_SUFFIX = "_API_KEY"
+"""Variables ending so may hold a source's API key (each source names its own: ``SourceSpec.api_key_variable``)."""
 
 WAYBACK_CDX, WAYBACK_CAPTURES = "wayback_cdx", "wayback_captures"
 """Policy names of the Internet Archive's CDX queries and capture fetches (``Settings.policy``)."""
@@ -34,7 +35,7 @@ class Settings:
     raw_dir: Path
     base_urls: Mapping[str, str] = field(default_factory=dict)
     policy_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # source -> HostPolicy fields
-    api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)  # never logged, archived or stored
+    api_keys: Mapping[str, str] = field(default_factory=dict, repr=False)  # variable -> key; never logged or stored
     sources: tuple[str, ...] = SOURCES  # what `sync` fetches when no --source is named
     max_quarantined_fraction: float = 0.1
     cron: str = DEFAULT_CRON  # when `serve` syncs (UTC)
@@ -105,7 +106,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         raw_dir=raw_dir,
         base_urls=base_urls,
         policy_overrides=policy_overrides,
-        api_keys={source: env[name] for source, name in API_KEY_VARIABLES.items() if env.get(name)},
+        api_keys={name: value for name, value in env.items() if name.endswith(API_KEY_SUFFIX) and value},
         max_quarantined_fraction=_fraction(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
         cron=(env.get("MODELSYNC_CRON") or DEFAULT_CRON).strip(),
         wayback_base_url=wayback_base_url,

@@ -4,10 +4,10 @@ list captures (CDX, paged; one query per 4 s by default) -> leave out those this
 the warehouse has loaded -> fetch the rest raw (``id_``) -> archive each under its source's real URL
 with the capture time as ``fetched_at`` (origin ``wayback``) -> load them one capture date per run.
 
-OpenRouter's endpoint URLs are looked up for every model known: from the warehouse's model
-keys and from the model lists captured in the window, both as ``id`` and as ``canonical_slug``.
-A dry run lists only: it fetches no capture, so it knows models from the warehouse and from model
-lists this archive already holds.
+A source that declares a URL per model (OpenRouter's endpoints) has it looked up for every model
+known: from the warehouse's model keys and from the model lists captured in the window, both as
+``id`` and as ``canonical_slug``. A dry run lists only: it fetches no capture, so it knows models
+from the warehouse and from model lists this archive already holds.
 """
 
 from __future__ import annotations
@@ -21,39 +21,31 @@ from datetime import datetime
 
 import duckdb
 
-from extractors import openrouter
 from extractors.http import Fetcher, FetchError
-from extractors.registry import UnknownURL, payload_kind_for
+from extractors.registry import UnknownURL, payload_kind_for, source_specs
 from extractors.wayback import (
     CAPTURE_POLICY,
     CDX_POLICY,
-    LOOKUPS,
-    NOT_ARCHIVED,
     ORIGIN,
     Capture,
     Lookup,
     capture_timestamp,
     capture_url,
     cdx_url,
-    endpoints_lookups,
+    model_lookups,
     parse_cdx,
     real_url,
+    seed_lookups,
 )
 from flows.pipeline import Archived, loaded_payloads
 from flows.progress import note
 from flows.settings import WAYBACK_CAPTURES, WAYBACK_CDX, Settings
 from transforms.records import ParseError
-from warehouse import db
+from warehouse import db, queries
 from warehouse.archive import ArchivedPayload, ArchiveError, archive_payloads, read_body, read_index, sha256_hex
 
 Progress = Callable[[int, int], None]
 RATE_LIMITED = "the Internet Archive rate-limits this IP (HTTP 429); try later or lower MODELSYNC_WAYBACK_RATE"
-OPENROUTER_MODEL_KEYS = """
-SELECT model_id FROM model_observations WHERE source = 'openrouter'
-UNION SELECT canonical_slug FROM model_observations WHERE source = 'openrouter' AND canonical_slug IS NOT NULL
-UNION SELECT model_id FROM endpoint_observations WHERE source = 'openrouter'
-"""
-"""Every OpenRouter model key the warehouse has observed: ids, canonical slugs, models with endpoints."""
 
 
 @dataclass(frozen=True)
@@ -133,22 +125,23 @@ async def _plan(
         Fetcher({ORIGIN: settings.policy(WAYBACK_CAPTURES, CAPTURE_POLICY)}, routes=routes) as fetcher,
     ):
         for source in sources:
-            if source in NOT_ARCHIVED:
-                skipped.append((source, NOT_ARCHIVED[source]))
+            spec = source_specs()[source]
+            if spec.web_archive.not_archived:
+                skipped.append((source, f"skipped: {spec.web_archive.not_archived}"))
                 continue
             before = asked[0]
-            found = await listed(cdx, LOOKUPS[source])
-            if source == "openrouter":  # the model lists name the models whose endpoints to look up
+            found = await listed(cdx, seed_lookups(spec))
+            if spec.web_archive.per_model is not None:  # the model lists name the models to look up
                 missing = [p for p in found if p.archived is None]
                 if missing and dry_run:
-                    note(f"wayback: openrouter: dry run: {len(missing)} model lists not fetched, so only models "
-                         "this warehouse and archive know have their endpoints looked up")  # fmt: skip
+                    note(f"wayback: {source}: dry run: {len(missing)} model lists not fetched, so only models "
+                         "this warehouse and archive know are looked up")  # fmt: skip
                 elif missing:
                     fetched, failed = await _fetch_and_archive(settings, fetcher, missing)
                     failures.extend(failed)
                     found = [p for p in found if p.archived is not None] + fetched
-                keys = _warehouse_model_keys(settings) | _listed_model_keys(settings, found)
-                found += await listed(cdx, endpoints_lookups(keys))
+                keys = _warehouse_model_keys(settings, source) | _listed_model_keys(settings, found)
+                found += await listed(cdx, model_lookups(spec, keys))
             new = {(p.url, p.fetched_at): p for p in found if (p.url, p.fetched_at) not in planned}
             planned.update(new)
             fresh = [p for p in new.values() if (p.url, p.fetched_at) not in loaded]
@@ -305,13 +298,13 @@ def _archived_fetches(settings: Settings) -> dict[tuple[str, datetime], Archived
     return held
 
 
-def _warehouse_model_keys(settings: Settings) -> set[str]:
-    """OpenRouter model ids and canonical slugs the warehouse knows (read-only; empty without a warehouse)."""
+def _warehouse_model_keys(settings: Settings, source: str) -> set[str]:
+    """A source's model ids and canonical slugs the warehouse knows (read-only; empty without a warehouse)."""
     if not settings.warehouse.exists():
         return set()
     con = db.open_for_read(settings.warehouse)
     try:
-        return {row[0] for row in con.execute(OPENROUTER_MODEL_KEYS).fetchall()}
+        return {row[0] for row in con.execute(queries.MODEL_KEYS, [source]).fetchall()}
     except duckdb.CatalogException:
         return set()
     finally:
@@ -324,8 +317,9 @@ def _listed_model_keys(settings: Settings, lists: Sequence[Planned]) -> set[str]
     for item in lists:
         if item.archived is None:
             continue
-        with suppress(ParseError, ArchiveError):  # the load quarantines an unreadable list and says why
-            parsed = openrouter.parse_models(read_body(settings.raw_dir, item.archived.sha256))
+        with suppress(ParseError, ArchiveError, UnknownURL):  # the load quarantines an unreadable list, says why
+            kind = payload_kind_for(item.url)[1]
+            parsed = kind.parse_payload(read_body(settings.raw_dir, item.archived.sha256), item.url)
             for record in parsed.records.get("model", []):
                 keys.update(k for k in (record["model_id"], record.get("canonical_slug")) if k)
     return keys

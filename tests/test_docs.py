@@ -17,9 +17,9 @@ from flows.settings import SOURCES
 ROOT = Path(__file__).resolve().parents[1]
 README_PATH = ROOT / "README.md"
 README = README_PATH.read_text(encoding="utf-8")
-DOC_PAGES = sorted((ROOT / "docs").glob("*.md"))
+DOC_PAGES = sorted((ROOT / "docs").rglob("*.md"))
 DOCS = "\n".join(page.read_text(encoding="utf-8") for page in DOC_PAGES)
-PACKAGES = ("flows", "extractors", "transforms", "warehouse")
+PACKAGES = ("entities", "flows", "extractors", "transforms", "warehouse")
 README_MAX_LINES = 250
 
 

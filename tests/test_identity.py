@@ -5,7 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transforms.identity import FACT_COLUMNS, Override, crosswalk, normalized, provider_crosswalk, read_overrides
+from extractors.registry import identity_roles
+from transforms import identity
+from transforms.identity import FACT_COLUMNS, Override, provider_crosswalk, read_overrides
+from transforms.roles import normalized
+
+
+def crosswalk(frame: pd.DataFrame, overrides: list[Override] | tuple[Override, ...] = ()) -> pd.DataFrame:
+    """The crosswalk with every registered source's identity role, as a load resolves it."""
+    return identity.crosswalk(frame, identity_roles(), overrides)
 
 
 def facts(*rows: dict[str, object]) -> pd.DataFrame:

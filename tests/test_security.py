@@ -130,7 +130,7 @@ def test_settings_never_show_their_api_keys() -> None:
 
     settings = settings_from_env({"OPENROUTER_API_KEY": "synthetic-key-8d41e7"})
 
-    assert settings.api_keys == {"openrouter": "synthetic-key-8d41e7"}
+    assert settings.api_keys["OPENROUTER_API_KEY"] == "synthetic-key-8d41e7"
     assert "synthetic-key-8d41e7" not in repr(settings) + str(settings)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from extractors import openrouter
 from extractors.registry import payload_kind_for
 from extractors.wayback import (
     Capture,
@@ -24,7 +25,7 @@ from extractors.wayback import (
     capture_timestamp,
     capture_url,
     cdx_url,
-    endpoints_lookups,
+    model_lookups,
     parse_cdx,
     real_url,
 )
@@ -175,8 +176,8 @@ def test_both_forms_of_an_openrouter_endpoints_url_route_to_the_endpoints_parser
     assert (by_slug[0].id, by_slug[1].name) == ("openrouter", "endpoints")
 
 
-def test_endpoints_lookups_cover_every_model_key_once() -> None:
-    lookups = endpoints_lookups([SCOUT, SCOUT_SLUG, SCOUT, "", "not-a-model-key"])
+def test_openrouter_model_lookups_cover_every_model_key_once() -> None:
+    lookups = model_lookups(openrouter.SOURCE, [SCOUT, SCOUT_SLUG, SCOUT, "", "not-a-model-key"])
 
     assert lookups == (
         Lookup("openrouter", ENDPOINTS.format(SCOUT)),

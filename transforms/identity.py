@@ -1,24 +1,19 @@
 """Identity: which canonical model each (source, source key) names, by documented rules.
 
 Every key is known by a few *names*, each an exact normalized slug (lower case, last path
-segment, quantization suffix such as ``-fp8`` dropped):
-
-- ``openrouter``: its model id, its ``canonical_slug`` and its ``hugging_face_id``
-  (OpenRouter itself asserts that these name one model);
-- ``models_dev`` (``<provider>/<model id>``): the model id and its ``base_model``;
-- ``artificial_analysis``: its slug;
-- ``catalog``: the page slug, and the slug without a serving-provider suffix
-  (``llama-4-scout-17b-16e-instruct-groq`` -> ``llama-4-scout-17b-16e-instruct``).
+segment, quantization suffix such as ``-fp8`` dropped). Which names a key has is its
+source's to say: each source declares an ``IdentityRole`` (its ``names``, its rank, whether
+its keys are models on their own) in its module under ``extractors/``.
 
 Keys that share a name are one model (connected components). The canonical ``model_id``
-is the component's OpenRouter model id, else the id of its models.dev ``openrouter``
-entry (an OpenRouter id too), else its models.dev ``base_model``, else its most common
-models.dev model id (lower case, a ``@cf/``-style prefix dropped), else its Artificial Analysis
-slug, else its catalog slug. A key
-of Artificial Analysis or the catalog that shares no name with another source stays
-unmatched (``model_id`` None): nothing is merged by a fuzzy guess. A name claimed by two
-different OpenRouter models is ambiguous and links nothing. Overrides (a reviewed file)
-come first: an overridden key takes the override's model id and links nothing else.
+is taken from the component's keys of the lowest-ranked source that has any (each source
+picks among its own keys, by its ``canonical`` rule or else the smallest key). A component
+without a key of an anchoring source, and with keys of one source only, stays unmatched
+(``model_id`` None): nothing is merged by a fuzzy guess. The keys of a source whose models
+are distinct (``distinct_models``: OpenRouter's) are one model only when their
+``canonical_slug`` says so: a name two of them claim is ambiguous and links nothing, and a
+key whose names join two of them links neither. Overrides (a reviewed file) come first: an
+overridden key takes the override's model id and links nothing else.
 """
 
 from __future__ import annotations
@@ -32,23 +27,10 @@ from typing import Any, cast
 
 import pandas as pd
 
-from transforms.units import slug
+from transforms.roles import IdentityRole, Key, normalized
 
 FACT_COLUMNS = ("source", "source_key", "canonical_slug", "hugging_face_id", "base_model", "api_providers")
 ALIAS_COLUMNS = ("source", "source_key", "model_id", "rule")
-QUANTIZATION_SUFFIX = re.compile(r"-(fp8|fp16|bf16|fp4|int4|int8)$")
-PROVIDER_SUFFIXES = frozenset(
-    {
-        "groq", "deepinfra", "together", "fireworks", "novita", "google", "vertex", "bedrock", "azure",
-        "openai", "anthropic", "mistral", "cerebras", "sambanova", "hyperbolic", "nebius", "lambda",
-        "cloudflare", "replicate", "perplexity", "cohere", "xai", "deepseek", "parasail", "baseten",
-    }
-)  # fmt: skip
-"""Serving providers whose name catalog slugs may end with, besides those the page itself lists."""
-ANCHOR_ORDER = ("openrouter", "models_dev", "artificial_analysis", "catalog")
-"""Whose key names the canonical model, first wins."""
-ANCHORING_SOURCES = frozenset({"openrouter", "models_dev"})
-"""Sources whose keys are models on their own; others must match one of another source."""
 
 
 @dataclass(frozen=True)
@@ -59,12 +41,6 @@ class Override:
     source_key: str
     model_id: str | None
     reason: str = ""
-
-
-def normalized(name: str) -> str:
-    """The exact form names are compared in: last path segment, lower case, no quantization suffix."""
-    last = name.strip().rstrip("/").rsplit("/", 1)[-1].lower()
-    return QUANTIZATION_SUFFIX.sub("", last)
 
 
 def read_overrides(text: str, key_column: str = "source_key", id_column: str = "model_id") -> list[Override]:
@@ -80,35 +56,69 @@ def read_overrides(text: str, key_column: str = "source_key", id_column: str = "
     return overrides
 
 
-def crosswalk(facts: pd.DataFrame, overrides: Iterable[Override] = ()) -> pd.DataFrame:
-    """One row per (source, source key) and per OpenRouter ``canonical_slug``: its model id and the rule."""
+def crosswalk(
+    facts: pd.DataFrame, roles: Mapping[str, IdentityRole], overrides: Iterable[Override] = ()
+) -> pd.DataFrame:
+    """One row per (source, source key) and per ``canonical_slug`` alias of a distinct-models source: its model id
+    and the rule. ``roles`` says how each source's keys take part (a source without one is known by its keys)."""
     forced = {(o.source, o.source_key): o for o in overrides}
-    keys: list[tuple[str, str]] = []
-    names: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    extra_aliases: dict[tuple[str, str], str] = {}  # openrouter canonical slug alias -> its model id
+    keys: list[Key] = []
+    names: dict[Key, list[Key]] = {}
+    extra_aliases: dict[Key, Key] = {}  # a distinct-models source's canonical slug -> the key it belongs to
     for row in _records(facts):
         key = (str(row["source"]), str(row["source_key"]))
         if key in names:
             continue
         keys.append(key)
-        names[key] = [] if key in forced else _names(row)
+        names[key] = [] if key in forced else _names(row, _role(roles, key[0]))
         canonical = row.get("canonical_slug")
-        if key[0] == "openrouter" and isinstance(canonical, str) and canonical and canonical != key[1]:
-            extra_aliases[("openrouter", canonical)] = key[1]
+        distinct = _role(roles, key[0]).distinct_models
+        if distinct and isinstance(canonical, str) and canonical and canonical != key[1]:
+            extra_aliases[(key[0], canonical)] = key
 
     by_key = facts_by_key(facts)
-    holders: dict[str, set[tuple[str, str]]] = {}
+    holders: dict[str, set[Key]] = {}
     for key in keys:
         for name, _ in names[key]:
             holders.setdefault(name, set()).add(key)
-    for key in keys:  # a catalog slug that names another key as it is keeps only that name
-        if key[0] == "catalog" and names[key] and len(holders[names[key][0][0]]) > 1:
+    for key in keys:  # a key whose first name another key holds as it is keeps only that name
+        if _role(roles, key[0]).exact_name_only and names[key] and len(holders[names[key][0][0]]) > 1:
             for name, _ in names[key][1:]:
                 holders[name].discard(key)
             names[key] = names[key][:1]
-    ambiguous = _ambiguous_names(names, by_key)
-    identity = {k: _openrouter_identity(k, by_key) for k in keys if k[0] == "openrouter"}
-    bridges: set[tuple[str, str]] = set()  # keys whose names join two different OpenRouter models
+    distinct_keys = [k for k in keys if _role(roles, k[0]).distinct_models]
+    ambiguous = _ambiguous_names(names, by_key, distinct_keys)
+    identity = {k: _distinct_identity(k, by_key) for k in distinct_keys}
+    components = _components_without_bridges(keys, names, ambiguous, identity)
+
+    rows: list[dict[str, Any]] = []
+    resolved: dict[Key, str | None] = {}
+    for members, bridges in components:
+        model_id, anchor = _canonical([k for k in members if k not in bridges], by_key, roles)
+        for key in sorted(members):
+            model, rule = _resolution(
+                key, model_id, bridges=bridges, forced=forced, ambiguous=ambiguous, by_key=by_key, roles=roles
+            )
+            if model == "":  # resolved by the anchor's rules
+                model, rule = model_id, _rule(key, anchor, names=names, holders=holders, members=members, roles=roles)
+            resolved[key] = model
+            rows.append(_alias(key, model, rule))
+    for alias, owner in sorted(extra_aliases.items()):
+        if alias not in resolved:
+            rows.append(_alias(alias, resolved.get(owner), f"{owner[0]} canonical_slug"))
+    return pd.DataFrame(rows, columns=list(ALIAS_COLUMNS))
+
+
+def _role(roles: Mapping[str, IdentityRole], source: str) -> IdentityRole:
+    """A source's declared role; one not declared ranks last and is known by its keys."""
+    return roles.get(source) or IdentityRole(rank=len(roles) + 1)
+
+
+def _components_without_bridges(
+    keys: list[Key], names: Mapping[Key, list[Key]], ambiguous: set[str], identity: Mapping[Key, str]
+) -> list[tuple[list[Key], set[Key]]]:
+    """Components, after leaving out the names of keys that join two distinct models; each with its bridges."""
+    bridges: set[Key] = set()
     while True:
         components = _components(keys, names, ambiguous, bridges)
         found = set()
@@ -117,53 +127,49 @@ def crosswalk(facts: pd.DataFrame, overrides: Iterable[Override] = ()) -> pd.Dat
             if len(held) > 1:
                 found |= _bridges(members, identity, names) - bridges
         if not found:
-            break
+            return [(members, bridges & set(members)) for members in components]
         bridges |= found
 
-    rows: list[dict[str, Any]] = []
-    resolved: dict[tuple[str, str], str | None] = {}
-    for members in components:
-        model_id, anchor = _canonical([k for k in members if k not in bridges], by_key)
-        for key in sorted(members):
-            if key in bridges:
-                resolved[key] = None
-                rows.append(_alias(key, None, "ambiguous: its names match two OpenRouter models"))
-                continue
-            if key in forced:
-                override = forced[key]
-                rule = f"override: {override.reason}" if override.reason else "override"
-                resolved[key] = override.model_id
-                rows.append(_alias(key, override.model_id, rule))
-                continue
-            if model_id is None:
-                why = "ambiguous name" if any(n in ambiguous for n, _ in _names(by_key[key])) else "unmatched"
-                resolved[key] = None
-                rows.append(_alias(key, None, why))
-                continue
-            resolved[key] = model_id
-            rows.append(_alias(key, model_id, _rule(key, anchor, names, holders, members)))
-    for alias, owner in sorted(extra_aliases.items()):
-        if alias not in resolved:
-            rows.append(_alias(alias, resolved.get(("openrouter", owner)), "openrouter canonical_slug"))
-    return pd.DataFrame(rows, columns=list(ALIAS_COLUMNS))
+
+def _resolution(
+    key: Key,
+    model_id: str | None,
+    *,
+    bridges: set[Key],
+    forced: Mapping[Key, Override],
+    ambiguous: set[str],
+    by_key: Mapping[Key, Mapping[str, Any]],
+    roles: Mapping[str, IdentityRole],
+) -> tuple[str | None, str]:
+    """A key's model id and rule when something other than its component's anchor decides: a bridge, an override,
+    an unmatched component; ``("", "")`` when the anchor does."""
+    if key in bridges:
+        return None, "ambiguous: its names match two OpenRouter models"
+    if key in forced:
+        override = forced[key]
+        return override.model_id, f"override: {override.reason}" if override.reason else "override"
+    if model_id is None:
+        own = _names(by_key[key], _role(roles, key[0]))
+        return None, "ambiguous name" if any(n in ambiguous for n, _ in own) else "unmatched"
+    return "", ""
 
 
 def _components(
-    keys: list[tuple[str, str]],
-    names: Mapping[tuple[str, str], list[tuple[str, str]]],
+    keys: list[Key],
+    names: Mapping[Key, list[Key]],
     ambiguous: set[str],
-    excluded: set[tuple[str, str]],
-) -> list[list[tuple[str, str]]]:
+    excluded: set[Key],
+) -> list[list[Key]]:
     """Keys grouped by shared names (union-find), leaving out ambiguous names and excluded keys' names."""
     parent = {k: k for k in keys}
 
-    def find(k: tuple[str, str]) -> tuple[str, str]:
+    def find(k: Key) -> Key:
         while parent[k] != k:
             parent[k] = parent[parent[k]]
             k = parent[k]
         return k
 
-    first_holder: dict[str, tuple[str, str]] = {}
+    first_holder: dict[str, Key] = {}
     for key in keys:
         if key in excluded:
             continue
@@ -176,23 +182,23 @@ def _components(
                     parent[max(a, b)] = min(a, b)
             else:
                 first_holder[name] = key
-    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    groups: dict[Key, list[Key]] = {}
     for key in keys:
         groups.setdefault(find(key), []).append(key)
     return list(groups.values())
 
 
-def _openrouter_identity(key: tuple[str, str], by_key: Mapping[tuple[str, str], Mapping[str, Any]]) -> str:
-    """What makes two OpenRouter keys one model: the same canonical slug (else the id)."""
+def _distinct_identity(key: Key, by_key: Mapping[Key, Mapping[str, Any]]) -> str:
+    """What makes two keys of a distinct-models source one model: the same canonical slug (else the key)."""
     canonical = by_key[key].get("canonical_slug")
     return (canonical if isinstance(canonical, str) and canonical else key[1]).lower()
 
 
 def _bridges(
-    members: list[tuple[str, str]],
-    identity: Mapping[tuple[str, str], str],
-    names: Mapping[tuple[str, str], list[tuple[str, str]]],
-) -> set[tuple[str, str]]:
+    members: list[Key],
+    identity: Mapping[Key, str],
+    names: Mapping[Key, list[Key]],
+) -> set[Key]:
     """The keys that join a group's two OpenRouter models: those naming both, else every other key."""
     named: dict[str, set[str]] = {}
     for key in members:
@@ -203,9 +209,9 @@ def _bridges(
     return direct or others
 
 
-def facts_by_key(facts: pd.DataFrame) -> Mapping[tuple[str, str], Mapping[str, Any]]:
+def facts_by_key(facts: pd.DataFrame) -> Mapping[Key, Mapping[str, Any]]:
     """Each key's identity facts (the first row per key)."""
-    out: dict[tuple[str, str], Mapping[str, Any]] = {}
+    out: dict[Key, Mapping[str, Any]] = {}
     for row in _records(facts):
         out.setdefault((str(row["source"]), str(row["source_key"])), row)
     return out
@@ -215,99 +221,57 @@ def _records(facts: pd.DataFrame) -> list[dict[str, Any]]:
     return cast(list[dict[str, Any]], facts.astype(object).where(facts.notna(), None).to_dict("records"))
 
 
-def _names(row: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(name, how it was derived)`` for one key's facts, most direct first."""
-    source, key = str(row["source"]), str(row["source_key"])
-    found: list[tuple[str, str]] = []
-
-    def add(value: object, how: str) -> None:
+def _names(row: Mapping[str, Any], role: IdentityRole) -> list[Key]:
+    """``(name, how it was derived)`` for one key's facts, most direct first: its source's names, normalized."""
+    found: list[Key] = []
+    for value, how in role.names(str(row["source_key"]), row):
         if isinstance(value, str) and value.strip():
             name = normalized(value)
             if name and name not in {n for n, _ in found}:
                 found.append((name, how))
-
-    if source == "models_dev":
-        add(key.split("/", 1)[1] if "/" in key else key, "normalized slug")
-        add(row.get("base_model"), "models.dev base_model")
-    elif source == "catalog":
-        add(key, "normalized slug")
-        listed = row.get("api_providers")
-        providers = {slug(p) for p in ([] if listed is None else list(listed)) if isinstance(p, str)}
-        providers |= PROVIDER_SUFFIXES
-        for provider in sorted(providers, key=len, reverse=True):
-            if provider and key.lower().endswith(f"-{provider}") and len(key) > len(provider) + 1:
-                add(key[: -len(provider) - 1], f"catalog slug without provider suffix -{provider}")
-                break
-    else:
-        add(key, "normalized slug")
-    if source == "openrouter":
-        add(row.get("canonical_slug"), "openrouter canonical_slug")
-        add(row.get("hugging_face_id"), "openrouter hugging_face_id")
     return found
 
 
 def _ambiguous_names(
-    names: Mapping[tuple[str, str], list[tuple[str, str]]], by_key: Mapping[tuple[str, str], Mapping[str, Any]]
+    names: Mapping[Key, list[Key]], by_key: Mapping[Key, Mapping[str, Any]], distinct_keys: list[Key]
 ) -> set[str]:
-    """Names claimed by two OpenRouter models that OpenRouter does not say are one (different canonical slugs)."""
+    """Names claimed by two keys of a distinct-models source that it does not say are one (other canonical slugs)."""
     identity: dict[str, set[str]] = {}
-    for key, found in names.items():
-        if key[0] != "openrouter":
-            continue
-        canonical = by_key[key].get("canonical_slug")
-        who = canonical if isinstance(canonical, str) and canonical else key[1]
-        for name, _ in found:
-            identity.setdefault(name, set()).add(who.lower())
+    for key in distinct_keys:
+        who = _distinct_identity(key, by_key)
+        for name, _ in names[key]:
+            identity.setdefault(name, set()).add(who)
     return {name for name, who in identity.items() if len(who) > 1}
 
 
 def _canonical(
-    members: list[tuple[str, str]], by_key: Mapping[tuple[str, str], Mapping[str, Any]]
-) -> tuple[str | None, tuple[str, str] | None]:
+    members: list[Key], by_key: Mapping[Key, Mapping[str, Any]], roles: Mapping[str, IdentityRole]
+) -> tuple[str | None, Key | None]:
     """The component's model id and the key it comes from; None when it must stay unmatched."""
     sources = {s for s, _ in members}
-    if not sources & ANCHORING_SOURCES and len(sources) < 2:
+    if not any(_role(roles, s).anchors for s in sources) and len(sources) < 2:
         return None, None
-    for source in ANCHOR_ORDER:
+    for source in sorted(sources, key=lambda s: (_role(roles, s).rank, s)):
         candidates = sorted(k for k in members if k[0] == source)
-        if not candidates:
-            continue
-        if source == "models_dev":
-            return _models_dev_canonical(candidates, by_key)
+        pick = _role(roles, source).canonical
+        if pick is not None:
+            return pick(candidates, by_key)
         return candidates[0][1], candidates[0]
     return None, None
 
 
-def _models_dev_canonical(
-    candidates: list[tuple[str, str]], by_key: Mapping[tuple[str, str], Mapping[str, Any]]
-) -> tuple[str, tuple[str, str]]:
-    """Its OpenRouter entry's id (an OpenRouter model id), else its ``base_model``, else its most common id."""
-    for key in candidates:
-        if key[1].startswith("openrouter/"):
-            return key[1].removeprefix("openrouter/"), key
-    bases = sorted(
-        (str(by_key[k]["base_model"]), k) for k in candidates if isinstance(by_key[k].get("base_model"), str)
-    )
-    if bases:
-        return bases[0]
-    ids: dict[str, list[tuple[str, str]]] = {}
-    for key in candidates:
-        model = key[1].split("/", 1)[1] if "/" in key[1] else key[1]
-        ids.setdefault(re.sub(r"^@[^/]+/", "", model).lower(), []).append(key)
-    best = min(ids, key=lambda m: (-len(ids[m]), m))
-    return best, ids[best][0]
-
-
 def _rule(
-    key: tuple[str, str],
-    anchor: tuple[str, str] | None,
-    names: Mapping[tuple[str, str], list[tuple[str, str]]],
-    holders: Mapping[str, set[tuple[str, str]]],
-    members: list[tuple[str, str]],
+    key: Key,
+    anchor: Key | None,
+    *,
+    names: Mapping[Key, list[Key]],
+    holders: Mapping[str, set[Key]],
+    members: list[Key],
+    roles: Mapping[str, IdentityRole],
 ) -> str:
     """How ``key`` joined its model: the anchor itself, or the first of its names another member shares."""
     if key == anchor:
-        return {"openrouter": "openrouter id", "models_dev": "models.dev model id"}.get(key[0], f"{key[0]} key")
+        return _role(roles, key[0]).anchor_rule or f"{key[0]} key"
     inside = set(members)
     for name, how in names[key]:
         if len((holders.get(name) or set()) & inside) > 1:
@@ -315,7 +279,7 @@ def _rule(
     return "same model as its source's other keys"
 
 
-def _alias(key: tuple[str, str], model_id: str | None, rule: str) -> dict[str, Any]:
+def _alias(key: Key, model_id: str | None, rule: str) -> dict[str, Any]:
     return {"source": key[0], "source_key": key[1], "model_id": model_id, "rule": rule}
 
 

@@ -38,12 +38,14 @@ an endpoints section this parser cannot read must not retire every endpoint. A 4
 
 from __future__ import annotations
 
+from extractors.catalog.identity import identity_names
 from extractors.catalog.labels import ENDPOINT_LABELS, MODEL_LABELS, REQUIRED
 from extractors.catalog.records import gone_page, parse_page
 from extractors.catalog.sitemap import parse_sitemap
 from extractors.catalog.urls import ORIGIN, PAGE_PATH, SITEMAP_PATH, SITEMAP_URL, SOURCE_ID, page_url
 from extractors.policy import HostPolicy
-from extractors.spec import PayloadKind, SourceSpec
+from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
+from transforms.roles import IdentityRole
 
 SOURCE = SourceSpec(
     id=SOURCE_ID,
@@ -53,9 +55,24 @@ SOURCE = SourceSpec(
         PayloadKind("sitemap", SITEMAP_PATH, parse_sitemap, yields_links=True, media="xml"),
         PayloadKind("page", PAGE_PATH, parse_page, gone_page, needs_url=True, media="html"),
     ),
+    # Its slugs join a model only by a name another source's key shares; a slug that is another key's name as it
+    # is keeps only that name.
+    identity=IdentityRole(rank=4, names=identity_names, exact_name_only=True),
+    web_archive=WebArchive(lookups=(ArchivedUrl(SITEMAP_URL), ArchivedUrl(f"{ORIGIN}/models/", prefix=True))),
     seeds=(SITEMAP_URL,),
     policy=HostPolicy(rate_per_s=1.0, concurrency=2, obey_robots=True),  # a product site's HTML: 1 request/s
-    docs="https://www.mindstudio.ai/models",
+    field_precedence={
+        "name": 2,
+        "creator": 2,
+        "context_window": 2,
+        "max_output_tokens": 2,
+        "release_date": 4,
+        "open_weights": 4,
+        "knowledge_cutoff": 4,
+        "input_modalities": 4,
+        "output_modalities": 4,
+    },
+    upstream_docs="https://www.mindstudio.ai/models",
 )
 
 __all__ = [

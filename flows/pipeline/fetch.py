@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 
 from extractors.http import Fetched, Fetcher, FetchError
-from extractors.registry import SOURCES, follows_link, payload_kind_for
+from extractors.registry import follows_link, payload_kind_for, source_specs
 from extractors.spec import SourceSpec
 from flows.pipeline.base import LOADABLE_STATUSES, Archived, ImportInputError, Known, utc_now
-from flows.settings import API_KEY_VARIABLES, Settings
+from flows.settings import Settings
 from transforms.records import ParseError
 from warehouse.archive import ArchivedPayload, archive_payloads, read_body, sha256_hex
 
@@ -27,12 +27,17 @@ def runnable_sources(settings: Settings, sources: Sequence[str]) -> tuple[list[s
     """The sources a sync can fetch, and those it skips with the reason (a key it needs is not set)."""
     runnable, skipped = [], []
     for source_id in sources:
-        spec = SOURCES[source_id]
-        if spec.requires_api_key and source_id not in settings.api_keys:
-            skipped.append((source_id, f"skipped: set {API_KEY_VARIABLES[source_id]} to fetch it"))
+        spec = source_specs()[source_id]
+        if spec.requires_api_key and not _api_key(settings, spec):
+            skipped.append((source_id, f"skipped: set {spec.api_key_variable} to fetch it"))
         else:
             runnable.append(source_id)
     return runnable, skipped
+
+
+def _api_key(settings: Settings, spec: SourceSpec) -> str | None:
+    """The source's API key, when its variable is set."""
+    return settings.api_keys.get(spec.api_key_variable) if spec.api_key_variable else None
 
 
 def fetch_and_archive(
@@ -45,7 +50,7 @@ def fetch_and_archive(
     run_id: str | None = None,
 ) -> Archived:
     """Fetch a source's seed URLs, archive them (as ``run_id``'s), then fetch and archive the URLs they link to."""
-    spec = SOURCES[source_id]
+    spec = source_specs()[source_id]
     return asyncio.run(_fetch_and_archive(settings, spec, known, clock, progress, run_id=run_id))
 
 
@@ -59,7 +64,7 @@ async def _fetch_and_archive(
     run_id: str | None,
 ) -> Archived:
     routes = {spec.origin: settings.base_urls[spec.id]} if spec.id in settings.base_urls else {}
-    key = settings.api_keys.get(spec.id)
+    key = _api_key(settings, spec)
     headers = {spec.api_key_header: spec.api_key_prefix + key} if key and spec.api_key_header else {}
     policy = settings.policy(spec.id, spec.policy)
     archived: list[ArchivedPayload] = []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 from collections.abc import Mapping
 from importlib import resources
 
 import duckdb
 
+from extractors.registry import identity_roles, source_specs
 from flows.pipeline.base import ImportInputError
 from transforms.hashing import row_hashes
 from transforms.identity import Override, crosswalk, provider_crosswalk, read_overrides
@@ -29,18 +31,24 @@ MIGRATION_HOOKS: Mapping[int, db.Hook] = {3: rehash_attributes}
 
 
 def identity_resolver() -> Resolver:
-    """The crosswalk rules with the reviewed overrides file shipped in ``transforms/identity_overrides.csv``."""
+    """The crosswalk rules, each source's identity role, and the reviewed ``transforms/identity_overrides.csv``."""
     overrides = _overrides(OVERRIDES_FILE, "source_key", "model_id")
-    return lambda facts: crosswalk(facts, overrides)
+    roles = identity_roles()
+    return lambda facts: crosswalk(facts, roles, overrides)
 
 
 @functools.cache
 def identity_rules_version() -> str:
-    """A hash of the crosswalk's rules (``transforms/identity.py``) and overrides: a new one re-resolves every key."""
+    """A hash of the crosswalk's rules (``transforms/identity.py``), the overrides and the sources' modules (their
+    identity roles): a new one re-resolves every key."""
     files = resources.files("transforms")
     digest = hashlib.sha256()
     for name in ("identity.py", OVERRIDES_FILE):
         digest.update(files.joinpath(name).read_bytes())
+    for spec in source_specs().values():
+        module = inspect.getmodule(spec.identity.names)
+        digest.update(inspect.getsource(module).encode() if module else spec.id.encode())
+        digest.update(repr((spec.id, spec.identity.rank, spec.identity.anchors)).encode())
     return digest.hexdigest()[:16]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from extractors.registry import payload_kind_for
+from extractors.registry import field_precedence, payload_kind_for
 from flows.pipeline.base import LOADABLE_STATUSES
 from flows.pipeline.hooks import identity_resolver, identity_rules_version, provider_resolver
 from flows.settings import Settings
@@ -121,6 +121,7 @@ def parse_archived(
         resolve_identity=identity_resolver(),
         resolve_providers=provider_resolver(),
         identity_rules_version=identity_rules_version(),
+        field_precedence=tuple(field_precedence()),
     )
     return ParsedRun(
         batch, tuple(parsing.failures), time.perf_counter() - started, parsing.rows(), parsing.rows_quarantined()

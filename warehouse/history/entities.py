@@ -1,4 +1,4 @@
-"""Versioned entities and the records a load reads and returns (no SQL runs here)."""
+"""The records a load reads and returns (no SQL runs here); entities and series are declared in ``entities``."""
 
 from __future__ import annotations
 
@@ -8,82 +8,12 @@ from datetime import datetime
 
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class EntitySpec:
-    """A versioned entity: key, listing scope, versioned attributes, volatile fields and retirement rules."""
-
-    name: str
-    key: tuple[str, ...]
-    scope: tuple[str, ...]  # a listing of one scope value lists every key in it
-    attributes: tuple[str, ...]  # versioned: hashed, a change starts a new version
-    volatile: tuple[str, ...] = ()  # stored and shown (latest value of the version), never hashed
-    parent: str | None = None  # an entity keyed by this one's scope: its complete listings retire children too
-    retired_when: str | None = None  # SQL over an observation: positive evidence that the key is retired
-    complete_fraction: float = 0.5  # a listing under this fraction of the recent median is incomplete
-    median_window: int = 7  # how many recent complete listings make the median
-
-    @property
-    def observations(self) -> str:
-        return f"{self.name}_observations"
-
-    @property
-    def versions(self) -> str:
-        return f"{self.name}_versions"
-
-    @property
-    def scope_expr(self) -> str:
-        """SQL for the snapshot scope string of a row aliased ``t`` (all scope columns after ``source``)."""
-        rest = self.scope[1:]
-        return "''" if not rest else " || '|' || ".join(f"t.{c}" for c in rest)
-
-
-MODEL = EntitySpec(
-    name="model",
-    key=("source", "model_id"),
-    scope=("source",),
-    attributes=(
-        "name", "creator", "canonical_slug", "hugging_face_id", "base_model", "context_window", "max_output_tokens",
-        "input_price_per_mtok", "output_price_per_mtok", "release_date", "knowledge_cutoff",
-        "expiration_date", "last_updated", "open_weights", "status", "input_modalities", "output_modalities",
-        "supported_params", "api_providers", "capabilities",
-    ),
-    volatile=("description",),  # edited often, rarely meaningful: shown, not versioned
-    # OpenRouter lists a model with an expiration date until it goes: past that date it is retired;
-    # models.dev marks a model `deprecated` before it drops it; a catalog page that answers 404/410
-    # is observed with status `gone`.
-    retired_when="(expiration_date IS NOT NULL AND expiration_date <= CAST(observed_at AS DATE))"
-    " OR status IN ('deprecated', 'gone')",
-)  # fmt: skip
-
-ENDPOINT = EntitySpec(
-    name="endpoint",
-    key=("source", "model_id", "endpoint_key"),
-    scope=("source", "model_id"),
-    attributes=(
-        "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
-        "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok", "cache_write_price_per_mtok",
-        "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
-    ),
-    parent="model",  # a model missing from a complete model list has no endpoints left
-)  # fmt: skip
-
-BENCHMARK = EntitySpec(
-    name="benchmark",
-    key=("source", "model_id", "benchmark"),
-    scope=("source", "model_id"),
-    attributes=("score",),  # a re-score is a new version
-    parent="model",
-)
-
-ENTITIES: Mapping[str, EntitySpec] = {spec.name: spec for spec in (MODEL, ENDPOINT, BENCHMARK)}
-"""Every versioned entity, parents before children (a child's derivation reads its parent's listings)."""
+from entities import SERIES
 
 MEASUREMENTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
-    "uptime": ("uptime_measurements", ("source", "model_id", "endpoint_key", "period", "observed_at")),
-    "speed": ("speed_measurements", ("source", "model_id", "metric", "observed_at")),
+    name: (spec.table, (*spec.key, "observed_at")) for name, spec in SERIES.items()
 }
-"""Append-only series: entity -> (table, key)."""
+"""Append-only series: entity -> (table, key), from their declarations (``entities``)."""
 
 Resolver = Callable[[pd.DataFrame], pd.DataFrame]
 """Identity facts (one row per source key) -> the crosswalk (source, source_key, model_id, rule)."""
@@ -120,6 +50,7 @@ class LoadBatch:
     resolve_identity: Resolver | None = None  # when set, the crosswalk is re-resolved in the same transaction
     resolve_providers: Resolver | None = None  # likewise for providers: (source, provider_key) -> provider_id
     identity_rules_version: str = ""  # when set, an unchanged crosswalk is not re-resolved (see refresh_crosswalk)
+    field_precedence: tuple[tuple[str, str, int], ...] = ()  # (field, source, rank) declared; () keeps the table
 
 
 @dataclass(frozen=True)

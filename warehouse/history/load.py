@@ -12,12 +12,13 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from entities import ENTITIES, EntitySpec
 from warehouse import history
 
 from .completeness import INCOMPLETE_LISTINGS, SHORT_LISTING, _settle_completeness
 from .crosswalk import PROVIDER_KEYS, _refresh_log, refresh_crosswalk
 from .derive import _derive_versions
-from .entities import ENTITIES, MEASUREMENTS, EntitySpec, KeyChanges, LoadBatch, LoadCounts
+from .entities import MEASUREMENTS, KeyChanges, LoadBatch, LoadCounts
 from .invariants import InvariantError, invariant_violations
 from .runs import record_run_end
 
@@ -42,11 +43,23 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     if batch.quarantine is not None and not batch.quarantine.empty:
         quarantined = _insert_all(con, "quarantine", batch.quarantine)
     observations, new_versions, keys = _load_entities(con, batch)
+    _set_field_precedence(con, batch.field_precedence)
     measurements = _insert_measurements(con, batch)
     unmatched = _refresh_identities(con, batch)
     _check_invariants(con, batch)
     incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id, f"{SHORT_LISTING}%"]).fetchall())
     return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete)
+
+
+def _set_field_precedence(con: duckdb.DuckDBPyConnection, declared: Sequence[tuple[str, str, int]]) -> None:
+    """Make the ``field_precedence`` table the sources' declarations (unchanged when none are given or they agree)."""
+    if not declared:
+        return
+    held = con.execute("SELECT field, source, rank FROM field_precedence ORDER BY ALL").fetchall()
+    if held == sorted(declared):
+        return
+    con.execute("DELETE FROM field_precedence")
+    con.executemany("INSERT INTO field_precedence VALUES (?, ?, ?)", sorted(declared))
 
 
 def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[int, int, dict[str, KeyChanges]]:

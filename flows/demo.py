@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from flows.doubles.mirror import Mirror, Reply, read_manifest
+from extractors.registry import payload_kind_for
+from flows.doubles.mirror import Capture, Mirror, Reply, read_manifest
 from flows.settings import SOURCES
 from warehouse import db
 from warehouse.archive import parse_rfc3339
@@ -141,6 +142,12 @@ def _table(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, Any] |
     return drawn.getvalue()
 
 
+def captured_sources(captures: list[Capture]) -> list[str]:
+    """The registered sources, in sync order, that the captures hold payloads of."""
+    held = {payload_kind_for(c.url)[0].id for c in captures}
+    return [source for source in SOURCES if source in held]
+
+
 def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     """Sync every capture date in order into ``workdir/modelsync-demo.duckdb``; returns an exit code.
 
@@ -155,14 +162,15 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     shutil.rmtree(raw_dir, ignore_errors=True)
     captures = read_manifest(DEMO_MANIFEST)
     dates = sorted({c.fetched_at for c in captures}, key=parse_rfc3339)
-    sources = len({urlsplit(c.url).netloc for c in captures})
-    echo(f"modelsync demo: {len(captures)} recorded payloads of {sources} sources over {len(dates)} dates")
+    sources = captured_sources(captures)
+    echo(f"modelsync demo: {len(captures)} recorded payloads of {len(sources)} sources over {len(dates)} dates")
     echo("Starting Prefect (a temporary local server when PREFECT_API_URL is unset: about 15 s) ...")
     worst = 0
     with Mirror(captures) as mirror:
         echo(f"Serving them from a loopback mirror at {mirror.base_url}")
         overrides = {
             **DEMO_ENV,
+            "MODELSYNC_SOURCES": ",".join(sources),  # the sources the captures cover, not every registered one
             "MODELSYNC_WAREHOUSE": str(warehouse),
             "MODELSYNC_RAW_DIR": str(raw_dir),
             **{f"MODELSYNC_{source.upper()}_BASE_URL": mirror.base_url for source in SOURCES},

@@ -103,7 +103,8 @@ def test_docs_document_every_environment_variable() -> None:
     source = "".join((ROOT / p).read_text(encoding="utf-8") for p in ("flows/settings.py", "warehouse/__init__.py"))
     literal = re.findall(r'"((?:MODELSYNC|OPENROUTER)_\w+)"', source)
     per_source = re.findall(r'f"\{prefix\}(_\w+)"', source)
-    names = [*literal, *(f"MODELSYNC_{s.upper()}{suffix}" for s in SOURCES for suffix in per_source)]
+    # a source's own variables are documented once, by pattern: MODELSYNC_<SOURCE>_RATE
+    names = [*literal, *(f"MODELSYNC_<SOURCE>{suffix}" for suffix in per_source)]
     assert "MODELSYNC_WAREHOUSE" in names, "settings.py and warehouse/__init__.py no longer name variables as expected"
     assert per_source, "flows/settings.py no longer builds per-source variables from a prefix"
     missing = [name for name in names if name not in DOCS]
@@ -117,7 +118,7 @@ def test_readme_module_map_lists_every_module_and_package() -> None:
         for path in sorted((ROOT / package).iterdir())
         if (path.suffix == ".py" and path.name != "__init__.py") or (path / "__init__.py").is_file()
     ]
-    missing = [module for module in top if f"`{module}`" not in README]
+    missing = [module for module in top if f"`{module}`" not in README and not _a_source(module)]
     assert missing == []
 
 
@@ -129,8 +130,14 @@ def test_the_code_map_lists_every_module_of_every_package() -> None:
         for path in sorted((ROOT / package).rglob("*.py"))
         if path.parent != ROOT / package or path.name != "__init__.py"
     ]
-    missing = [module for module in modules if f"`{module}`" not in code_map]
+    missing = [module for module in modules if f"`{module}`" not in code_map and not _a_source(module)]
     assert missing == []
+
+
+def _a_source(module: str) -> bool:
+    """A source's module or package: its page in docs/sources/ maps it (the source contract checks the page)."""
+    parts = module.removesuffix("/").removesuffix(".py").split("/")
+    return parts[0] == "extractors" and len(parts) >= 2 and parts[1] in SOURCES
 
 
 def _relative_links(text: str) -> list[str]:

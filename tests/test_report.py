@@ -133,7 +133,8 @@ def test_report_on_the_demo_opens_offline_in_chromium_with_every_chart_drawn(
     assert first_colour > 1_000  # the charts were painted, not only laid out
     assert page.select_one("#changes tbody tr") is not None
     sources = [[td.get_text() for td in tr.select("td")] for tr in page.select("header details tbody tr")]
-    assert [(row[0], row[1][:7], row[2], row[4]) for row in sources] == [  # newest data: the manifest's
+    # newest data: the manifest's (a registered source the demo has no captures of reads "never")
+    assert [(row[0], row[1][:7], row[2], row[4]) for row in sources if row[1] != "never"] == [
         ("artificial_analysis", "import-", "ok", "2026-08-25 10:26"),
         ("catalog", "import-", "ok", "2026-08-01 02:00"),
         ("models_dev", "import-", "ok", "2026-08-25 10:26"),

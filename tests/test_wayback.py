@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from extractors import openrouter
-from extractors.registry import payload_kind_for
+from extractors.registry import payload_kind_for, source_specs
 from extractors.wayback import (
     Capture,
     Lookup,
@@ -524,7 +524,9 @@ def test_a_cdx_rate_limit_stops_the_listing_instead_of_asking_again(
     assert result.code == 3
     assert len(wayback.cdx_requests) == 2  # the first query and its one retry, then nothing more
     failed = [line for line in result.err.splitlines() if line.startswith("  failed: ")]
-    assert len(failed) == 4  # OpenRouter's model list, models.dev, the catalog's sitemap and its /models/ prefix
+    # one line per URL the sources declare for the archive (here OpenRouter's model list, models.dev,
+    # the catalog's sitemap and its /models/ prefix)
+    assert len(failed) == sum(len(spec.web_archive.lookups) for spec in source_specs().values())
     assert failed[0].endswith("the Internet Archive rate-limits this IP (HTTP 429); try later or lower "
                               "MODELSYNC_WAYBACK_RATE: HTTP 429 (gave up after 2 attempts)")  # fmt: skip
     assert all(line.endswith("MODELSYNC_WAYBACK_RATE: not asked") for line in failed[1:])

@@ -185,7 +185,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--fault-rate", type=float, default=0.2, help="chance that a served URL gets a fault per run")
     args = parser.parse_args()
-    from flows.sync import sync_flow
+    from flows.jobs import SyncJob, run_sync
 
     rng = random.Random(args.seed)
     captures = read_manifest(DEMO_MANIFEST)
@@ -214,7 +214,7 @@ def main() -> int:
             as_of = START + timedelta(days=n)
             asked, sent = len(mirror.requests), len(mirror.served)
             started = time.perf_counter()
-            result = sync_flow(env_overrides=faulted_env, as_of=as_of, take_lock=True, lock_holder="soak")
+            result = run_sync(SyncJob(env_overrides=faulted_env, as_of=as_of, lock_holder="soak"))
             durations.append(time.perf_counter() - started)
             clean_sync(twin, as_of)
             statuses[result.status] += 1

@@ -7,6 +7,7 @@ import io
 import shutil
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ import duckdb
 
 from extractors.registry import payload_kind_for
 from flows.doubles.mirror import Capture, Mirror, Reply, read_manifest
+from flows.lock import warehouse_lock
 from flows.settings import SOURCES
 from warehouse import db
 from warehouse.archive import parse_rfc3339
@@ -153,9 +155,23 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
 
     A run that is ``partial`` only because of the declared ``OUTAGES`` counts as success.
     """
-    from flows.sync import sync_flow  # Prefect: imported only when the demo runs
-
     started = time.perf_counter()
+    warehouse = workdir / WAREHOUSE_NAME
+    # The lock before anything is deleted: a second demo in the same directory exits busy
+    # and leaves the first one's files alone.
+    with warehouse_lock(warehouse, "demo", datetime.now(UTC)):
+        worst = _sync_every_date(workdir, echo)
+        _summarise(warehouse, echo)
+    outcome = "every sync ok but the declared outage day" if not worst else "a sync did not finish cleanly"
+    echo(f"Done in {time.perf_counter() - started:.0f} s: {outcome}.\n")
+    echo(NEXT_STEPS.format(warehouse=warehouse, report=workdir / REPORT_NAME))
+    return worst
+
+
+def _sync_every_date(workdir: Path, echo: Callable[[str], None]) -> int:
+    """Start afresh, then sync each capture date from the mirror in turn; the worst exit code."""
+    from flows.jobs import SyncJob, run_sync
+
     warehouse, raw_dir = workdir / WAREHOUSE_NAME, workdir / RAW_NAME
     for old in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         old.unlink(missing_ok=True)
@@ -164,7 +180,6 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     dates = sorted({c.fetched_at for c in captures}, key=parse_rfc3339)
     sources = captured_sources(captures)
     echo(f"modelsync demo: {len(captures)} recorded payloads of {len(sources)} sources over {len(dates)} dates")
-    echo("Starting Prefect (a temporary local server when PREFECT_API_URL is unset: about 15 s) ...")
     worst = 0
     with Mirror(captures) as mirror:
         echo(f"Serving them from a loopback mirror at {mirror.base_url}")
@@ -183,7 +198,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
             for url in down:
                 mirror.script(urlsplit(url).path, OUTAGE_REPLY)
             mirror.serve_day(stamp)
-            result = sync_flow(env_overrides=overrides, as_of=parse_rfc3339(stamp), take_lock=True, lock_holder="demo")
+            result = run_sync(SyncJob(env_overrides=overrides, as_of=parse_rfc3339(stamp)))
             counts = result.counts
             echo(
                 f"  {stamp}  sync {result.status}: {counts.payloads} payloads, "
@@ -198,6 +213,11 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
                 echo("    expected: the outage day is partial (exit 3 for this sync); nothing in its scope is retired")
             else:
                 worst = max(worst, result.exit_code)
+    return worst
+
+
+def _summarise(warehouse: Path, echo: Callable[[str], None]) -> None:
+    """Print what the demo's history holds: changes, comings and goings, a re-score, the outage day."""
     con = db.open_for_read(warehouse)
     try:
         echo("\nWhat changed (the `changes` view, all sources):")
@@ -221,7 +241,3 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
             echo(_table(con, OUTAGE_QUERY, params))
     finally:
         con.close()
-    outcome = "every sync ok but the declared outage day" if not worst else "a sync did not finish cleanly"
-    echo(f"Done in {time.perf_counter() - started:.0f} s: {outcome}.\n")
-    echo(NEXT_STEPS.format(warehouse=warehouse, report=workdir / REPORT_NAME))
-    return worst

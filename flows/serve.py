@@ -165,7 +165,7 @@ def serve(settings: Settings, cron: str, log: Callable[[str], None]) -> None:
                 sync_flow.serve(
                     name=DEPLOYMENT,
                     cron=cron,
-                    parameters={"take_lock": True},
+                    parameters={"job": {"lock_holder": "serve (scheduled sync)"}, "announce": True},
                     description="modelsync nightly sync: fetch, archive and load every enabled source",
                     print_starting_message=False,
                 )

@@ -57,7 +57,7 @@ def ran_on_workers(address: str) -> set[str]:
 
 
 def sync_days(mirror: Mirror, root: Path, monkeypatch: pytest.MonkeyPatch, task_runner: str, address: str) -> Path:
-    from flows.sync import sync_flow_on
+    from flows.jobs import SyncJob, run_sync
 
     warehouse = root / "modelsync.duckdb"
     monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
@@ -65,7 +65,7 @@ def sync_days(mirror: Mirror, root: Path, monkeypatch: pytest.MonkeyPatch, task_
     for day in DAYS:
         mirror.serve_day(day)
         at = datetime.fromisoformat(day).astimezone(UTC)
-        result = sync_flow_on(task_runner, address if task_runner == "dask" else None)(as_of=at)
+        result = run_sync(SyncJob(as_of=at), task_runner, address if task_runner == "dask" else None)
         assert result.status == "ok", result.error
     return warehouse
 

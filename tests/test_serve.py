@@ -49,7 +49,8 @@ def test_serve_starts_a_local_server_registers_the_schedule_runs_a_sync_and_stop
         warehouse = tmp_path / "wh" / "modelsync.duckdb"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MODELSYNC_"))}
         env |= {"MODELSYNC_WAREHOUSE": str(warehouse), "MODELSYNC_SOURCES": "openrouter",
-                "MODELSYNC_OPENROUTER_BASE_URL": mirror.base_url, "MODELSYNC_CRON": "17 3 * * *"}  # fmt: skip
+                "MODELSYNC_OPENROUTER_BASE_URL": mirror.base_url, "MODELSYNC_CRON": "17 3 * * *",
+                "MODELSYNC_RETRY_ATTEMPTS": "1"}  # fmt: skip
         process = subprocess.Popen(
             [executable, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -64,13 +65,23 @@ def test_serve_starts_a_local_server_registers_the_schedule_runs_a_sync_and_stop
             with httpx.Client(base_url=api, timeout=10) as client:
                 deployment = wait_for_deployment(client)
                 assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["17 3 * * *"]
-                assert deployment["parameters"] == {"take_lock": True}
+                assert deployment["parameters"] == {"job": {"lock_holder": "serve (scheduled sync)"}, "announce": True}
                 run_id = created_flow_run(client, str(deployment["id"]))
                 state = wait_for_final_state(client, run_id, 240)
-                assert state.startswith("COMPLETED"), state
+                assert state.startswith("COMPLETED Completed sync run sync-"), state
                 assert "| endpoint | 1 | 0 | 0 | 0 |" in wait_for_artifact(client, "modelsync-sync")
+                announced = wait_for_line(process, "sync run sync-", 30)[-1]
+
+                mirror.script("/api/v1/models", Reply(503, b"down"))  # the source is unreachable: nothing lands
+                failed_id = created_flow_run(client, str(deployment["id"]))
+                failed = wait_for_final_state(client, failed_id, 240)
+                assert failed.startswith("FAILED Failed"), failed
+                announced_failed = wait_for_line(process, "sync run sync-", 30)[-1]
 
             assert query(warehouse, "SELECT model_id, endpoint_key FROM endpoints") == [(SCOUT, "groq")]
+            assert query(warehouse, "SELECT status FROM runs ORDER BY started_at") == [("ok",), ("failed",)]
+            assert ": ok; 1 payloads" in announced or ": ok; 2 payloads" in announced, announced
+            assert ": failed; 0 payloads" in announced_failed, announced_failed
         finally:
             process.send_signal(signal.SIGTERM)
             out, _ = process.communicate(timeout=60)
@@ -119,7 +130,7 @@ def wait_for_final_state(client: httpx.Client, run_id: str, timeout_s: float) ->
         found = client.get(f"/flow_runs/{run_id}").json()["state"]
         state = found["type"]
         if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
-            return f"{state} {found.get('message') or ''}".strip()
+            return f"{state} {found['name']} {found.get('message') or ''}".strip()
         time.sleep(1)
     raise AssertionError(f"flow run still {state} after {timeout_s:.0f} s")
 

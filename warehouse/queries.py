@@ -47,7 +47,14 @@ failed AS (
     WHERE r.run_id IN (SELECT run_id FROM last_run) AND (f.url = o.origin OR starts_with(f.url, o.origin || '/'))
     GROUP BY ALL
 ),
-fresh AS (SELECT source, max(fetched_at) AS fetched_at FROM payloads WHERE status IN (200, 304) GROUP BY source)
+fresh AS (  -- a payload refused whole (a challenge page, a layout change) is not fresh data
+    SELECT source, max(fetched_at) AS fetched_at FROM payloads p
+    WHERE status IN (200, 304) AND NOT EXISTS (
+        SELECT 1 FROM quarantine q
+        WHERE q.entity IS NULL AND q.url = p.url AND q.fetched_at = p.fetched_at AND q.sha256 = p.sha256
+    )
+    GROUP BY source
+)
 SELECT o.source, r.run_id AS last_run, r.status,
     strftime(r.started_at, '%Y-%m-%d %H:%M') AS started_at,
     CASE WHEN r.run_id IS NOT NULL THEN coalesce(p.payloads, 0) END AS payloads,

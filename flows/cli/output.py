@@ -27,6 +27,11 @@ def _report(result: Any) -> None:
     counts = result.counts
     for source, why in getattr(result, "skipped", ()):
         click.echo(f"{source}: {why}", err=True)
+    if not result.run_id:  # a backfill that found everything loaded before: no run was recorded
+        click.echo("nothing to load: every payload in the window was loaded before (no run recorded)")
+        for dead in result.recovered:
+            click.echo(f"  recovered interrupted run {dead.run_id} (now {dead.status})")
+        return
     click.echo(
         f"run {result.run_id}: {result.status}; {counts.payloads} payloads, {counts.observations} new observations, "
         f"{counts.new_versions} new versions, {counts.measurements} measurements"

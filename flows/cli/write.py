@@ -62,10 +62,10 @@ def sync(sources: tuple[str, ...], task_runner: str, dask_address: str | None) -
     from flows.pipeline import utc_now
 
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "sync", utc_now()):
-        from flows.sync import sync_flow_on
+        from flows.jobs import SyncJob, run_sync
 
         try:
-            result = sync_flow_on(task_runner, dask_address)(sources=list(sources) or None)
+            result = run_sync(SyncJob(sources=list(sources) or None), task_runner, dask_address)
         except OSError as e:  # the scheduler cannot be reached (distributed raises OSError on connect)
             if task_runner != "dask":
                 raise
@@ -153,10 +153,10 @@ def backfill(
     from flows.pipeline import utc_now
 
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "backfill", utc_now()):
-        from flows.sync import backfill_flow
+        from flows.jobs import BackfillJob, run_backfill
 
-        result = backfill_flow(raw_dir=str(raw_dir) if raw_dir else None, since=start, until=end,
-                               sources=chosen, from_wayback=wayback, reload=reload)  # fmt: skip
+        result = run_backfill(BackfillJob(raw_dir=str(raw_dir) if raw_dir else None, since=start, until=end,
+                                          sources=chosen, from_wayback=wayback, reload=reload))  # fmt: skip
     _report(result)
 
 
@@ -284,7 +284,9 @@ def demo(workdir: Path) -> None:
     """
     from flows.demo import run_demo
 
-    code = run_demo(workdir, click.echo)
+    _writable_directory(workdir, "--dir")
+    with _busy_is_exit_4():
+        code = run_demo(workdir, click.echo)
     if code:
         raise CommandError("demo: a sync did not finish cleanly (see above)", code)
 
@@ -314,3 +316,15 @@ def serve(cron: str | None) -> None:
         serve_schedule(settings, cron or settings.cron, click.echo)
     except ServeError as e:
         raise CommandError(str(e), EXIT_USAGE if isinstance(e, CronError) else EXIT_FAILED) from None
+
+
+def _writable_directory(path: Path, option: str) -> None:
+    """Create ``path`` if needed; a usage error naming it when it cannot be created or written."""
+    import os
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise click.BadParameter(f"cannot create {path}: {e.strerror}", param_hint=f"'{option}'") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise click.BadParameter(f"{path} is not writable", param_hint=f"'{option}'")

@@ -74,20 +74,31 @@ class TimeAxis:
             first = self.start.replace(minute=0, second=0, microsecond=0)
             first += timedelta(hours=(-first.hour) % hours)
             times = _stepping(first, self.end, lambda t: t + timedelta(hours=hours))
-            return [(t, f"{t:%m-%d %H:%M}") for t in times]
+            return _with_years(times, "%m-%d %H:%M")
         if span <= timedelta(days=120):
             days = next(d for d in (1, 2, 7, 14, 28) if span / timedelta(days=d) <= 8)
             first = self.start.replace(hour=0, minute=0, second=0, microsecond=0)
             if first < self.start:
                 first += timedelta(days=1)
             times = _stepping(first, self.end, lambda t: t + timedelta(days=days))
-            return [(t, f"{t:%m-%d}") for t in times]
-        months = next(m for m in (1, 2, 3, 6, 12, 24, 60) if span / timedelta(days=30.44 * m) <= 8)
+            return _with_years(times, "%m-%d")
+        # Past 60-month steps (a span of 40 years and more): whole decades, so no span lacks a step.
+        months = next((m for m in (1, 2, 3, 6, 12, 24, 60) if span / timedelta(days=30.44 * m) <= 8),
+                      120 * math.ceil(span / timedelta(days=365.25 * 10) / 8))  # fmt: skip
         first = self.start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         while first < self.start or (first.month - 1) % months:
             first = _nth_month(first, 1)
         times = _stepping(first, self.end, lambda t: _nth_month(t, months))
         return [(t, f"{t:%Y-%m}") for t in times]
+
+
+def _with_years(times: list[datetime], short: str) -> list[tuple[datetime, str]]:
+    """Tick labels in ``short`` form, the year in front on the first tick and wherever the year turns."""
+    labels, year = [], None
+    for t in times:
+        labels.append((t, f"{t:%Y-}{t:{short}}" if t.year != year else f"{t:{short}}"))
+        year = t.year
+    return labels
 
 
 def chart_svg(

@@ -1,0 +1,228 @@
+"""The jobs ``sync`` and ``backfill``: their steps, and the one code path that runs them.
+
+A job calls its steps through ``flows.steps.Steps``: plain calls when no Prefect server is
+configured, a Prefect flow's tasks when one is (``flows.sync``). ``run_sync`` and
+``run_backfill`` choose, so a one-off command never waits for a Prefect server to start.
+Retries stay in the HTTP layer, never in the steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from flows import pipeline, wayback
+from flows.lock import warehouse_lock
+from flows.progress import fetch_progress, note, task_progress
+from flows.settings import SOURCES, Settings, settings_from_env
+from flows.steps import LocalSteps, Steps, prefect_api_url
+from warehouse.archive import ArchivedPayload
+from warehouse.history import RunRecord
+
+RunResult = pipeline.RunResult
+Advance = Callable[[int], None]
+ChunkT = TypeVar("ChunkT", ArchivedPayload, wayback.Planned)
+
+
+@dataclass(frozen=True)
+class SyncJob:
+    """What a sync is asked to do: ``as_of`` stamps fetches with a fixed time (the demo replays dated captures)."""
+
+    sources: Sequence[str] | None = None
+    env_overrides: Mapping[str, str] | None = None
+    as_of: datetime | None = None
+    lock_holder: str | None = None  # take the warehouse lock as this holder (serve, the demo); None: caller holds it
+
+
+@dataclass(frozen=True)
+class BackfillJob:
+    """What a backfill is asked to replay: an archive (``raw_dir``, default this warehouse's) or the web archive."""
+
+    raw_dir: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sources: Sequence[str] | None = None
+    env_overrides: Mapping[str, str] | None = None
+    from_wayback: bool = False
+    reload: bool = False
+
+
+# The steps: plain functions; Prefect shows each as a task named after it (flows.steps.step_name).
+
+
+def fetch_and_archive(
+    settings: Settings, source_id: str, known: dict[str, pipeline.Known], as_of: datetime | None, run_id: str
+) -> pipeline.Archived:
+    """Fetch one source and archive every payload (as ``run_id``'s) before anything parses it."""
+    clock = (lambda: as_of) if as_of else pipeline.utc_now
+    with fetch_progress(source_id) as progress:
+        return pipeline.fetch_and_archive(settings, source_id, known, clock, progress, run_id=run_id)
+
+
+def parse(settings: Settings, run: RunRecord, archived: pipeline.Archived, recorded_at: datetime) -> pipeline.ParsedRun:
+    """Parse and validate every archived payload of the run."""
+    return pipeline.parse_archived(settings, run, archived.payloads, recorded_at)
+
+
+def load(settings: Settings, run: RunRecord, archived: pipeline.Archived, parsed: pipeline.ParsedRun) -> RunResult:
+    """Load the run in one transaction and record how it ended."""
+    return pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
+
+
+def read_archive(settings: Settings, raw_dir: str, job: BackfillJob) -> list[ArchivedPayload]:
+    """Select archived payloads to replay: in the job's window, oldest first, not loaded yet (unless ``reload``)."""
+    sources = tuple(job.sources or SOURCES)
+    payloads, loaded = pipeline.replay_payloads(settings, Path(raw_dir), job.since, job.until, sources,
+                                                reload=job.reload)  # fmt: skip
+    note(f"backfill: {len(payloads)} payloads to load from {raw_dir}" + (f", {loaded} loaded before" if loaded else ""))
+    return payloads
+
+
+def replay_chunk(settings: Settings, run: RunRecord, raw_dir: str, payloads: list[ArchivedPayload]) -> RunResult:
+    """One date of a replay as one run: payloads copied into this archive if elsewhere, parsed, loaded."""
+    return pipeline.load_chunk(settings, run, pipeline.adopt_payloads(settings, Path(raw_dir), payloads, run.run_id))
+
+
+def wayback_list(
+    settings: Settings, sources: Sequence[str], since: datetime | None, until: datetime | None, reload: bool
+) -> wayback.WaybackPlan:
+    """List the Internet Archive's captures of the sources' URLs that the warehouse has not loaded."""
+    with task_progress("listing Internet Archive captures (CDX)") as progress:
+        return wayback.plan_wayback(settings, sources, since, until, reload=reload, progress=progress)
+
+
+def wayback_chunk(
+    settings: Settings, run: RunRecord, planned: list[wayback.Planned], listing_failures: tuple[tuple[str, str], ...],
+    advance: Advance,
+) -> RunResult:  # fmt: skip
+    """One capture date as one run: captures fetched and archived (unless held), parsed, loaded."""
+    archived = wayback.fetch_captures(settings, planned, advance, run.run_id)
+    archived = replace(archived, failures=(*archived.failures, *listing_failures))
+    return pipeline.load_chunk(settings, run, archived)
+
+
+# The jobs: the one code path, whatever runs the steps.
+
+
+def sync_job(steps: Steps, job: SyncJob) -> RunResult:
+    """Fetch, archive, parse and load the job's sources (all enabled by default), under the lock if asked."""
+    settings = settings_from_env(job.env_overrides)
+    held = warehouse_lock(settings.warehouse, job.lock_holder, pipeline.utc_now()) if job.lock_holder else nullcontext()
+    with held:
+        chosen, skipped = pipeline.runnable_sources(settings, tuple(job.sources or settings.sources))
+        run = pipeline.new_run("sync", chosen, pipeline.utc_now())
+        started = pipeline.start_run(settings, run)
+        # The fan-out: sources fetch side by side, then parse side by side (threads, or Dask
+        # workers under Prefect); the load stays here, the one writer.
+        fetches = [steps.submit(fetch_and_archive, settings, s, started.known, job.as_of, run.run_id) for s in chosen]
+        parts = [future.result() for future in fetches]
+        merged = pipeline.merged(parts)
+        recorded_at = pipeline.utc_now()
+        parses = [steps.submit(parse, settings, run, part, recorded_at) for part in parts or [merged]]
+        parsed = pipeline.merged_parsed([future.result() for future in parses])
+        loaded = steps.call(load, settings, run, merged, parsed)
+    return replace(loaded, skipped=tuple(skipped), recovered=started.recovered)
+
+
+def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
+    """Replay archived payloads (or the Internet Archive's captures) into history, one run per date, oldest first.
+
+    Each date's run commits on its own, so a stopped backfill started again loads only what
+    did not land (payloads already loaded are skipped unless ``reload``). Idempotent. With
+    nothing to load, no run is recorded (the result's ``run_id`` is empty).
+    """
+    settings = settings_from_env(job.env_overrides)
+    chosen = tuple(job.sources or SOURCES)
+    base_id = pipeline.new_run("backfill", chosen, pipeline.utc_now()).run_id
+    # Before planning: what a killed run archived is loaded under its own id, not planned again.
+    recovered = pipeline.recover_interrupted(settings, base_id)
+    if job.from_wayback:
+        plan = steps.call(wayback_list, settings, chosen, job.since, job.until, job.reload)
+        chunks = pipeline.backfill_chunks(plan.captures, lambda p: p.fetched_at)
+
+        def load_wayback(run: RunRecord, part: list[wayback.Planned], last: bool, advance: Advance) -> RunResult:
+            return steps.call(wayback_chunk, settings, run, part, plan.failures if last else (), advance)
+
+        results = _run_chunks(base_id, chosen, chunks, load_wayback, record_empty=bool(plan.failures))
+        skipped = plan.skipped
+    else:
+        raw = job.raw_dir or str(settings.raw_dir)
+        payloads = steps.call(read_archive, settings, raw, job)
+
+        def load_replay(run: RunRecord, part: list[ArchivedPayload], last: bool, advance: Advance) -> RunResult:
+            result = steps.call(replay_chunk, settings, run, raw, part)
+            advance(len(part))
+            return result
+
+        chunks_of_payloads = pipeline.backfill_chunks(payloads, lambda p: p.fetched_at)
+        results = _run_chunks(base_id, chosen, chunks_of_payloads, load_replay, record_empty=False)
+        skipped = ()
+    result = pipeline.combined_result(base_id if results else "", results)
+    return replace(result, skipped=skipped, recovered=(*recovered, *result.recovered))
+
+
+def _run_chunks(
+    base_id: str,
+    sources: Sequence[str],
+    chunks: list[tuple[str, list[ChunkT]]],
+    load_one: Callable[[RunRecord, list[ChunkT], bool, Advance], RunResult],
+    *,
+    record_empty: bool,
+) -> list[RunResult]:
+    """Load each chunk as its own run, oldest first, with a bar on a terminal and one line per run.
+
+    With no chunks, one empty run is recorded only when ``record_empty`` (it carries failures).
+    """
+    if not chunks and not record_empty:
+        return []
+    total = sum(len(part) for _, part in chunks)
+    results = []
+    with task_progress("backfill: loading payloads") as bar:
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if bar:
+                bar(done, total)
+
+        for n, (label, part) in enumerate(chunks or [("", [])]):
+            present = {item.source for item in part}
+            ran = [s for s in sources if s in present] or sources
+            run = pipeline.chunk_run(base_id, label, ran, pipeline.utc_now())
+            result = load_one(run, part, n == max(len(chunks), 1) - 1, advance)
+            counts = result.counts
+            if label:
+                note(
+                    f"backfill {label}: run {result.run_id}: {result.status}; {counts.payloads} payloads, "
+                    f"{counts.observations} new observations, {counts.new_versions} new versions"
+                )
+            results.append(result)
+    return results
+
+
+# Choosing where the steps run.
+
+
+def run_sync(job: SyncJob, task_runner: str = "threads", dask_address: str | None = None) -> RunResult:
+    """Run a sync: plain calls with no Prefect server configured; a Prefect flow with one, or on Dask."""
+    if task_runner == "threads" and not prefect_api_url():
+        with LocalSteps() as steps:
+            return sync_job(steps, job)
+    from flows.sync import run_flow, sync_flow_on
+
+    return run_flow(sync_flow_on(task_runner, dask_address), job=job)
+
+
+def run_backfill(job: BackfillJob) -> RunResult:
+    """Run a backfill: plain calls with no Prefect server configured; a Prefect flow with one."""
+    if not prefect_api_url():
+        with LocalSteps() as steps:
+            return backfill_job(steps, job)
+    from flows.sync import backfill_flow, run_flow
+
+    return run_flow(backfill_flow, job=job)

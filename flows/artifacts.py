@@ -5,7 +5,8 @@ from __future__ import annotations
 from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from flows.pipeline import RunResult
+from flows.pipeline import RunResult, counts_line
+from flows.progress import counted
 
 
 def run_summary_markdown(result: RunResult) -> str:
@@ -14,8 +15,7 @@ def run_summary_markdown(result: RunResult) -> str:
     lines = [
         f"# modelsync run `{result.run_id}`: {result.status}",
         "",
-        f"{counts.payloads} payloads, {counts.observations} new observations, {counts.new_versions} new versions, "
-        f"{counts.measurements} measurements, {counts.quarantined} quarantined rows.",
+        f"{counts_line(counts)}, {counted(counts.quarantined, 'quarantined row')}.",
         "",
         "| entity | new | changed | retired | unchanged |",
         "|---|---:|---:|---:|---:|",

@@ -17,14 +17,14 @@ import duckdb
 from extractors.registry import payload_kind_for
 from flows.doubles.mirror import Capture, Mirror, Reply, read_manifest
 from flows.lock import warehouse_lock
-from flows.settings import SOURCES
+from flows.progress import counted
+from flows.settings import SOURCES, default_raw_dir
 from warehouse import db
 from warehouse.archive import parse_rfc3339
 
 DEMO_MANIFEST = Path(__file__).parent / "demo_captures" / "manifest.jsonl"
 WAREHOUSE_NAME = "modelsync-demo.duckdb"
 REPORT_NAME = "modelsync-demo-report.html"
-RAW_NAME = "modelsync-demo-raw"
 
 OUTAGES: Mapping[str, tuple[str, ...]] = {
     "2026-08-24T02:00:00Z": (
@@ -47,17 +47,14 @@ DEMO_ENV = {
 """Environment every demo sync runs with, besides the warehouse, the archive and the mirror's base URL."""
 
 CHANGES_QUERY = """
-SELECT strftime(changed_at, '%m-%d %H:%M') AS changed_at, source, model_id,
-    CASE WHEN entity = 'endpoint' THEN split_part(key, ' ', 2) END AS endpoint, field,
-    -- a parameter list is shown as what it gained and lost
-    CASE WHEN field = 'supported_params' THEN len(string_split(old_value, ',')) || ' params' ELSE old_value END
-        AS old,
-    CASE WHEN field = 'supported_params' THEN array_to_string(list_concat(
-            [concat('+', p) FOR p IN string_split(new_value, ',') IF NOT list_contains(string_split(old_value, ','), p)],
-            [concat('-', p) FOR p IN string_split(old_value, ',') IF NOT list_contains(string_split(new_value, ','), p)]
-        ), ' ') ELSE new_value END AS new
-FROM changes ORDER BY changed_at, source, model_id, endpoint, field
-"""  # noqa: E501
+SELECT strftime(changed_at, '%m-%d %H:%M') AS changed_at, source, model_id, endpoint_key, field,
+    -- a list change is shown as what it gained and lost (the view's `added` and `removed`)
+    CASE WHEN added IS NULL THEN old_value ELSE len(string_split(old_value, ',')) || ' items' END AS old_value,
+    CASE WHEN added IS NULL THEN new_value
+         ELSE array_to_string(list_concat([concat('+', p) FOR p IN added], [concat('-', p) FOR p IN removed]), ' ')
+    END AS new_value
+FROM changes ORDER BY changed_at, source, model_id, endpoint_key, field
+"""
 CAME_AND_WENT_QUERY = """
 SELECT source, model_id, endpoint_key, max(provider) AS provider,
     strftime(min(valid_from), '%Y-%m-%d') AS first_seen,
@@ -172,7 +169,8 @@ def _sync_every_date(workdir: Path, echo: Callable[[str], None]) -> int:
     """Start afresh, then sync each capture date from the mirror in turn; the worst exit code."""
     from flows.jobs import SyncJob, run_sync
 
-    warehouse, raw_dir = workdir / WAREHOUSE_NAME, workdir / RAW_NAME
+    warehouse = workdir / WAREHOUSE_NAME
+    raw_dir = default_raw_dir(warehouse)  # so `MODELSYNC_WAREHOUSE=<it> modelsync backfill` finds it
     for old in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         old.unlink(missing_ok=True)
     shutil.rmtree(raw_dir, ignore_errors=True)
@@ -185,9 +183,9 @@ def _sync_every_date(workdir: Path, echo: Callable[[str], None]) -> int:
         echo(f"Serving them from a loopback mirror at {mirror.base_url}")
         overrides = {
             **DEMO_ENV,
+            "MODELSYNC_RAW_DIR": str(raw_dir),  # the default for this warehouse, whatever the caller's environment
             "MODELSYNC_SOURCES": ",".join(sources),  # the sources the captures cover, not every registered one
             "MODELSYNC_WAREHOUSE": str(warehouse),
-            "MODELSYNC_RAW_DIR": str(raw_dir),
             **{f"MODELSYNC_{source.upper()}_BASE_URL": mirror.base_url for source in SOURCES},
         }
         down: tuple[str, ...] = ()
@@ -201,8 +199,8 @@ def _sync_every_date(workdir: Path, echo: Callable[[str], None]) -> int:
             result = run_sync(SyncJob(env_overrides=overrides, as_of=parse_rfc3339(stamp)))
             counts = result.counts
             echo(
-                f"  {stamp}  sync {result.status}: {counts.payloads} payloads, "
-                f"{counts.new_versions} new versions, {counts.measurements} measurements"
+                f"  {stamp}  sync {result.status}: {counted(counts.payloads, 'payload')}, "
+                f"{counted(counts.new_versions, 'new version')}, {counted(counts.measurements, 'measurement')}"
             )
             failed = {url for url, _ in result.failed_urls}
             for url, reason in result.failed_urls:

@@ -30,7 +30,8 @@ ChunkT = TypeVar("ChunkT", ArchivedPayload, wayback.Planned)
 
 @dataclass(frozen=True)
 class SyncJob:
-    """What a sync is asked to do: ``as_of`` stamps fetches with a fixed time (the demo replays dated captures)."""
+    """What a sync is asked to do: ``as_of`` stamps fetches and their recording with a fixed time (the demo
+    replays dated captures)."""
 
     sources: Sequence[str] | None = None
     env_overrides: Mapping[str, str] | None = None
@@ -121,7 +122,9 @@ def sync_job(steps: Steps, job: SyncJob) -> RunResult:
         fetches = [steps.submit(fetch_and_archive, settings, s, started.known, job.as_of, run.run_id) for s in chosen]
         parts = [future.result() for future in fetches]
         merged = pipeline.merged(parts)
-        recorded_at = pipeline.utc_now()
+        # A replay of dated captures (the demo) learns each date's facts at that date, so
+        # `known_at` questions about it read as they would have then.
+        recorded_at = job.as_of or pipeline.utc_now()
         parses = [steps.submit(parse, settings, run, part, recorded_at) for part in parts or [merged]]
         parsed = pipeline.merged_parsed([future.result() for future in parses])
         loaded = steps.call(load, settings, run, merged, parsed)
@@ -197,10 +200,8 @@ def _run_chunks(
             result = load_one(run, part, n == max(len(chunks), 1) - 1, advance)
             counts = result.counts
             if label:
-                note(
-                    f"backfill {label}: run {result.run_id}: {result.status}; {counts.payloads} payloads, "
-                    f"{counts.observations} new observations, {counts.new_versions} new versions"
-                )
+                loaded = pipeline.counts_line(counts, measurements=False)
+                note(f"backfill {label}: run {result.run_id}: {result.status}; {loaded}")
             results.append(result)
     return results
 

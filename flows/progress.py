@@ -56,3 +56,8 @@ def note(line: str) -> None:
     """One line of progress on stderr (printed above the bar while one is drawn)."""
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 payload``, ``2 payloads``: a count with its noun in the right number."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -51,11 +51,22 @@ class Settings:
         return replace(default, **fields)
 
 
+def default_raw_dir(warehouse: Path) -> Path:
+    """The archive beside a warehouse: ``raw/`` for ``modelsync.duckdb``, ``<name>-raw/`` for any other name.
+
+    So two warehouses in one folder (``modelsync.duckdb`` and the demo's ``modelsync-demo.duckdb``)
+    never share an archive, and the default one keeps the ``raw/`` it always had.
+    """
+    if warehouse.name == Path(DEFAULT_WAREHOUSE).name:
+        return warehouse.parent / "raw"
+    return warehouse.parent / f"{warehouse.name.removesuffix('.duckdb')}-raw"
+
+
 def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``MODELSYNC_*`` variables (``overrides`` win), with documented defaults."""
     env = {**os.environ, **(overrides or {})}
     warehouse = Path(env.get(WAREHOUSE_VARIABLE) or DEFAULT_WAREHOUSE)
-    raw_dir = Path(env.get("MODELSYNC_RAW_DIR") or warehouse.parent / "raw")
+    raw_dir = Path(env.get("MODELSYNC_RAW_DIR") or default_raw_dir(warehouse))
     base_urls: dict[str, str] = {}
     policy_overrides: dict[str, dict[str, float]] = {}
     for source in SOURCES:

@@ -17,6 +17,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import functools
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
 from prefect.states import Completed, Failed
 
+from flows import pipeline
 from flows.artifacts import publish_run_summary
 from flows.jobs import BackfillJob, RunResult, SyncJob, backfill_job, sync_job
 from flows.steps import step_name
@@ -57,12 +59,10 @@ def final_state(result: RunResult, kind: str, *, announce: bool = False) -> Stat
     publish_run_summary(result, kind)
     counts = result.counts
     failed = f", {len(result.failed_urls)} URLs failed" if result.failed_urls else ""
-    line = (
-        f"{kind} run {result.run_id or '(none)'}: {result.status}; {counts.payloads} payloads, "
-        f"{counts.new_versions} new versions{failed}"
-    )
-    if announce:  # serve: one line per run it triggered
-        print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC  {line}", flush=True)
+    line = f"{kind} run {result.run_id or '(none)'}: {result.status}; {pipeline.counts_line(counts)}{failed}"
+    if announce:  # serve: one line per run it triggered (written, not printed: log_prints would make it a log)
+        sys.stdout.write(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC  {line}\n")
+        sys.stdout.flush()
     if result.status == "failed":
         return Failed(message=result.error or line, data=result)
     if result.status == "partial":

@@ -67,7 +67,7 @@ STORY = {
     "price change. Artificial Analysis RE-SCORES Scout and Maverick.",
     D26: "Alibaba is missing from Kimi K3's complete endpoints listing: the endpoint is RETIRED (`deleted`).",
     D27: "Kimi K3 `fireworks/fast` adds `tools` and `tool_choice` (SUPPORTED PARAMETERS change); Alibaba is still "
-    "absent, so it stays retired.",
+    "absent, so it stays retired. NovitaAI CUTS Scout's MAX OUTPUT 131072 -> 65536.",
 }
 # (date, real URL) answered with HTTP 503 every time; flows/demo.py OUTAGES is what the demo scripts.
 OUTAGES = {
@@ -341,6 +341,8 @@ def scout_payload(model: dict, rows: dict, daily: dict, kimi: dict, date: str) -
             ep["max_completion_tokens"] = 16384  # CSV (and before 08-24): 8192
         if ep_id == EP_SCOUT_DEEPINFRA and date >= D25:
             ep["supports_implicit_caching"] = True  # CSV (and before 08-25): False
+        if ep_id == EP_SCOUT_NOVITA and date >= D27:
+            ep["max_completion_tokens"] = 65536  # CSV (and before 08-27): 131072: a provider CUTS max output
         eps.append(ep)
     return endpoints_payload(model, eps)
 
@@ -552,7 +554,7 @@ def main() -> None:
         D25: "Scout: NovitaAI uptime back to ~99.3; DeepInfra IMPLICIT CACHING false -> true; "
         "DeepInfra supported_parameters reordered (same set: NOT a change)",
         D26: "Scout: uptimes only (no change to report)",
-        D27: "Scout: uptimes only (no change to report)",
+        D27: "Scout: NovitaAI MAX-OUTPUT CUT 131072 -> 65536",
     }
     for date in DATES:
         add(

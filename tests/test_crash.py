@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from flows.doubles.mirror import Mirror, Reply
+from flows.progress import counted
 from tests.conftest import query, start_driver, synthetic_endpoint, synthetic_endpoints, synthetic_models, wait_until
 from warehouse import history
 from warehouse.archive import SHA256_HEX, read_body, read_index
@@ -76,8 +77,8 @@ def assert_the_next_sync_loads_what_the_killed_run_archived_once(warehouse: Path
 
     assert result.code == 0, result.err
     assert (
-        f"  recovered interrupted run {run_id}: {len(archived)} payloads it had archived loaded under its id "
-        "(now partial)\n"
+        f"  recovered interrupted run {run_id}: {counted(len(archived), 'payload')} it had archived loaded "
+        "under its id (now partial)\n"
     ) in result.out
     loaded = query(warehouse, "SELECT url, fetched_at, sha256, run_id, count(*) FROM payloads GROUP BY ALL")
     assert all(count == 1 for *_, count in loaded)
@@ -172,7 +173,7 @@ def test_an_import_finishes_a_killed_run_even_past_an_unreadable_index_line(
     result = run_cli("import", other["path"], "--url", KIMI_URL, "--fetched-at", other["fetched_at"])
 
     assert result.code == 0, result.err
-    assert f"  recovered interrupted run {dead}: 1 payloads it had archived loaded under its id (now partial)\n" in (
+    assert f"  recovered interrupted run {dead}: 1 payload it had archived loaded under its id (now partial)\n" in (
         result.out
     )
     assert query(warehouse, f"SELECT status, starts_with(error, 'interrupted: ') FROM runs WHERE run_id = '{dead}'"

@@ -79,7 +79,7 @@ def test_a_sync_on_two_dask_workers_gives_the_warehouse_the_default_runner_gives
     expected = warehouse_rows(threads)
     assert all(expected.values())
     assert warehouse_rows(dask) == expected
-    assert {"fetch_and_archive_task", "parse_task"} <= ran_on_workers(dask_cluster)
+    assert {"fetch_and_archive", "parse"} <= ran_on_workers(dask_cluster)  # the steps, as tasks
 
 
 def test_the_cli_runs_a_sync_on_an_existing_dask_scheduler(

@@ -130,7 +130,7 @@ def test_a_permanent_fault_gives_a_partial_run_naming_the_url_and_retires_nothin
     [failed] = [line for line in result.err.splitlines() if line.startswith("  failed: ")]
     assert failed.startswith(f"  failed: {FIRST_URL}: ")
     assert PERMANENT_REASONS[name] in failed
-    assert result.err.splitlines()[-1] == "modelsync: partial run: 1 URL(s) failed or were quarantined"
+    assert result.err.splitlines()[-1] == "modelsync: partial run: 1 URL failed or was quarantined"
     runs = query(warehouse, "SELECT status, failed_urls[1].url FROM runs ORDER BY started_at")
     assert runs == [("ok", None), ("partial", FIRST_URL)]
     assert retired(warehouse) == []

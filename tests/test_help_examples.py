@@ -23,9 +23,9 @@ import duckdb
 import pytest
 
 from flows.cli import cli, main
-from flows.demo import DEMO_ENV, DEMO_MANIFEST, RAW_NAME, WAREHOUSE_NAME
+from flows.demo import DEMO_ENV, DEMO_MANIFEST, WAREHOUSE_NAME
 from flows.doubles.mirror import Mirror, WaybackMirror, read_manifest
-from flows.settings import SOURCES
+from flows.settings import SOURCES, default_raw_dir
 from tests.conftest import DEMO, KIMI_FILE, CliResult
 
 # --- the examples, as the helps show them ----------------------------------------------------------------------------
@@ -148,7 +148,7 @@ NEEDS: dict[str, Needs] = {
         lambda ws: shutil.copyfile(ws / WAREHOUSE_NAME, _parent_made(ws / "demo" / "modelsync.duckdb"))
     ),
     "modelsync backfill --raw-dir /mnt/old-machine/raw": Needs(
-        lambda ws: shutil.copytree(ws / RAW_NAME, ws / "old-machine" / "raw"),
+        lambda ws: shutil.copytree(default_raw_dir(ws / WAREHOUSE_NAME), ws / "old-machine" / "raw"),
         {"/mnt/old-machine/raw": "old-machine/raw"},  # another machine's archive: a copy of the demo's
     ),
 }
@@ -278,7 +278,7 @@ def go_offline(env: pytest.MonkeyPatch, workspace: Path, sources: Mirror, archiv
     offline = {
         **{name: value for name, value in DEMO_ENV.items() if not name.endswith("_API_KEY")},
         "MODELSYNC_WAREHOUSE": str(workspace / WAREHOUSE_NAME),
-        "MODELSYNC_RAW_DIR": str(workspace / RAW_NAME),
+        "MODELSYNC_RAW_DIR": str(default_raw_dir(workspace / WAREHOUSE_NAME)),
         **{f"MODELSYNC_{source.upper()}_BASE_URL": sources.base_url for source in SOURCES},
         "MODELSYNC_WAYBACK_BASE_URL": archive.base_url,
         "MODELSYNC_WAYBACK_RATE": "1000",

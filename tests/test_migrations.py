@@ -88,8 +88,12 @@ def test_migrating_a_legacy_warehouse_keeps_every_view_s_rows(legacy: Path) -> N
     assert applied == [version for version, _, _ in db.migrations() if version > LEGACY_VERSION]
     assert before.keys() <= after.keys()
     for name, (_, rows) in before.items():
-        if name not in ("models", "model_facts"):
+        if name not in ("models", "model_facts", "conflicts"):
             assert after[name][1] == rows, name
+    # `conflicts` now compares context windows and max outputs too: its other rows are as they were.
+    old_conflicts, new_conflicts = before["conflicts"][1], after["conflicts"][1]
+    assert set(old_conflicts) <= set(new_conflicts)
+    assert {row[1] for row in set(new_conflicts) - set(old_conflicts)} <= {"context_window", "max_output_tokens"}
     # `models` gains the list prices, and its provenance says where they came from: all else is as it was.
     columns, rows = before["models"]
     p = columns.index("provenance")

@@ -162,7 +162,7 @@ def test_real_prices_read_back_to_their_last_digit_in_every_view(warehouse: Path
     changes = run_cli("changes", "--since", "2025-08-01", "--field", "input_price_per_mtok")
     assert "│ 0.270000  │ 0.17992692 │" in changes.out
     as_csv = run_cli("sql", "SELECT input_price_per_mtok, output_price_per_mtok FROM endpoints", "--format", "csv")
-    assert as_csv.out == "input_price_per_mtok,output_price_per_mtok\n0.17992692,0.7200576\n"
+    assert as_csv.out == "input_price_per_mtok,output_price_per_mtok\n0.179926920000,0.720057600000\n"  # every digit
 
 
 def test_a_price_that_differs_only_by_float_noise_makes_no_version(warehouse: Path, run_cli, tmp_path: Path) -> None:

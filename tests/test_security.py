@@ -36,10 +36,10 @@ SCOUT_PAGE = "/models/llama-4-scout-17b-16e-instruct-groq"
         ("ATTACH '{dir}/synthetic_other.duckdb' AS other", "this is an ATTACH statement"),
         ("COPY (SELECT * FROM runs) TO '{dir}/synthetic_runs.csv'", "this is a COPY statement"),
         ("EXPORT DATABASE '{dir}/synthetic_export'", "this is an EXPORT statement"),
-        ("INSTALL httpfs", "this is a LOAD statement"),
+        ("INSTALL httpfs", "this is an INSTALL statement"),
         ("LOAD httpfs", "this is a LOAD statement"),
         ("SET enable_external_access = true", "this is a SET statement"),
-        ("PRAGMA threads = 1", "this is a SET statement"),
+        ("PRAGMA threads = 1", "this is a PRAGMA statement"),
         ("UPDATE EXTENSIONS", "this is a statement it cannot classify"),
         ("SELECT * FROM read_csv('{dir}/synthetic_secret.csv')", "file system operations are disabled"),
         ("SELECT * FROM glob('{dir}/*')", "file system operations are disabled"),
@@ -71,7 +71,7 @@ def test_sql_still_reads_the_views_and_introspects(warehouse: Path, run_cli) -> 
     tables = run_cli("sql", "SELECT count(*) > 10 AS many FROM (SHOW TABLES)", "--format", "csv")
     columns = run_cli("sql", "SELECT name FROM pragma_table_info('runs') LIMIT 2", "--format", "csv")
 
-    assert (tables.code, tables.out) == (0, "many\nTrue\n")
+    assert (tables.code, tables.out) == (0, "many\ntrue\n")
     assert (columns.code, columns.out) == (0, "name\nrun_id\nkind\n")
 
 

@@ -99,6 +99,10 @@ def load_all_four(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-d
         {"path": str(CATALOG / "synthetic_catalog_page__dl.html"), "url": SCOUT_PAGE_URL,
          "fetched_at": "2026-08-23T02:00:00Z"},
     ]  # fmt: skip
+    for line in lines:  # a manifest names files in its own folder
+        copied = tmp_path / Path(line["path"]).name
+        copied.write_bytes(Path(line["path"]).read_bytes())
+        line["path"] = copied.name
     manifest = tmp_path / "all.jsonl"
     manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
     result = run_cli("import", "--manifest", str(manifest))
@@ -153,6 +157,7 @@ def test_conflicts_list_the_seed_release_date_and_open_source_disagreements(
     ]
     fields = {f for (f,) in query(warehouse, "SELECT DISTINCT field FROM conflicts")}
     assert "max_output_tokens" not in fields  # 8,192 on one provider vs 16,384 on another is two endpoints
+
     per_endpoint = query(
         warehouse,
         "SELECT DISTINCT max_output_tokens FROM endpoints WHERE model_id = 'meta-llama/llama-4-scout' ORDER BY 1",

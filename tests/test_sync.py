@@ -90,7 +90,7 @@ def test_a_url_that_keeps_failing_gives_a_partial_run_and_retires_nothing_of_its
 
     assert result.code == 3
     assert f"failed: {SCOUT_URL}: HTTP 500 (gave up after 2 attempts)" in result.err
-    assert result.err.strip().splitlines()[-1] == "modelsync: partial run: 1 URL(s) failed or were quarantined"
+    assert result.err.strip().splitlines()[-1] == "modelsync: partial run: 1 URL failed or was quarantined"
     assert current_endpoints(warehouse) == [
         ("meta-llama/llama-4-scout", "deepinfra/fp8", 8192),
         ("meta-llama/llama-4-scout", "groq", 8192),
@@ -226,7 +226,7 @@ def test_the_console_script_exits_3_on_a_partial_run(
     assert done.returncode == 3, done.stderr
     assert done.stderr.splitlines() == [
         f"  failed: https://openrouter.ai{KIMI}: HTTP 500 (gave up after 2 attempts)",
-        "modelsync: partial run: 1 URL(s) failed or were quarantined",
+        "modelsync: partial run: 1 URL failed or was quarantined",
     ]
     assert done.stdout.splitlines()[1:] == [
         "  models: 2 new, 0 changed, 0 retired, 0 unchanged",

@@ -172,7 +172,7 @@ def test_backfill_of_a_copied_archive_into_an_empty_warehouse_gives_the_same_his
     assert query(rebuilt, "SELECT * EXCLUDE (observed_since) FROM endpoints ORDER BY ALL") == query(
         original, "SELECT * EXCLUDE (observed_since) FROM endpoints ORDER BY ALL"
     )
-    assert "0 new versions" in again.out
+    assert again.out.startswith("nothing to load: every payload in the window was loaded before")
     index = (tmp_path / "rebuilt" / "raw" / "index.jsonl").read_text().splitlines()
     assert len(index) == 4  # adopted once, not again on the second replay
 
@@ -266,7 +266,7 @@ def test_backfill_loads_one_run_per_date_oldest_first(
         (f"{base}-20260803", "backfill", "ok", 1, 1),
     ]
     assert result.err.splitlines()[1:] == [
-        f"backfill 2026-08-0{day}: run {base}-2026080{day}: ok; 1 payloads, 1 new observations, 1 new versions"
+        f"backfill 2026-08-0{day}: run {base}-2026080{day}: ok; 1 payload, 1 new observation, 1 new version"
         for day in (1, 2, 3)
     ]
     assert result.out.startswith(f"run {base}: ok; 3 payloads, 3 new observations, 3 new versions")
@@ -347,7 +347,7 @@ def test_backfill_reload_replays_payloads_already_loaded(
     assert "backfill: 0 payloads to load from" in skipping.err
     assert "3 loaded before" in skipping.err
     assert "backfill: 2 payloads to load from" in reloading.err
-    assert query(warehouse, "SELECT count(*) FROM runs WHERE kind = 'backfill'") == [(3,)]  # one empty run, two dated
+    assert query(warehouse, "SELECT count(*) FROM runs WHERE kind = 'backfill'") == [(2,)]  # two dated, no empty one
     assert query(warehouse, HISTORY) == history
 
 

@@ -373,12 +373,14 @@ def test_a_second_wayback_backfill_loads_nothing_and_fetches_no_capture_again(
     first = run_cli("backfill", "--wayback")
     fetched = list(wayback.capture_requests)
     history = query(warehouse, HISTORY)
+    runs = query(warehouse, "SELECT run_id FROM runs ORDER BY ALL")
 
     again = run_cli("backfill", "--wayback")
 
     assert (first.code, again.code) == (0, 0), again.err
     assert wayback.capture_requests == fetched
-    assert "ok; 0 payloads, 0 new observations, 0 new versions" in again.out
+    assert again.out.startswith("nothing to load: every payload in the window was loaded before (no run recorded)")
+    assert query(warehouse, "SELECT run_id FROM runs ORDER BY ALL") == runs
     assert query(warehouse, HISTORY) == history
     assert len((warehouse.parent / "raw" / "index.jsonl").read_text().splitlines()) == len(LOADED)
 
@@ -444,7 +446,7 @@ def test_a_capture_that_fails_is_reported_and_the_rest_lands(
     reason = "capture fetch failed: HTTP 500 (gave up after 2 attempts)"
     assert failed_urls == [("partial", [{"url": f"{ARCHIVE}{failing}", "reason": reason}])]
     assert healed.code == 0, healed.err
-    assert "ok; 1 payloads" in healed.out
+    assert "ok; 1 payload," in healed.out
     assert query(warehouse, "SELECT count(*) FROM payloads WHERE fetched_at = '2026-05-16T02:00:00Z'") == [(2,)]
 
 

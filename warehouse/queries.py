@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 CHANGES = """
-SELECT strftime(changed_at, '%Y-%m-%d %H:%M') AS changed_at, entity, model_id, provider,
-    CASE WHEN entity = 'endpoint' THEN split_part(key, ' ', 2) END AS endpoint_key,
-    field, old_value, new_value, source
+SELECT changed_at, entity, model_id, provider, endpoint_key, field, old_value, new_value, added, removed, source
 FROM changes
 WHERE changed_at >= CAST($since AS TIMESTAMPTZ)
   AND ($field IS NULL OR field = $field)
@@ -136,8 +134,7 @@ ORDER BY model_id, benchmark, source, valid_from
 """The chosen models' benchmark score versions in the period."""
 
 REPORT_CHANGES = f"""
-SELECT changed_at, model_id, provider, CASE WHEN entity = 'endpoint' THEN split_part(key, ' ', 2) END,
-    field, old_value, new_value, source
+SELECT changed_at, model_id, provider, endpoint_key, field, old_value, new_value, source
 FROM changes
 WHERE model_id IN (SELECT unnest($chosen)) AND changed_at BETWEEN $since AND $until
   AND (entity <> 'endpoint' OR {_PROVIDER_MATCHES})

@@ -316,65 +316,90 @@ model_fields AS (
         output_modalities, supported_params, api_providers, capabilities))
 ),
 field_steps AS (
-    SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id, provider_name AS provider,
-        field, value, valid_from, source,
+    SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id, endpoint_key,
+        provider_name AS provider, field, value, valid_from, source,
         lag(value) OVER (PARTITION BY source, model_id, endpoint_key, field ORDER BY valid_from) AS old_value,
         row_number() OVER (PARTITION BY source, model_id, endpoint_key, field ORDER BY valid_from) AS n
     FROM endpoint_fields
     UNION ALL
-    SELECT 'model', model_id, model_id, NULL, field, value, valid_from, source,
+    SELECT 'model', model_id, model_id, NULL, NULL, field, value, valid_from, source,
         lag(value) OVER (PARTITION BY source, model_id, field ORDER BY valid_from),
         row_number() OVER (PARTITION BY source, model_id, field ORDER BY valid_from)
     FROM model_fields
     UNION ALL
-    SELECT 'benchmark', model_id || ' ' || benchmark, model_id, NULL, benchmark, CAST(score AS VARCHAR), valid_from,
-        source,
+    SELECT 'benchmark', model_id || ' ' || benchmark, model_id, NULL, NULL, benchmark, CAST(score AS VARCHAR),
+        valid_from, source,
         lag(CAST(score AS VARCHAR)) OVER (PARTITION BY source, model_id, benchmark ORDER BY valid_from),
         row_number() OVER (PARTITION BY source, model_id, benchmark ORDER BY valid_from)
     FROM benchmark_versions WHERE NOT is_deleted AND superseded_at IS NULL
 ),
 deletion_steps AS (
-    SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id,
+    SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id, endpoint_key,
         coalesce(provider, lag(provider) OVER w) AS provider, is_deleted, valid_from, source,
         lag(is_deleted) OVER w AS was_deleted
     FROM endpoint_versions WHERE superseded_at IS NULL
     WINDOW w AS (PARTITION BY source, model_id, endpoint_key ORDER BY valid_from)
     UNION ALL
-    SELECT 'model', model_id, model_id, NULL, is_deleted, valid_from, source,
+    SELECT 'model', model_id, model_id, NULL, NULL, is_deleted, valid_from, source,
         lag(is_deleted) OVER (PARTITION BY source, model_id ORDER BY valid_from)
     FROM model_versions WHERE superseded_at IS NULL
     UNION ALL
-    SELECT 'benchmark', model_id || ' ' || benchmark, model_id, NULL, is_deleted, valid_from, source,
+    SELECT 'benchmark', model_id || ' ' || benchmark, model_id, NULL, NULL, is_deleted, valid_from, source,
         lag(is_deleted) OVER (PARTITION BY source, model_id, benchmark ORDER BY valid_from)
     FROM benchmark_versions WHERE superseded_at IS NULL
 ),
 steps AS (
-    SELECT entity, key, model_id, provider, field, old_value, value AS new_value, valid_from AS changed_at, source
+    SELECT entity, key, model_id, endpoint_key, provider, field, old_value, value AS new_value,
+        valid_from AS changed_at, source
     FROM field_steps WHERE n > 1 AND old_value IS DISTINCT FROM value
     UNION ALL
-    SELECT entity, key, model_id, provider, 'deleted', CAST(was_deleted AS VARCHAR), CAST(is_deleted AS VARCHAR),
-        valid_from, source
+    SELECT entity, key, model_id, endpoint_key, provider, 'deleted', CAST(was_deleted AS VARCHAR),
+        CAST(is_deleted AS VARCHAR), valid_from, source
     FROM deletion_steps WHERE was_deleted IS NOT NULL AND was_deleted <> is_deleted
+),
+-- the typed companions: numbers as numbers, a list change as what it gained and lost
+typed AS (
+    SELECT *,
+        TRY_CAST(old_value AS DECIMAL(38, 12)) AS old_number,
+        TRY_CAST(new_value AS DECIMAL(38, 12)) AS new_number,
+        field IN ('supported_params', 'input_modalities', 'output_modalities', 'api_providers', 'capabilities')
+            AS is_list,
+        string_split(coalesce(old_value, ''), ',') AS old_items,
+        string_split(coalesce(new_value, ''), ',') AS new_items
+    FROM steps
 )
 SELECT s.entity, s.key, canonical_model_id(s.source, s.model_id, a.model_id) AS model_id, s.provider, s.field,
-    s.old_value, s.new_value, s.changed_at, s.source, s.model_id AS source_key
-FROM steps s
+    s.old_value, s.new_value, s.changed_at, s.source, s.model_id AS source_key, s.endpoint_key,
+    s.old_number, s.new_number,
+    CASE WHEN s.is_list THEN list_filter(s.new_items, lambda x: x <> '' AND NOT list_contains(s.old_items, x)) END
+        AS added,
+    CASE WHEN s.is_list THEN list_filter(s.old_items, lambda x: x <> '' AND NOT list_contains(s.new_items, x)) END
+        AS removed
+FROM typed s
 LEFT JOIN model_aliases a ON a.source = s.source AND a.source_key = s.model_id;
 
 -- Fields on which sources disagree about one canonical model: every source's value, two or
--- more rows per disagreement. Serving limits (context, max output) differ per endpoint and
--- are not conflicts; knowledge cut-offs compare by month; benchmark scores by one decimal.
+-- more rows per disagreement. Knowledge cut-offs compare by month; benchmark scores by one
+-- decimal. A model's context window and max output are limits that providers serve a little
+-- differently (131,072 or 128,000; 8,192 on one, 16,384 on another): they conflict when one source
+-- says four times another or more (1,310,720 against 130,000).
 CREATE OR REPLACE VIEW conflicts AS
 WITH compared AS (
     SELECT model_id, field, source, source_key, value, observed_at,
         CASE WHEN field = 'knowledge_cutoff' THEN left(value, 7) ELSE value END AS compared
     FROM model_facts
-    WHERE field IN ('release_date', 'open_weights', 'knowledge_cutoff', 'input_modalities', 'output_modalities')
+    WHERE field IN ('release_date', 'open_weights', 'knowledge_cutoff', 'input_modalities', 'output_modalities',
+                    'context_window', 'max_output_tokens')
     UNION ALL
     SELECT model_id, 'benchmark:' || benchmark, source, source_key, CAST(score AS VARCHAR), observed_at,
         CAST(round(score, 1) AS VARCHAR)
     FROM benchmarks
 ),
-disputed AS (SELECT model_id, field FROM compared GROUP BY ALL HAVING count(DISTINCT compared) > 1)
+disputed AS (
+    SELECT model_id, field FROM compared GROUP BY ALL
+    HAVING CASE WHEN field IN ('context_window', 'max_output_tokens')
+                THEN max(TRY_CAST(compared AS DOUBLE)) >= 4 * min(TRY_CAST(compared AS DOUBLE))
+                ELSE count(DISTINCT compared) > 1 END
+)
 SELECT model_id, field, source, value, observed_at, source_key
 FROM compared JOIN disputed USING (model_id, field);

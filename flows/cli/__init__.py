@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import click
 
-from flows.cli.common import EXIT_BUSY, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError
+from flows.cli.common import EXIT_BUSY, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError, ReaderGone
 from flows.cli.read import changes, export, report, sql, status
 from flows.cli.write import backfill, demo, import_, serve, sync
 
@@ -40,7 +40,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     \b
     Sources: openrouter, models_dev, artificial_analysis (needs ARTIFICIAL_ANALYSIS_API_KEY), catalog.
     Environment: MODELSYNC_WAREHOUSE (default ./modelsync.duckdb), MODELSYNC_RAW_DIR
-    (default <warehouse dir>/raw), MODELSYNC_SOURCES (enabled sources, default all),
+    (default: raw/ beside modelsync.duckdb, <name>-raw/ beside any other <name>.duckdb),
+    MODELSYNC_SOURCES (enabled sources, default all),
     MODELSYNC_<SOURCE>_BASE_URL, MODELSYNC_<SOURCE>_RATE, MODELSYNC_<SOURCE>_CONCURRENCY,
     OPENROUTER_API_KEY, ARTIFICIAL_ANALYSIS_API_KEY. See docs/cli.md.
     """
@@ -70,9 +71,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as e:
         click.echo(f"modelsync: {e}", err=True)
         return e.code
+    except (BrokenPipeError, ReaderGone):  # the reader went away (`| head`): stop quietly, as other tools do
+        _quiet_stdout()
+        return 0
     except Exception as e:  # noqa: BLE001 (the one place that turns any error into one line)
         if debug:
             traceback.print_exc()
         where = "" if debug else " (run with --debug for the traceback)"
-        click.echo(f"modelsync: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}{where}", err=True)
+        click.echo(f"modelsync: {_in_words(e)}{where}", err=True)
         return EXIT_FAILED
+
+
+def _in_words(error: Exception) -> str:
+    """An unexpected error as a sentence: what failed, on what, and the error's own words."""
+    if isinstance(error, OSError) and error.strerror:
+        subject = f" {error.filename}" if error.filename else ""
+        return f"unexpected error: cannot use{subject}: {error.strerror}"
+    detail = str(error).splitlines()[0] if str(error) else "no detail given"
+    return f"unexpected error ({type(error).__name__}): {detail}"
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush meets no closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush
+        pass

@@ -20,6 +20,10 @@ class CommandError(Exception):
         self.code = code
 
 
+class ReaderGone(Exception):
+    """Whoever read the output stopped reading (``| head``): the command ends quietly, with 0."""
+
+
 def _settings() -> Any:
     try:
         return settings_from_env()

@@ -3,6 +3,7 @@ report. They open it read-only and never import Prefect."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import click
 
 from flows.cli.common import CommandError, _reading, _settings, _sql_path, _written_whole
-from flows.cli.output import _width, _write_rows
+from flows.cli.output import FORMATS, _print_rows
 
 READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL"})
 SANDBOX_REFUSALS = ("read-only", "disabled by configuration", "configuration has been locked")
@@ -18,7 +19,8 @@ SANDBOX_REFUSALS = ("read-only", "disabled by configuration", "configuration has
 
 @click.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for a person (whole when piped); csv (as export writes it) or json.")  # fmt: skip
 def sql(query: str, fmt: str) -> None:
     """Run read-only SQL on the warehouse; writes are refused.
 
@@ -35,46 +37,63 @@ def sql(query: str, fmt: str) -> None:
     """
     import duckdb
 
+    if not query.strip():
+        raise click.BadParameter("no SQL given; e.g. modelsync sql \"SELECT * FROM endpoints LIMIT 5\"",
+                                 param_hint="QUERY")  # fmt: skip
     with _reading(_settings().warehouse, sandboxed=True) as con:
         try:
-            _run_read_statement(con, query, fmt)
+            _run_read_statements(con, query, fmt)
         except duckdb.Error as e:
-            message = str(e).splitlines()[0]
+            message = str(e).strip()  # DuckDB's whole message: its hints ("Did you mean") and LINE 1 ^ marker
             if any(sign in message for sign in SANDBOX_REFUSALS):
                 # a write, a file or a setting the statement check let through still meets the sandboxed connection
                 message = f"refused: modelsync sql is read-only and reads only the warehouse ({message})"
             raise CommandError(message) from None
 
 
-def _run_read_statement(con: Any, query: str, fmt: str) -> None:
-    """Run ``query`` and print its rows in ``fmt``, after refusing any statement but a read."""
-    writes = _statement_types(con, query) - READ_STATEMENTS
-    if writes:
+def _run_read_statements(con: Any, query: str, fmt: str) -> None:
+    """Run each statement of ``query`` and print its rows in ``fmt``, after refusing any statement but a read."""
+    statements = _statements(con, query)
+    refused = [(kind, verb) for kind, verb, _ in statements if kind not in READ_STATEMENTS]
+    if refused:
+        kind, verb = refused[0]
         raise CommandError(
-            f"refused: modelsync sql is read-only and this is {_statement_name(sorted(writes)[0])}; "
+            f"refused: modelsync sql is read-only and this is {_statement_name(kind, verb)}; "
             "the warehouse changes only through sync, import and backfill"
         )
-    relation = con.sql(query)
-    if relation is None:
-        return
-    if fmt == "table":
-        relation.show(max_rows=100_000, max_width=_width())
-    else:
-        _write_rows(relation.columns, relation.fetchall(), fmt)
+    if len(statements) > 1 and fmt != "table":
+        raise click.BadParameter(f"{len(statements)} statements: --format {fmt} prints one result; "
+                                 "run them one at a time", param_hint="QUERY")  # fmt: skip
+    for n, (_, _, text) in enumerate(statements):
+        relation = con.sql(text)
+        if n:
+            click.echo()
+        if relation is not None:
+            _print_rows(relation, fmt)
 
 
-def _statement_types(con: Any, query: str) -> set[str]:
-    """The statement types of ``query``; a type this DuckDB cannot name counts as ``UNKNOWN`` (refused)."""
-    try:
-        return {statement.type.name for statement in con.extract_statements(query)}
-    except ValueError:  # duckdb parses a statement its Python enum lacks (e.g. UPDATE EXTENSIONS)
-        return {"UNKNOWN"}
+def _statements(con: Any, query: str) -> list[tuple[str, str, str]]:
+    """Each statement of ``query``: its type (``UNKNOWN`` when this DuckDB cannot name it), first word and text."""
+    statements = []
+    for found in con.extract_statements(query):
+        try:
+            kind = found.type.name
+        except ValueError:  # duckdb parses a statement its Python enum lacks (e.g. UPDATE EXTENSIONS)
+            kind = "UNKNOWN"
+        statements.append((kind, _first_word(found.query) or kind, found.query))
+    return statements
 
 
-def _statement_name(kind: str) -> str:
+def _first_word(text: str) -> str:
+    """A statement's first keyword (``INSTALL``, which DuckDB types as LOAD), past comments; empty if none."""
+    words = re.findall(r"[A-Za-z]+", re.sub(r"--[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL))
+    return words[0].upper() if words else ""
+
+
+def _statement_name(kind: str, verb: str) -> str:
     if kind == "UNKNOWN":
         return "a statement it cannot classify"
-    return f"{'an' if kind[0] in 'AEIOU' else 'a'} {kind} statement"
+    return f"{'an' if verb[0] in 'AEIOU' else 'a'} {verb} statement"
 
 
 @click.command()
@@ -87,7 +106,9 @@ def _statement_name(kind: str) -> str:
 @click.option("--field", help="Only this field, e.g. max_output_tokens, input_price_per_mtok, deleted.")
 @click.option("--model", help="Only models whose id contains this (case-insensitive).")
 @click.option("--provider", help="Only providers whose name contains this (case-insensitive).")
-def changes(since: str, field: str | None, model: str | None, provider: str | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for a person; csv (DuckDB's dialect) or json for a script.")  # fmt: skip
+def changes(since: str, field: str | None, model: str | None, provider: str | None, fmt: str) -> None:
     """Print field-level changes: what changed, from what, to what, and when.
 
     \b
@@ -96,16 +117,21 @@ def changes(since: str, field: str | None, model: str | None, provider: str | No
       modelsync changes --since 30d --field max_output_tokens
       modelsync changes --since 2026-08-01 --model llama-4-scout --provider groq
       modelsync changes --field deleted          # retirements and returns
+      modelsync changes --since 30d --format csv
+
+    The columns are the `changes` view's (see docs/views.md); `added` and `removed`
+    list what a list field (supported_params, modalities) gained and lost.
     """
     from warehouse import queries
 
     start = _since(since, datetime.now(UTC))
     with _reading(_settings().warehouse) as con:
         params = {"since": start, "field": field, "model": model, "provider": provider}
-        if not con.execute(f"SELECT count(*) FROM ({queries.CHANGES})", params).fetchall()[0][0]:
+        empty = not con.execute(f"SELECT count(*) FROM ({queries.CHANGES})", params).fetchall()[0][0]
+        if empty and fmt == "table":  # a script asking for csv or json gets the empty result itself
             click.echo(f"no changes since {start:%Y-%m-%d %H:%M} UTC with these filters")
             return
-        con.sql(queries.CHANGES, params=params).show(max_rows=100_000, max_width=_width())
+        _print_rows(con.sql(queries.CHANGES, params=params), fmt)
 
 
 @click.command()
@@ -168,13 +194,16 @@ def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
 
 
 @click.command()
-def status() -> None:
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for a person; csv (DuckDB's dialect) or json for a script.")  # fmt: skip
+def status(fmt: str) -> None:
     """Show each source's last run (its state and counts) and how fresh its data is.
 
     \b
     Examples:
       modelsync status
       MODELSYNC_WAREHOUSE=demo/modelsync.duckdb modelsync status
+      modelsync status --format json
 
     Counts are the source's own share of its last run (failed URLs: those on its origin).
     A source never run shows empty columns; `newest_data` is the fetch time of the
@@ -185,7 +214,7 @@ def status() -> None:
 
     with _reading(_settings().warehouse) as con:
         params = {"origins": source_origins(), "now": datetime.now(UTC)}
-        con.sql(queries.STATUS, params=params).show(max_rows=100, max_width=_width())
+        _print_rows(con.sql(queries.STATUS, params=params), fmt)
 
 
 @click.command()

@@ -27,6 +27,7 @@ from flows.pipeline.base import (
     Recovered,
     RunResult,
     Started,
+    counts_line,
     merged,
     utc_now,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "backfill_chunks",
     "chunk_run",
     "combined_result",
+    "counts_line",
     "fetch_and_archive",
     "identity_resolver",
     "identity_rules_version",

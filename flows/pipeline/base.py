@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from extractors.http import Validators
+from flows.progress import counted
 from warehouse.archive import ArchivedPayload
 from warehouse.history import LoadCounts
 
@@ -86,3 +87,10 @@ class RunResult:
 
 class ImportInputError(ValueError):
     """An import names a file or URL that cannot be used."""
+
+
+def counts_line(counts: LoadCounts, *, measurements: bool = True) -> str:
+    """A run's counts in words: ``9 payloads, 1 new observation, 1 new version, 33 measurements``."""
+    parts = [counted(counts.payloads, "payload"), counted(counts.observations, "new observation"),
+             counted(counts.new_versions, "new version")]  # fmt: skip
+    return ", ".join(parts + ([counted(counts.measurements, "measurement")] if measurements else []))

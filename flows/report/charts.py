@@ -42,8 +42,13 @@ class Series:
     """A labelled run of steps (versions) or of points (measurements, as steps without an end)."""
 
     label: str
-    style: int  # index into the palette and dash patterns, shared by one endpoint across charts
+    style: int  # index into the palette and dash patterns
     steps: tuple[Step, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Whether its value moved in the chart (or it was retired): what the eye should find first."""
+        return len({s.value for s in self.steps}) > 1 or any(s.retired for s in self.steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,8 @@ class TimeAxis:
         if span <= timedelta(days=3):
             hours = next(h for h in (1, 3, 6, 12, 24) if span / timedelta(hours=h) <= 5)  # long labels: fewer
             first = self.start.replace(minute=0, second=0, microsecond=0)
+            if first < self.start:  # no tick before the axis starts (it would be pinned to the edge, mislabelled)
+                first += timedelta(hours=1)
             first += timedelta(hours=(-first.hour) % hours)
             times = _stepping(first, self.end, lambda t: t + timedelta(hours=hours))
             return _with_years(times, "%m-%d %H:%M")
@@ -111,10 +118,7 @@ def chart_svg(
     pin the value axis (None: from the data).
     """
     values = [s.value for one in series for s in one.steps if s.value is not None]
-    low, high, ticks = _value_scale(values, floor, ceiling)
-
-    def y(value: float) -> float:
-        return TOP + (1 - (value - low) / (high - low)) * (HEIGHT - TOP - BOTTOM)
+    y, ticks = _value_axis(values, floor, ceiling, lines=lines)
 
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
@@ -130,50 +134,84 @@ def chart_svg(
         if x < WIDTH - RIGHT - EDGE_LABEL:  # a label at the very end would be cut off by the chart's edge
             parts.append(f'<text class="tick" x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle">{label}</text>')
     draw = _line_marks if lines else _step_marks
-    for one in series:
-        parts.extend(draw(one, axis, y, shown))
+    # the unchanged underneath, in grey; the changed on top, in colour
+    for one in sorted(series, key=lambda one: lines or one.changed):
+        parts.extend(draw(one, axis, y, shown, quiet=not (lines or one.changed)))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def stroke(style: int) -> str:
-    """The SVG stroke attributes of a series style: a colour, and past ten series a dash pattern."""
+def _value_axis(
+    values: Sequence[float], floor: float | None, ceiling: float | None, *, lines: bool
+) -> tuple[Scale, list[float]]:
+    """The value axis: linear, or by powers of two when the values span 8 times and more (a token limit of
+    8,192 raised to 16,384 stays visible under a 131,072 line)."""
+    positive = [v for v in values if v > 0]
+    if not lines and floor == 0.0 and ceiling is None and positive and max(positive) >= 8 * min(positive):
+        low, high = math.floor(math.log2(min(positive))), math.ceil(math.log2(max(positive)))
+        every = max(1, math.ceil((high - low) / 5))
+        ticks = [float(2**e) for e in range(low, high + 1, every)]
+
+        def y_log(value: float) -> float:
+            share = (math.log2(max(value, 2.0**low)) - low) / max(high - low, 1)
+            return TOP + (1 - share) * (HEIGHT - TOP - BOTTOM)
+
+        return y_log, ticks
+    low_, high_, linear_ticks = _value_scale(values, floor, ceiling)
+
+    def y_linear(value: float) -> float:
+        return TOP + (1 - (value - low_) / (high_ - low_)) * (HEIGHT - TOP - BOTTOM)
+
+    return y_linear, linear_ticks
+
+
+QUIET = "#afb8c1"  # the colour of a series that did not change
+
+
+def stroke(style: int, *, quiet: bool = False) -> str:
+    """The SVG stroke attributes of a series style: a colour, and past ten series a dash pattern; grey if quiet."""
+    if quiet:
+        return f'stroke="{QUIET}"'
     dash = DASHES[(style // len(PALETTE)) % len(DASHES)]
     return f'stroke="{_colour(style)}"' + (f' stroke-dasharray="{dash}"' if dash else "")
 
 
-def swatch_svg(style: int) -> str:
+def swatch_svg(style: int, *, quiet: bool = False) -> str:
     """A short line in a series' style, for a legend."""
-    return f'<svg class="swatch" viewBox="0 0 24 10"><line x1="1" x2="23" y1="5" y2="5" {stroke(style)}/></svg>'
+    line = f'<line x1="1" x2="23" y1="5" y2="5" {stroke(style, quiet=quiet)}/>'
+    return f'<svg class="swatch" viewBox="0 0 24 10">{line}</svg>'
 
 
-def _step_marks(one: Series, axis: TimeAxis, y: Scale, shown: Shown) -> list[str]:
-    """A step line through the versions; a dot where its value changes, a cross where the series was retired.
+def _step_marks(one: Series, axis: TimeAxis, y: Scale, shown: Shown, *, quiet: bool = False) -> list[str]:
+    """A step line through the versions; a dot where its value changes, a cross where the series was retired
+    (at the value it had).
 
     A new version that changed another attribute only continues the line unmarked.
     """
     path: list[str] = []
     marks: list[str] = []
     previous: Step | None = None
+    colour = QUIET if quiet else _colour(one.style)
     for step in one.steps:
         start, end = axis.x(step.start), axis.x(step.end or axis.last_seen)
         seen = step.start >= axis.start  # a version begun before the period has no mark of its start
         if step.value is None:
             if step.retired and seen:
-                marks.append(f'<path class="retired" d="M{start - 4:.1f} {TOP + 4} l8 8 m0 -8 l-8 8" '
-                             f'stroke="{_colour(one.style)}">{_tip(one, step, "retired")}</path>')  # fmt: skip
+                at = y(previous.value) if previous is not None and previous.value is not None else TOP + 8
+                marks.append(f'<path class="retired" d="M{start - 4:.1f} {at - 4:.1f} l8 8 m0 -8 l-8 8" '
+                             f'stroke="{colour}">{_tip(one, step, "retired")}</path>')  # fmt: skip
             previous = None
             continue
         level = y(step.value)
         joined = previous is not None and previous.end == step.start
         path.append(f"V{level:.1f}H{end:.1f}" if joined else f"M{start:.1f} {level:.1f}H{end:.1f}")
         if seen and not (joined and previous is not None and previous.value == step.value):
-            marks.append(_dot(one, step, start, level, shown(step.exact or step.value)))  # where this value changed
+            marks.append(_dot(one, step, start, level, shown(step.exact or step.value), colour=colour))
         previous = step
-    return _path(one, path) + marks
+    return _path(one, path, quiet=quiet) + marks
 
 
-def _line_marks(one: Series, axis: TimeAxis, y: Scale, shown: Shown) -> list[str]:
+def _line_marks(one: Series, axis: TimeAxis, y: Scale, shown: Shown, *, quiet: bool = False) -> list[str]:
     """Points joined by a line, broken across a gap much longer than the usual spacing; dots on short series."""
     points = [(s, s.value) for s in one.steps if s.value is not None]
     gaps = sorted(b.start - a.start for (a, _), (b, _) in pairwise(points))
@@ -187,20 +225,21 @@ def _line_marks(one: Series, axis: TimeAxis, y: Scale, shown: Shown) -> list[str
         alone_after = n == len(points) - 1 or points[n + 1][0].start - point.start > longest
         path.append(f"{'M' if alone_before else 'L'}{x:.1f} {level:.1f}")
         if len(points) <= MARKED_POINTS or (alone_before and alone_after):
-            marks.append(_dot(one, point, x, level, shown(value)))
-    return _path(one, path) + marks
+            marks.append(_dot(one, point, x, level, shown(value), colour=QUIET if quiet else _colour(one.style)))
+    return _path(one, path, quiet=quiet) + marks
 
 
-def _path(one: Series, commands: list[str]) -> list[str]:
+def _path(one: Series, commands: list[str], *, quiet: bool = False) -> list[str]:
     if not commands:
         return []
     title = f"<title>{escape(one.label)}</title>"
-    return [f'<path class="series" d="{"".join(commands)}" {stroke(one.style)}>{title}</path>']
+    kind = "series quiet" if quiet else "series"
+    return [f'<path class="{kind}" d="{"".join(commands)}" {stroke(one.style, quiet=quiet)}>{title}</path>']
 
 
-def _dot(one: Series, step: Step, x: float, y: float, value: str) -> str:
+def _dot(one: Series, step: Step, x: float, y: float, value: str, *, colour: str) -> str:
     tip = _tip(one, step, value)
-    return f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{_colour(one.style)}">{tip}</circle>'
+    return f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}">{tip}</circle>'
 
 
 def _tip(one: Series, step: Step, value: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -122,11 +122,13 @@ def report_html(data: ReportData) -> str:
     uptime = _grouped(data.uptime, key=lambda r: r[1])
     scores = _grouped(data.benchmark_versions, key=lambda r: r[0])
     changed = Counter(change[1] for change in data.changes)
+    # charts for the models that changed; those that did not are one table row each
     models = [
         _model_section(n, model_id, data, ModelRows(versions.get(model_id, []), uptime.get(model_id, []),
                                                     scores.get(model_id, []), changed[model_id]))
-        for n, model_id in enumerate(data.chosen)
+        for n, model_id in enumerate(data.chosen) if changed[model_id]
     ]  # fmt: skip
+    models.append(_unchanged_section([m for m in data.chosen if not changed[m]], data, versions))
     title = "modelsync report" + (f": {', '.join(data.scope.models)}" if data.scope.models else "")
     return "".join([
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -167,7 +169,9 @@ def _header(data: ReportData, title: str) -> str:
         f"<div><dt>Changes</dt><dd>{len(data.changes)}</dd></div>"
         f"<div><dt>Open conflicts</dt><dd>{len(conflicted)}</dd></div></dl>"
     )
-    links = "".join(f'<li><a href="#model-{n}">{escape(model_id)}</a></li>' for n, model_id in enumerate(data.chosen))
+    changed = Counter(change[1] for change in data.changes)
+    links = "".join(f'<li><a href="#{f"model-{n}" if changed[model_id] else "unchanged"}">{escape(model_id)}</a></li>'
+                    for n, model_id in enumerate(data.chosen))  # fmt: skip
     sources = _table(
         ("Source", "Last run", "Status", "Started (UTC)", "Newest data (UTC)"),
         [(r[0], r[1] or "never", r[2] or "", r[3] or "", r[7] or "") for r in data.sources],
@@ -177,7 +181,9 @@ def _header(data: ReportData, title: str) -> str:
         f"<header><h1>{escape(title)}</h1>"
         f"<p>{period}{'; ' + '; '.join(f for f in filters if f) if any(filters) else ''}.</p>"
         f"{shown}{summary}<nav><h2>Models</h2><ul>{links}</ul>"
-        '<p><a href="#changes">Change log</a> · <a href="#conflicts">Open conflicts</a></p></nav>'
+        '<p><a href="#changes">Change log</a> · '
+        + ('<a href="#unchanged">Unchanged models</a> · ' if any(not changed[m] for m in data.chosen) else "")
+        + '<a href="#conflicts">Open conflicts</a></p></nav>'
         f"<details><summary>Sources and their last runs</summary>{sources}</details></header>"
     )
 
@@ -196,10 +202,10 @@ def _model_section(n: int, model_id: str, data: ReportData, rows: ModelRows) -> 
 
     uptime = series(rows.uptime, lambda r: Step(r[4], None, r[5]))
     figures = [_figure("Uptime, daily (%)", uptime, data.axis, _percent, "No uptime measured in this period.",
-                       floor=None, ceiling=100.0, lines=True)]  # fmt: skip
+                       floor=None, ceiling=100.0, lines=True, legend=True)]  # fmt: skip
     for caption, column, shown, missing in ENDPOINT_CHARTS:
         steps = series(rows.versions, partial(_version_step, column=column))
-        figures.append(_figure(caption, steps, data.axis, shown, missing))
+        figures.append(_figure(caption, steps, data.axis, shown, missing, legend=True))
     scored = _grouped(rows.scores, key=lambda r: f"{r[1]} · {r[2]}")  # benchmark · source
     scores = [Series(label, n_style, tuple(Step(r[4], r[5], None if r[3] else r[6], r[3]) for r in group))
               for n_style, (label, group) in enumerate(scored.items())]  # fmt: skip
@@ -210,9 +216,34 @@ def _model_section(n: int, model_id: str, data: ReportData, rows: ModelRows) -> 
     return (
         f'<section class="model" id="model-{n}"><h2>{escape(model_id)}</h2>'
         f'<p class="facts">{escape(" · ".join(f for f in facts if f))}</p>'
-        f"{_legend((labels[key], style) for key, style in styles.items())}"
         f'<div class="charts">{"".join(figures)}</div></section>'
     )
+
+
+def _unchanged_section(model_ids: list[str], data: ReportData, versions: dict[str, list[Row]]) -> str:
+    """The models with no change in the period, a row each: their endpoints and current limits and prices."""
+    if not model_ids:
+        return ""
+    rows = []
+    for model_id in model_ids:
+        current = [r for r in versions.get(model_id, []) if not r[4] and r[6] is None]
+        endpoints = {(r[0], r[2]) for r in current}
+        rows.append((model_id, data.names.get(model_id, ""), len(endpoints),
+                     _span([r[7] for r in current], _tokens), _span([r[8] for r in current], _dollars),
+                     _span([r[9] for r in current], _dollars)))  # fmt: skip
+    table = _table(("Model", "Name", "Endpoints", "Max output", "Input $/M", "Output $/M"), rows,
+                   classes=("", "", "", "nowrap", "nowrap", "nowrap"))  # fmt: skip
+    return (f'<section id="unchanged"><h2>Unchanged in this period</h2><p class="facts">{len(rows)} models '
+            f"whose endpoints and scores did not change: their values now.</p>{table}</section>")  # fmt: skip
+
+
+def _span(values: list[Any], shown: Shown) -> str:
+    """``8k`` or ``8k-131k``: the range of the values given, as ``shown`` writes them; empty when none."""
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return ""
+    low, high = shown(known[0]), shown(known[-1])
+    return low if low == high else f"{low}-{high}"
 
 
 def _version_step(row: Row, column: int) -> Step:
@@ -230,9 +261,19 @@ def _figure(
     """A captioned chart, or the sentence ``missing`` when no series has a value."""
     if not any(step.value is not None for one in series for step in one.steps):
         return f'<figure><figcaption>{escape(caption)}</figcaption><p class="empty">{escape(missing)}</p></figure>'
+    lines = bool(scale.get("lines"))
+    series = _restyled(series, lines=lines)
     chart = chart_svg(caption, series, axis, shown, **scale)
-    key = _legend((one.label, one.style) for one in series) if legend else ""
+    key = _legend(series, lines=lines) if legend else ""
     return f"<figure><figcaption>{escape(caption)}</figcaption>{chart}{key}</figure>"
+
+
+def _restyled(series: list[Series], *, lines: bool) -> list[Series]:
+    """The chart's own colours: the palette in order for the series that changed (every one of a measurement
+    chart); those that did not are drawn grey."""
+    coloured = [one for one in series if lines or one.changed]
+    styles = {id(one): n for n, one in enumerate(coloured)}
+    return [replace(one, style=styles[id(one)]) if id(one) in styles else one for one in series]
 
 
 def _changes_section(changes: Sequence[Row]) -> str:
@@ -263,8 +304,14 @@ def _conflicts_section(conflicts: Sequence[Row]) -> str:
     return f'<section id="conflicts"><h2>Open conflicts</h2>{body}</section>'
 
 
-def _legend(entries: Iterable[tuple[str, int]]) -> str:
-    items = "".join(f"<li>{swatch_svg(style)}{escape(label)}</li>" for label, style in entries)
+def _legend(series: Sequence[Series], *, lines: bool) -> str:
+    """A chart's own key: each series that changed in its colour, then the unchanged ones together in grey."""
+    moved = [one for one in series if lines or one.changed]
+    still = [one for one in series if not (lines or one.changed)]
+    items = "".join(f'<li class="changed">{swatch_svg(one.style)}{escape(one.label)}</li>' for one in moved)
+    if still:
+        names = ", ".join(one.label for one in still)
+        items += f'<li class="unchanged">{swatch_svg(0, quiet=True)}unchanged: {escape(names)}</li>'
     return f'<ul class="legend">{items}</ul>' if items else ""
 
 
@@ -335,13 +382,15 @@ details { margin: 10px 0; } summary { cursor: pointer; color: var(--muted); }
 section.model { border-top: 1px solid var(--rule); margin-top: 18px; }
 .facts { color: var(--muted); margin: 0 0 6px; }
 .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 2px 16px; padding: 0; margin: 6px 0; font-size: 12px; }
-.legend li { display: flex; align-items: center; gap: 4px; }
+.legend li { display: flex; align-items: center; gap: 4px; } .legend .unchanged { color: var(--muted); }
+.legend .changed { font-weight: 600; }
 .swatch { width: 24px; height: 10px; } .swatch line { stroke-width: 2.5; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 8px 20px; }
 figure { margin: 0; } figcaption { font-weight: 600; font-size: 13px; margin: 6px 0 2px; }
 svg.chart { width: 100%; height: auto; display: block; }
 .chart .grid { stroke: #eaeef2; } .chart .tick { font-size: 11px; fill: var(--muted); }
-.chart .series { fill: none; stroke-width: 2; stroke-linejoin: round; } .chart .retired { fill: none; stroke-width: 2; }
+.chart .series { fill: none; stroke-width: 2.5; stroke-linejoin: round; }
+.chart .quiet { stroke-width: 1.5; } .chart .retired { fill: none; stroke-width: 2; }
 .empty { color: var(--muted); font-style: italic; margin: 12px 0; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; }
 th { position: sticky; top: 0; background: #f6f8fa; text-align: left; }

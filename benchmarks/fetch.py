@@ -104,7 +104,7 @@ def main() -> None:
         outside = wall - fetch_s - archive_s
         print(f"modelsync sync     {wall:6.1f} s wall: fetch {fetch_s:.1f} s, archive {archive_s:.1f} s, "
               f"parse {parse_s:.1f} s, load {load_s:.1f} s; outside fetching and archiving {outside:.1f} s = "
-              f"{outside / wall:.0%} of the wall time (Prefect start and stop, parse, load)")  # fmt: skip
+              f"{outside / wall:.0%} of the wall time (start-up, parse, load)")  # fmt: skip
     finally:
         server.kill()
 

@@ -19,7 +19,7 @@ from flows import pipeline, wayback
 from flows.lock import warehouse_lock
 from flows.progress import fetch_progress, note, task_progress
 from flows.settings import SOURCES, Settings, settings_from_env
-from flows.steps import LocalSteps, Steps, prefect_api_url
+from flows.steps import LocalSteps, Steps, check_prefect_api, prefect_api_url
 from warehouse.archive import ArchivedPayload
 from warehouse.history import RunRecord
 
@@ -211,9 +211,12 @@ def _run_chunks(
 
 def run_sync(job: SyncJob, task_runner: str = "threads", dask_address: str | None = None) -> RunResult:
     """Run a sync: plain calls with no Prefect server configured; a Prefect flow with one, or on Dask."""
-    if task_runner == "threads" and not prefect_api_url():
+    api = prefect_api_url()
+    if task_runner == "threads" and not api:
         with LocalSteps() as steps:
             return sync_job(steps, job)
+    if api:
+        check_prefect_api(api)  # before anything is recorded: a server that is down says so in one line
     from flows.sync import run_flow, sync_flow_on
 
     return run_flow(sync_flow_on(task_runner, dask_address), job=job)
@@ -221,9 +224,11 @@ def run_sync(job: SyncJob, task_runner: str = "threads", dask_address: str | Non
 
 def run_backfill(job: BackfillJob) -> RunResult:
     """Run a backfill: plain calls with no Prefect server configured; a Prefect flow with one."""
-    if not prefect_api_url():
+    api = prefect_api_url()
+    if not api:
         with LocalSteps() as steps:
             return backfill_job(steps, job)
+    check_prefect_api(api)
     from flows.sync import backfill_flow, run_flow
 
     return run_flow(backfill_flow, job=job)

@@ -80,3 +80,24 @@ def prefect_api_url() -> str | None:
     active = os.environ.get("PREFECT_PROFILE") or profiles.get("active") or "ephemeral"
     url = profiles.get("profiles", {}).get(active, {}).get(PREFECT_API_VARIABLE)
     return str(url) if url else None
+
+
+class PrefectUnavailable(Exception):
+    """A Prefect server is configured but does not answer; the message says what to do."""
+
+
+def check_prefect_api(url: str, timeout_s: float = 10.0) -> None:
+    """Raise PrefectUnavailable unless the Prefect API at ``url`` answers its health check."""
+    import httpx
+
+    try:
+        healthy = httpx.get(f"{url.rstrip('/')}/health", timeout=timeout_s).status_code == 200
+    except httpx.HTTPError as e:
+        healthy, why = False, f"{type(e).__name__}: {e}"
+    else:
+        why = "its health check did not answer 200"
+    if not healthy:
+        raise PrefectUnavailable(
+            f"no Prefect server answers at {url} ({PREFECT_API_VARIABLE}, {why}): start it "
+            "(uv run prefect server start) or unset PREFECT_API_URL to run without one"
+        )

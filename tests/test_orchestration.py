@@ -146,3 +146,19 @@ def test_with_a_prefect_server_configured_the_cli_runs_a_flow_with_its_steps_as_
     states, tasks = asyncio.run(flow_and_tasks())
     assert states == ["Completed"]
     assert tasks == ["fetch-and-archive", "load", "parse"]
+
+
+def test_a_configured_prefect_server_that_is_down_is_one_line_and_nothing_is_recorded(
+    warehouse: Path, mirror: Mirror, tmp_path: Path
+) -> None:
+    serve_two_models(mirror)
+    env = no_prefect_server(tmp_path) | {"PREFECT_API_URL": "http://127.0.0.1:9/api"}  # the discard port: refused
+
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "sync"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, check=False, timeout=120)  # fmt: skip
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("modelsync: no Prefect server answers at http://127.0.0.1:9/api (PREFECT_API_URL, ")
+    assert done.stderr.rstrip().endswith("or unset PREFECT_API_URL to run without one")
+    assert done.stderr.count("\n") == 1
+    assert not warehouse.exists()

@@ -32,15 +32,20 @@ def _settings() -> Any:
 
 
 class _busy_is_exit_4:  # noqa: N801 (used as a context manager, reads as one)
+    """Around a write: a held lock or a busy file is exit 4; a configured Prefect server that is down, one line."""
+
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         from flows.lock import WarehouseLocked
+        from flows.steps import PrefectUnavailable
         from warehouse.db import WarehouseBusy
 
         if isinstance(exc, WarehouseLocked | WarehouseBusy):
             raise CommandError(str(exc), EXIT_BUSY) from None
+        if isinstance(exc, PrefectUnavailable):
+            raise CommandError(str(exc), EXIT_FAILED) from None
 
 
 @contextmanager

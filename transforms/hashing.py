@@ -5,15 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
 
+# Non-empty strings that are their own canonical form and sort as their JSON text does:
+# printable ASCII above '"' (so no space to strip), without '\\' (so nothing escaped).
+_SORTS_AS_JSON = re.compile(r"[#-\[\]-~]+")
+
 
 def canonical_value(value: object) -> object:
     """A JSON-ready value in which ``"0.00003"``, ``3e-05`` and ``Decimal("3.0E-5")`` agree."""
+    kind = type(value)
+    if kind is str:  # the common cases first, by exact type: the same answers as below, sooner
+        text = value.strip()  # type: ignore[attr-defined]
+        return text or None
+    if kind is list and all(type(v) is str and _SORTS_AS_JSON.fullmatch(v) for v in value):  # type: ignore[attr-defined]
+        return sorted(value)  # type: ignore[call-overload]
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, bool):

@@ -1,10 +1,10 @@
 """Memory: peak RSS of a sync of N endpoints and of a year-long backfill (goal under 1 GB each).
 
 Each command runs as a child process; its peak RSS is the kernel's high-water mark
-(``VmHWM``), reported for ``modelsync`` itself and, apart, for the temporary Prefect server
-it starts (no ``PREFECT_API_URL`` set). As the reference measured in the same run: a bare
-``python -c "import flows.sync"`` (the interpreter, pandas, DuckDB and Prefect loaded,
-nothing done).
+(``VmHWM``), reported for ``modelsync`` itself and, apart, for the largest process it starts
+(none with no Prefect server configured: the steps run as plain calls). As the reference
+measured in the same run: a bare ``python -c "import flows.jobs"`` (the interpreter,
+pandas and DuckDB loaded, nothing done).
 
 - **sync**: ``modelsync sync --source openrouter`` of the generator's market (``--endpoints``,
   5 a model) from a local mirror;
@@ -35,7 +35,7 @@ def peak_mb(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
     """Peak RSS (MB) of ``command``'s own process and of the largest process it started, and its wall seconds.
 
     Peaks are the kernel's high-water marks (``VmHWM``), read while the processes live; a
-    child is the temporary Prefect server a run starts when ``PREFECT_API_URL`` is unset.
+    child would be, for instance, a Prefect server the command started.
     """
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as stderr:  # a file, not a pipe: a full pipe would stall the child
@@ -97,8 +97,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         env = {**os.environ, "MODELSYNC_SOURCES": "openrouter", "MODELSYNC_OPENROUTER_RATE": "100000"}
-        reference, _, _ = peak_mb([sys.executable, "-c", "import flows.sync"], env)
-        print(f"reference: python with flows.sync imported     {reference:6.0f} MB")
+        reference, _, _ = peak_mb([sys.executable, "-c", "import flows.jobs"], env)
+        print(f"reference: python with flows.jobs imported     {reference:6.0f} MB")
 
         ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
         server = multiprocessing.Process(target=serve, args=(args.endpoints // 5, 0.0, ready), daemon=True)
@@ -120,7 +120,7 @@ def main() -> None:
 
 def report(what: str, own: float, children: float, wall: float, reference: float) -> None:
     print(f"{what}: modelsync {own:.0f} MB peak ({own / reference:.1f}x the reference; goal < 1,024 MB), "
-          f"its temporary Prefect server {children:.0f} MB; {wall:.0f} s")  # fmt: skip
+          f"the largest process it started {children:.0f} MB; {wall:.0f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""What the benchmarks share: a median timer, and a day of the market parsed as a run would parse it."""
+"""What the benchmarks share: a median timer, a timed child process, and a day of the market parsed as a run
+would parse it."""
 
 from __future__ import annotations
 
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,6 +25,16 @@ def median_ms(run: Callable[[], object], repeat: int = 5) -> float:
         run()
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
+
+
+def timed_command(command: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of ``command`` run as a child process; its failure ends the benchmark, naming it."""
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return took
 
 
 def parsed_today(settings: Settings, market: Market, *, endpoints_only: bool = False) -> history.LoadBatch:

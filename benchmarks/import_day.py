@@ -23,10 +23,8 @@ import hashlib
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 CLI = str(Path(sys.executable).with_name("modelsync"))
@@ -83,15 +81,6 @@ def floor(manifest: Path, out: Path) -> None:
     con.close()
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(f"{' '.join(command[:3])} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return took
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoints", type=int, default=20_000)
@@ -102,6 +91,7 @@ def main() -> None:
         floor(Path(args.floor[0]), Path(args.floor[1]))
         return
     import duckdb
+    from common import timed_command  # here, not on top: the floor's child process must not import modelsync
 
     env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
@@ -114,11 +104,11 @@ def main() -> None:
         for n in range(args.repeat):
             warehouse = tmp / f"w{n}" / "modelsync.duckdb"
             run_env = {**env, "MODELSYNC_WAREHOUSE": str(warehouse)}
-            ours.append(timed([CLI, "import", "--manifest", str(manifest)], run_env))
+            ours.append(timed_command([CLI, "import", "--manifest", str(manifest)], run_env))
             con = duckdb.connect(str(warehouse), read_only=True)
             phases.append(con.execute("SELECT archive_s, parse_s, load_s FROM runs").fetchall()[0])
             con.close()
-            floors.append(timed([sys.executable, __file__, "--floor", str(manifest), str(tmp / f"f{n}")], env))
+            floors.append(timed_command([sys.executable, __file__, "--floor", str(manifest), str(tmp / f"f{n}")], env))
         wall, floor_wall = statistics.median(ours), statistics.median(floors)
         archive_s, parse_s, load_s = (statistics.median(p[i] for p in phases) for i in range(3))
         print(f"{args.endpoints:,} endpoints ({payloads:,} payloads), medians of {args.repeat}")

@@ -17,13 +17,12 @@ import argparse
 import multiprocessing
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
+from common import timed_command
 from fetch import serve
 
 from flows.serve import _free_port, start_local_server, stop_local_server
@@ -32,23 +31,14 @@ CLI = str(Path(sys.executable).with_name("modelsync"))
 WORK = "coalesce(fetch_s, 0) + coalesce(archive_s, 0) + coalesce(parse_s, 0) + coalesce(load_s, 0)"
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    took = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(f"{' '.join(command[-2:])} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return took
-
-
-def work_s(warehouse: Path, kind: str, after: int) -> float:
-    """Seconds of fetch, archive, parse and load the runs of ``kind`` recorded, beyond the first ``after`` runs."""
+def work_s(warehouse: Path, kind: str) -> float:
+    """Seconds of fetch, archive, parse and load that the runs of ``kind`` recorded."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         rows = con.execute(f"SELECT {WORK} FROM runs WHERE kind = ? ORDER BY started_at", [kind]).fetchall()
     finally:
         con.close()
-    return float(sum(r[0] for r in rows[after:]))
+    return float(sum(r[0] for r in rows))
 
 
 def measure(env: dict[str, str], tmp: Path, label: str, repeat: int, reference: float) -> None:
@@ -59,9 +49,9 @@ def measure(env: dict[str, str], tmp: Path, label: str, repeat: int, reference: 
             warehouse = tmp / f"{label}-{n}" / "modelsync.duckdb"
             run_env = {**env, "MODELSYNC_WAREHOUSE": str(warehouse)}
             if kind == "backfill":
-                timed([CLI, "sync"], run_env)  # an archive to replay
-            walls.append(timed([CLI, *args], run_env))
-            works.append(work_s(warehouse, kind, 0))
+                timed_command([CLI, "sync"], run_env)  # an archive to replay
+            walls.append(timed_command([CLI, *args], run_env))
+            works.append(work_s(warehouse, kind))
         wall, work = statistics.median(walls), statistics.median(works)
         outside = wall - work
         print(f"{kind:<9} {label:<22} {wall:6.2f} s wall, work {work:5.2f} s, outside it {outside:5.2f} s "
@@ -86,7 +76,7 @@ def main() -> None:
         tmp = Path(name)
         env["PREFECT_HOME"] = str(tmp / "prefect-home")  # no profile naming a server
         reference = statistics.median(
-            timed([sys.executable, "-c", "import flows.cli"], env) for _ in range(args.repeat)
+            timed_command([sys.executable, "-c", "import flows.cli"], env) for _ in range(args.repeat)
         )
         print(f"{args.models} models ({args.models + 1} payloads) from a loopback mirror; medians of {args.repeat}")
         print(f"reference: a child importing the CLI {reference:.2f} s")
@@ -98,7 +88,8 @@ def main() -> None:
                         reference)  # fmt: skip
             finally:
                 stop_local_server(server)
-        demo = statistics.median(timed([CLI, "demo", "--dir", str(tmp / f"demo{n}")], env) for n in range(args.repeat))
+        demos = [timed_command([CLI, "demo", "--dir", str(tmp / f"demo{n}")], env) for n in range(args.repeat)]
+        demo = statistics.median(demos)
         print(f"demo      {'no Prefect server':<22} {demo:6.2f} s wall (goal: well under 20 s)")
     mirror.terminate()
 

@@ -157,7 +157,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     # The lock before anything is deleted: a second demo in the same directory exits busy
     # and leaves the first one's files alone.
     with warehouse_lock(warehouse, "demo", datetime.now(UTC)):
-        worst = _sync_every_date(workdir, echo)
+        worst = _sync_every_date(warehouse, echo)
         _summarise(warehouse, echo)
     outcome = "every sync ok but the declared outage day" if not worst else "a sync did not finish cleanly"
     echo(f"Done in {time.perf_counter() - started:.0f} s: {outcome}.\n")
@@ -165,11 +165,10 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
     return worst
 
 
-def _sync_every_date(workdir: Path, echo: Callable[[str], None]) -> int:
+def _sync_every_date(warehouse: Path, echo: Callable[[str], None]) -> int:
     """Start afresh, then sync each capture date from the mirror in turn; the worst exit code."""
     from flows.jobs import SyncJob, run_sync
 
-    warehouse = workdir / WAREHOUSE_NAME
     raw_dir = default_raw_dir(warehouse)  # so `MODELSYNC_WAREHOUSE=<it> modelsync backfill` finds it
     for old in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
         old.unlink(missing_ok=True)

@@ -116,7 +116,11 @@ def test_a_sync_flow_run_ends_in_the_state_its_run_ended_in(
 
     result = state.result(raise_on_failure=False)
     assert (state.type.value, state.name, result.status) == (state_type, state_name, status)
-    assert state.message.startswith(f"sync run {result.run_id}: {status}") or status == "failed"
+    if status == "failed":  # the run's own error, as `runs` has it
+        assert state.message == result.error == query(warehouse, "SELECT error FROM runs")[0][0]
+    else:
+        fetched = {"ok": 3, "partial": 2}[status]  # the model list and the endpoints pages that answered
+        assert state.message.startswith(f"sync run {result.run_id}: {status}; {fetched} payloads, ")
     assert query(warehouse, "SELECT status FROM runs") == [(status,)]
 
 

@@ -94,13 +94,19 @@ def test_on_a_terminal_what_is_cut_to_fit_is_said_on_stderr(demo_data: Path) -> 
 
 
 def test_every_reading_command_speaks_table_csv_and_json(demo_data: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
-    for command in (["changes", "--since", "2026-08-01"], ["status"], ["sql", "SELECT * FROM changes"]):
+    commands = {"field": ["changes", "--since", "2026-08-01"], "source": ["status"],
+                "key": ["sql", "SELECT * FROM changes ORDER BY ALL"]}  # fmt: skip
+    for text_column, command in commands.items():
+        as_table = run_cli(*command)
         as_csv = run_cli(*command, "--format", "csv")
         as_json = run_cli(*command, "--format", "json")
 
-        assert (as_csv.code, as_json.code) == (0, 0), command
+        assert (as_table.code, as_csv.code, as_json.code) == (0, 0, 0), command
         rows = list(csv.DictReader(io.StringIO(as_csv.out)))
-        assert len(rows) == len(json.loads(as_json.out)) > 0, command
+        records = json.loads(as_json.out)
+        header = [cell.strip() for cell in as_table.out.splitlines()[1].strip("│").split("│")]
+        assert list(rows[0]) == list(records[0]) == header, command  # the same columns, in the same order
+        assert [r[text_column] for r in rows] == [r[text_column] for r in records], command  # the same rows
 
 
 def test_sql_and_export_write_the_same_csv_dialect(demo_data: Path, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -18,13 +18,22 @@ _SORTS_AS_JSON = re.compile(r"[#-\[\]-~]+")
 
 
 def canonical_value(value: object) -> object:
-    """A JSON-ready value in which ``"0.00003"``, ``3e-05`` and ``Decimal("3.0E-5")`` agree."""
+    """A JSON-ready value in which ``"0.00003"``, ``3e-05`` and ``Decimal("3.0E-5")`` agree.
+
+    The common cases (a string, a list of plain names) by exact type first: the answers of
+    ``defined_canonical_value``, sooner.
+    """
     kind = type(value)
-    if kind is str:  # the common cases first, by exact type: the same answers as below, sooner
+    if kind is str:
         text = value.strip()  # type: ignore[attr-defined]
         return text or None
     if kind is list and all(type(v) is str and _SORTS_AS_JSON.fullmatch(v) for v in value):  # type: ignore[attr-defined]
         return sorted(value)  # type: ignore[call-overload]
+    return defined_canonical_value(value)
+
+
+def defined_canonical_value(value: object) -> object:
+    """The canonical form, every case spelled out: what every stored hash was made with."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, bool):
@@ -41,9 +50,9 @@ def canonical_value(value: object) -> object:
         return text or None
     if isinstance(value, list | tuple | set) or hasattr(value, "tolist"):
         items: list[object] = value.tolist() if hasattr(value, "tolist") else list(value)  # type: ignore[call-overload]
-        return sorted((canonical_value(v) for v in items), key=json.dumps)
+        return sorted((defined_canonical_value(v) for v in items), key=json.dumps)
     if hasattr(value, "item"):  # numpy scalar
-        return canonical_value(value.item())
+        return defined_canonical_value(value.item())
     return str(value)
 
 

@@ -81,17 +81,21 @@ def _print_rows(relation: Any, fmt: str) -> None:
     ``TERMINAL_ROWS`` and values too wide for it are cut, and a line on stderr says what was
     cut and how to see it whole. No column is ever dropped.
     """
+    _print_table(relation.to_arrow_table(), fmt)
+
+
+def _print_table(table: Any, fmt: str) -> None:
+    """``_print_rows`` of rows already fetched (an Arrow table)."""
     try:
-        _write_rows(relation, fmt)
+        _write_rows(table, fmt)
         sys.stdout.flush()
     except BrokenPipeError:  # raised past click, which would turn it into exit 1
         raise ReaderGone from None
 
 
-def _write_rows(relation: Any, fmt: str) -> None:
+def _write_rows(table: Any, fmt: str) -> None:
     import duckdb
 
-    table = relation.to_arrow_table()
     if fmt == "json":
         _write_json(table.to_pylist())
         return
@@ -152,10 +156,7 @@ def _write_table(columns: Sequence[str], rows: Sequence[tuple[str | None, ...]])
     for row in cells:
         click.echo(_line(row, widths))
     click.echo(_rule("└", "┴", "┘", widths))
-    click.echo(f"  {_count(len(rows), 'row')}, {_count(len(columns), 'column')}")
-    if len(shown) < len(rows):
-        click.echo(f"showing the first {len(shown):,} of {len(rows):,} rows on this terminal; "
-                   "--format csv or a pipe prints them all", err=True)  # fmt: skip
+    _say_rows(len(shown), len(rows), len(columns))
     if cut:
         click.echo(f"values of {', '.join(cut)} cut to fit {_width()} columns (marked …); "
                    "--format csv or a pipe prints them whole", err=True)  # fmt: skip
@@ -172,13 +173,18 @@ def _write_records(columns: Sequence[str], cells: Sequence[Sequence[str]], total
         for column, value in zip(columns, row, strict=True):
             cut = cut or len(value) > value_room
             click.echo(f"{column:<{label}} │ {_clip(value, value_room)}")
-    click.echo(f"  {_count(total, 'row')}, {_count(len(columns), 'column')}")
-    if len(cells) < total:
-        click.echo(f"showing the first {len(cells):,} of {total:,} rows on this terminal; "
-                   "--format csv or a pipe prints them all", err=True)  # fmt: skip
+    _say_rows(len(cells), total, len(columns))
     click.echo(f"{len(columns)} columns do not fit side by side in {room} columns: one field a line"
                + ("; long values cut (marked …), --format csv or a pipe prints them whole" if cut else ""),
                err=True)  # fmt: skip
+
+
+def _say_rows(shown: int, total: int, columns: int) -> None:
+    """The table's size under it; on stderr, that rows were left out, if they were."""
+    click.echo(f"  {_count(total, 'row')}, {_count(columns, 'column')}")
+    if shown < total:
+        click.echo(f"showing the first {shown:,} of {total:,} rows on this terminal; "
+                   "--format csv or a pipe prints them all", err=True)  # fmt: skip
 
 
 def _fitted(columns: Sequence[str], widths: list[int], room: int) -> tuple[list[int], list[str]]:

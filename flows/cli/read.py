@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from flows.cli.common import CommandError, _reading, _settings, _sql_path, _written_whole
-from flows.cli.output import FORMATS, _print_rows
+from flows.cli.output import FORMATS, _print_rows, _print_table
 
 READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL"})
 SANDBOX_REFUSALS = ("read-only", "disabled by configuration", "configuration has been locked")
@@ -127,11 +127,11 @@ def changes(since: str, field: str | None, model: str | None, provider: str | No
     start = _since(since, datetime.now(UTC))
     with _reading(_settings().warehouse) as con:
         params = {"since": start, "field": field, "model": model, "provider": provider}
-        empty = not con.execute(f"SELECT count(*) FROM ({queries.CHANGES})", params).fetchall()[0][0]
-        if empty and fmt == "table":  # a script asking for csv or json gets the empty result itself
-            click.echo(f"no changes since {start:%Y-%m-%d %H:%M} UTC with these filters")
-            return
-        _print_rows(con.sql(queries.CHANGES, params=params), fmt)
+        found = con.sql(queries.CHANGES, params=params).to_arrow_table()
+    if not found.num_rows and fmt == "table":  # a script asking for csv or json gets the empty result itself
+        click.echo(f"no changes since {start:%Y-%m-%d %H:%M} UTC with these filters")
+        return
+    _print_table(found, fmt)
 
 
 @click.command()

@@ -135,7 +135,7 @@ def report_html(data: ReportData) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">",
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>",
-        _header(data, title),
+        _header(data, title, changed),
         *models,
         _changes_section(data.changes),
         _conflicts_section(data.conflicts),
@@ -146,7 +146,7 @@ def report_html(data: ReportData) -> str:
     ])  # fmt: skip
 
 
-def _header(data: ReportData, title: str) -> str:
+def _header(data: ReportData, title: str, changed: Counter[str]) -> str:
     scope = data.scope
     filters = [f"model contains {' or '.join(map(repr, scope.models))}" if scope.models else "",
                f"provider contains {' or '.join(map(repr, scope.providers))}" if scope.providers else ""]  # fmt: skip
@@ -169,7 +169,6 @@ def _header(data: ReportData, title: str) -> str:
         f"<div><dt>Changes</dt><dd>{len(data.changes)}</dd></div>"
         f"<div><dt>Open conflicts</dt><dd>{len(conflicted)}</dd></div></dl>"
     )
-    changed = Counter(change[1] for change in data.changes)
     links = "".join(f'<li><a href="#{f"model-{n}" if changed[model_id] else "unchanged"}">{escape(model_id)}</a></li>'
                     for n, model_id in enumerate(data.chosen))  # fmt: skip
     sources = _table(

@@ -60,6 +60,11 @@ class EntitySpec:
         return f"{self.name}_observations"
 
     @property
+    def attribute_table(self) -> str:
+        """The table holding the attributes once per distinct (key, ``attr_hash``); observations are narrow."""
+        return f"{self.name}_attributes"
+
+    @property
     def versions(self) -> str:
         return f"{self.name}_versions"
 

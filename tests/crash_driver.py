@@ -78,9 +78,9 @@ def plant(point: str, count: int) -> None:
         insert = history._insert_new
         inserted = 0
 
-        def insert_then_die(con: Any, table: str, frame: Any, key: Any) -> int:
+        def insert_then_die(con: Any, table: str, frame: Any, key: Any, columns: Any = None) -> int:
             nonlocal inserted
-            added = insert(con, table, frame, key)
+            added = insert(con, table, frame, key, columns)
             inserted += table.endswith("_observations")
             if inserted == count:
                 die()

@@ -43,7 +43,10 @@ def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> Columns:
 
 def stored_tables() -> list[tuple[str, dict[str, Kind]]]:
     """Every table a declaration is stored in, with the declared columns it must hold."""
-    tables = [(t, dict(spec.columns)) for spec in ENTITIES.values() for t in (spec.observations, spec.versions)]
+    tables = [(spec.versions, dict(spec.columns)) for spec in ENTITIES.values()]
+    for spec in ENTITIES.values():  # observations are narrow: key and volatile fields; attributes apart
+        tables.append((spec.observations, {c: spec.columns[c] for c in (*spec.key, *spec.volatile)}))
+        tables.append((spec.attribute_table, {c: spec.columns[c] for c in (*spec.key, *spec.attributes)}))
     return [*tables, *((spec.table, dict(spec.columns)) for spec in SERIES.values())]
 
 

@@ -172,7 +172,7 @@ def test_a_garbage_payload_is_archived_and_quarantined_never_loaded_as_nulls(
     assert GARBAGE_REASONS[name] in str(quarantined[0][3])
     assert query(warehouse, f"SELECT count(*) FROM endpoint_observations WHERE payload_sha256 = '{sha(garbage.body)}'"
                  ) == [(0,)]  # fmt: skip
-    assert query(warehouse, "SELECT count(*) FROM endpoint_observations WHERE provider IS NULL") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM endpoint_attributes WHERE provider IS NULL") == [(0,)]
     assert retired(warehouse) == []
     assert current(warehouse) == EVERY_ENDPOINT
 

@@ -166,10 +166,14 @@ def test_migrations_are_recorded_in_the_database(warehouse: Path, run_cli, tmp_p
 def test_entity_declarations_match_their_tables(warehouse: Path, run_cli, tmp_path: Path) -> None:
     import_lines(run_cli, tmp_path, write_snapshots(tmp_path, {"2026-08-01": [synthetic_endpoint("g", "G")]}), "m")
 
+    def columns(table: str) -> set[str]:
+        return {row[0] for row in query(warehouse, f"SELECT column_name FROM (DESCRIBE {table})")}
+
     for spec in ENTITIES.values():
-        for table in (spec.observations, spec.versions):
-            columns = {row[0] for row in query(warehouse, f"SELECT column_name FROM (DESCRIBE {table})")}
-            assert {*spec.key, *spec.attributes, *spec.volatile} <= columns, table
+        assert {*spec.key, *spec.attributes, *spec.volatile} <= columns(spec.versions), spec.versions
+        assert {*spec.key, "attr_hash", *spec.volatile} <= columns(spec.observations), spec.observations
+        assert not set(spec.attributes) & columns(spec.observations), f"{spec.observations} is narrow"
+        assert {*spec.key, "attr_hash", *spec.attributes} <= columns(spec.attribute_table), spec.attribute_table
 
 
 def test_a_run_with_too_many_invalid_rows_lands_no_data_and_says_why(warehouse: Path, run_cli, tmp_path: Path) -> None:
@@ -232,7 +236,7 @@ def test_a_warehouse_hashed_the_old_way_is_rehashed_by_its_migration_and_reloads
     before = query(warehouse, "SELECT attr_hash FROM endpoint_versions")
     con = duckdb.connect(str(warehouse))
     try:
-        for table in ("endpoint_observations", "endpoint_versions"):  # what migration 003 met in old warehouses
+        for table in ("endpoint_observations", "endpoint_attributes", "endpoint_versions"):  # as migration 003 met them
             con.execute(f"UPDATE {table} SET attr_hash = 'positional-' || attr_hash")
         rehash_attributes(con)
     finally:

@@ -21,6 +21,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.generator import Market
 from flows import pipeline
 from flows.settings import settings_from_env
 from tests.conftest import synthetic_endpoint, synthetic_endpoints, synthetic_models
@@ -117,6 +118,9 @@ def derived_tables(
             "uptime": con.execute(
                 "SELECT * EXCLUDE (recorded_at, run_id) FROM uptime_measurements ORDER BY ALL"
             ).fetchall(),
+        } | {
+            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in ("endpoint_attributes", "model_attributes", "uptime_days")
         }
     except BaseException:
         con.close()
@@ -143,3 +147,17 @@ def test_derived_history_always_keeps_its_invariants(
     derived_tables(plans[1], con)
 
     assert history.invariant_violations(con) == []
+
+
+def test_ten_thousand_keys_in_any_order_give_identical_history() -> None:
+    market = Market(2000, 5)  # 10,000 endpoints; about 1% change a day, a few come and go
+    days: list[list[tuple[int, str, bytes]]] = []
+    for day in range(3):
+        if day:
+            market.advance()
+        days.append([(day, url, body) for url, body in market.openrouter_payloads()])
+    in_order = days
+    # the last day first, the first day twice, the middle day split in two runs
+    shuffled = [days[2], days[0], days[1][::2], days[1][1::2], days[0]]
+
+    assert derived_tables(shuffled) == derived_tables(in_order)

@@ -16,17 +16,18 @@ from warehouse import db
 
 LEGACY = FIXTURES / "legacy_warehouse_v5"  # `modelsync demo` as commit 62abe41 left it (see its README)
 LEGACY_VERSION = 5
+WIDE = FIXTURES / "legacy_warehouse_v6"  # `modelsync demo` as commit 0bc1e4f left it: observations stored wide
 PRICE_COLUMNS = {
-    "endpoint_observations": ("input", "output", "cache_read", "cache_write"),
+    "endpoint_attributes": ("input", "output", "cache_read", "cache_write"),
     "endpoint_versions": ("input", "output", "cache_read", "cache_write"),
-    "model_observations": ("input", "output"),
+    "model_attributes": ("input", "output"),
     "model_versions": ("input", "output"),
 }
 PRICE_FIELDS = ("input_price_per_mtok", "output_price_per_mtok")
 Views = dict[str, tuple[list[str], list[tuple[object, ...]]]]
 
 
-def legacy_warehouse(path: Path) -> None:
+def legacy_warehouse(path: Path, exported: Path = LEGACY) -> None:
     """Rebuild the fixture's warehouse at ``path``: its schema as DuckDB exported it, then its data.
 
     The export lists views and macros alphabetically, not by what they use: a statement that
@@ -35,7 +36,7 @@ def legacy_warehouse(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
-        pending = [s for s in (LEGACY / "schema.sql").read_text().split(";\n") if s.strip()]
+        pending = [s for s in (exported / "schema.sql").read_text().split(";\n") if s.strip()]
         while pending:
             waiting = []
             for statement in pending:
@@ -46,7 +47,7 @@ def legacy_warehouse(path: Path) -> None:
             if len(waiting) == len(pending):
                 raise AssertionError(f"legacy schema: {len(waiting)} statements never bind: {waiting[0][:80]}")
             pending = waiting
-        con.execute((LEGACY / "load.sql").read_text().replace("LEGACY_DIR", str(LEGACY)))
+        con.execute((exported / "load.sql").read_text().replace("LEGACY_DIR", str(exported)))
     finally:
         con.close()
 
@@ -105,6 +106,38 @@ def test_migrating_a_legacy_warehouse_keeps_every_view_s_rows(legacy: Path) -> N
     old_facts, new_facts = before["model_facts"][1], after["model_facts"][1]
     assert set(old_facts) <= set(new_facts)
     assert {row[1] for row in new_facts} - {row[1] for row in old_facts} == set(PRICE_FIELDS)
+
+
+def test_narrowing_the_observations_of_a_wide_warehouse_keeps_every_view_s_rows(warehouse: Path) -> None:
+    legacy_warehouse(warehouse, WIDE)
+    con = duckdb.connect(str(warehouse))
+    try:
+        wide_rows = con.execute("SELECT count(*) FROM endpoint_observations").fetchall()
+        before = view_rows(con)
+        applied = db.apply_migrations(con, datetime(2026, 12, 7, tzinfo=UTC))
+        after = view_rows(con, {name: columns for name, (columns, _) in before.items()})
+        narrow_rows = con.execute("SELECT count(*) FROM endpoint_observations").fetchall()
+        attribute_rows = con.execute("SELECT count(*) FROM endpoint_attributes").fetchall()[0][0]
+        distinct = con.execute("SELECT count(*) FROM endpoint_versions WHERE NOT is_deleted").fetchall()[0][0]
+    finally:
+        con.close()
+
+    assert 7 in applied
+    assert {name: rows for name, (_, rows) in after.items()} == {name: rows for name, (_, rows) in before.items()}
+    assert narrow_rows == wide_rows
+    assert 0 < attribute_rows <= distinct
+
+
+def test_a_narrowed_warehouse_loads_the_next_day_like_a_wide_one_did(warehouse: Path, run_cli) -> None:
+    legacy_warehouse(warehouse, WIDE)
+    con = db.open_for_write(warehouse, datetime(2026, 12, 7, tzinfo=UTC))
+    con.close()
+    held = query(warehouse, "SELECT count(*) FROM endpoint_versions")
+
+    result = run_cli("import", "--manifest", str(DEMO / "manifest.jsonl"))  # the same captures again: a no-op
+
+    assert result.code == 0, result.err
+    assert query(warehouse, "SELECT count(*) FROM endpoint_versions") == held
 
 
 def test_a_migrated_warehouse_stores_prices_to_12_decimals_and_loads_them(

@@ -157,8 +157,8 @@ SELECT least((SELECT min(valid_from) FROM endpoint_history), (SELECT min(valid_f
 """The earliest version and the newest loaded fetch: the period a report covers by default."""
 
 MODEL_KEYS = """
-SELECT model_id FROM model_observations WHERE source = $1
-UNION SELECT canonical_slug FROM model_observations WHERE source = $1 AND canonical_slug IS NOT NULL
-UNION SELECT model_id FROM endpoint_observations WHERE source = $1
+SELECT model_id FROM model_attributes WHERE source = $1
+UNION SELECT canonical_slug FROM model_attributes WHERE source = $1 AND canonical_slug IS NOT NULL
+UNION SELECT model_id FROM endpoint_attributes WHERE source = $1
 """
 """Every model key of one source the warehouse has observed: ids, canonical slugs, models with endpoints."""

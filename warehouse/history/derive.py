@@ -1,8 +1,8 @@
 """Version derivation: re-derive the versions of the keys a load touches, window by window.
 
 Each step builds one temp table: ``window_keys`` (the keys and their windows), ``derived``
-(the window's versions, narrow), ``to_insert`` and ``to_supersede`` (what changes); then the
-key moves are counted and the versions table is updated.
+(the window's versions, narrow), ``to_insert`` (widened from the attribute table) and
+``to_supersede`` (what changes); then the key moves are counted and the versions table is updated.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import duckdb
 from entities import EntitySpec
 
 from .entities import KeyChanges
-from .events import _cols, _events, _match, _version_starts, _volatile
+from .events import _events, _match, _version_starts, _volatile
 
 
 def _derive_versions(
@@ -32,12 +32,14 @@ def _derive_versions(
     floor = _window_keys(con, spec, earliest)
     if floor is None:
         return 0, KeyChanges()
-    _derived(con, spec, floor)
-    _to_insert(con, spec, floor)
+    _window_events(con, spec, floor)
+    repeated = _set_aside_repeats(con, spec)
+    _derived(con, spec)
+    _to_insert(con, spec)
     _to_supersede(con, spec)
     new, changed, retired, unchanged, added = _key_changes(con, spec)
     _apply(con, spec, now)
-    return added, KeyChanges(new, changed, retired, unchanged)
+    return added, KeyChanges(new, changed, retired, unchanged + repeated)
 
 
 def _in_window(spec: EntitySpec) -> str:
@@ -88,7 +90,42 @@ def _window_keys(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: dat
     return floor
 
 
-def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
+def _window_events(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
+    """Temp table ``events``: each window key's seed, observations and tombstones (narrow)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE events AS WITH {_events(spec)} SELECT * FROM events", {"floor": floor})
+
+
+def _set_aside_repeats(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> int:
+    """Drop from ``window_keys`` and ``events`` the keys whose window only repeats their current version.
+
+    A key whose events are its seed, the open current version, and observations of the same
+    hash after it (no tombstone, no retirement, the version's latest volatile fields unchanged)
+    derives exactly the row it holds: the window functions would change nothing, so they are
+    skipped for it (most keys of a night). Returns how many keys were set aside.
+    """
+    volatile = "".join(
+        f" AND arg_max(e.{c}, e.observed_at) IS NOT DISTINCT FROM any_value(v.{c})" for c in spec.volatile
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE repeats AS
+        SELECT {", ".join(f"e.{c}" for c in spec.key)}
+        FROM events e
+        JOIN window_keys w ON {_match(spec, "w", "e")}
+        JOIN {spec.versions} v ON {_match(spec, "v", "e")} AND v.valid_from = w.seed_from AND v.superseded_at IS NULL
+        WHERE v.valid_to IS NULL AND NOT v.is_deleted
+        GROUP BY ALL
+        HAVING bool_and(e.attr_hash = v.attr_hash AND NOT e.is_deleted){volatile}
+        """
+    )
+    repeated: int = con.execute("SELECT count(*) FROM repeats").fetchall()[0][0]
+    if repeated:
+        for table in ("window_keys", "events"):
+            con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM repeats r WHERE {_match(spec, 'r', 't')})")
+    return repeated
+
+
+def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
     """Temp table ``derived``: the window's versions, one row per version start.
 
     Derived narrow (keys, hashes, times): the window functions sort these, not the attribute
@@ -99,8 +136,7 @@ def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) 
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE derived AS
-        WITH {_events(spec)},
-        flagged AS (
+        WITH flagged AS (
             SELECT *, CASE WHEN attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
                 THEN 1 ELSE 0 END AS is_start
             FROM events
@@ -113,16 +149,12 @@ def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) 
         SELECT {key}, attr_hash, is_deleted, observed_at AS valid_from,
             lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256{vol}
         FROM starts
-        """,
-        {"floor": floor},
+        """
     )
 
 
-def _to_insert(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
-    """Temp table ``to_insert``: derived rows not held yet, widened with their attributes.
-
-    A seed's attributes come from its version, any other row's from the observation it starts with.
-    """
+def _to_insert(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
+    """Temp table ``to_insert``: derived rows not held yet, widened with their attributes (by key and hash)."""
     vol = _volatile(spec)
     same_row = _same_row(spec)
     con.execute(
@@ -131,28 +163,12 @@ def _to_insert(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime
         WITH fresh AS (
             SELECT d.* FROM derived d
             WHERE NOT EXISTS (SELECT 1 FROM {spec.versions} t WHERE t.superseded_at IS NULL AND {same_row})
-        ),
-        attrs AS (
-            SELECT {_cols("v", spec.key)}, v.valid_from AS at, {_cols("v", spec.attributes)}
-            FROM {spec.versions} v JOIN window_keys w ON {_match(spec, "v", "w")} AND v.valid_from = w.seed_from
-            WHERE v.superseded_at IS NULL AND EXISTS (SELECT 1 FROM fresh f WHERE {_match(spec, "f", "v")}
-                AND f.valid_from = v.valid_from AND NOT f.is_deleted)
-            UNION ALL
-            SELECT * FROM (
-                SELECT {_cols("o", spec.key)}, o.observed_at, {_cols("o", spec.attributes)}
-                FROM {spec.observations} o JOIN window_keys w ON {_match(spec, "o", "w")} AND o.observed_at >= w.since
-                WHERE o.observed_at >= $floor AND EXISTS (SELECT 1 FROM fresh f WHERE {_match(spec, "f", "o")}
-                    AND f.valid_from = o.observed_at AND NOT f.is_deleted)
-                QUALIFY row_number() OVER (PARTITION BY {", ".join(f"o.{c}" for c in spec.key)}, o.observed_at
-                    ORDER BY o.attr_hash, o.payload_sha256) = 1
-            )
         )
         SELECT {", ".join(f"f.{c}" for c in spec.key)},
             {", ".join(f"CASE WHEN f.is_deleted THEN NULL ELSE a.{c} END AS {c}" for c in spec.attributes)},
             f.attr_hash, f.is_deleted, f.valid_from, f.valid_to, f.payload_sha256{vol.replace(", ", ", f.")}
-        FROM fresh f LEFT JOIN attrs a ON {_match(spec, "a", "f")} AND a.at = f.valid_from
-        """,
-        {"floor": floor},
+        FROM fresh f LEFT JOIN {spec.attribute_table} a ON {_match(spec, "a", "f")} AND a.attr_hash = f.attr_hash
+        """
     )
 
 

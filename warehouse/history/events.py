@@ -31,7 +31,7 @@ def _events(spec: EntitySpec) -> str:
     return f"""obs AS (
             SELECT {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at, t.attr_hash, t.payload_sha256,
                 {retired_sql} AS retired{"".join(f", t.{c}" for c in spec.volatile)}
-            FROM {spec.observations} t JOIN window_keys w ON {_match(spec, "w", "t")}
+            FROM {spec.observations} t JOIN window_keys w ON {_match(spec, "w", "t")}{_retirement_facts(spec, "t")}
             WHERE t.observed_at >= $floor AND t.observed_at >= w.since
             QUALIFY row_number() OVER (
                 PARTITION BY {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at
@@ -118,6 +118,14 @@ def _parent_absences(spec: EntitySpec) -> str:
             JOIN snapshots s ON s.entity = '{parent.name}' AND s.source = f.source
                 AND s.scope = {parent.scope_expr.replace("t.", "f.")} AND s.complete
                 AND s.observed_at >= f.since AND s.observed_at > f.first_at
-            WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p
+            WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
                               WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor
                                 AND NOT {retired})"""
+
+
+def _retirement_facts(spec: EntitySpec, alias: str) -> str:
+    """SQL joining an observation ``alias`` to its attributes, when the entity's retirement rule reads them."""
+    if not spec.retired_when:
+        return ""
+    match = " AND ".join(f"r.{c} = {alias}.{c}" for c in (*spec.key, "attr_hash"))
+    return f" JOIN {spec.attribute_table} r ON {match}"

@@ -12,7 +12,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from entities import ENTITIES, EntitySpec
+from entities import ENTITIES, UPTIME, EntitySpec
 from warehouse import history
 
 from .completeness import INCOMPLETE_LISTINGS, SHORT_LISTING, _settle_completeness
@@ -21,6 +21,7 @@ from .derive import _derive_versions
 from .entities import MEASUREMENTS, KeyChanges, LoadBatch, LoadCounts
 from .invariants import InvariantError, invariant_violations
 from .runs import record_run_end
+from .uptime import roll_up_uptime
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
@@ -104,11 +105,20 @@ def _add_parent_scopes(con: duckdb.DuckDBPyConnection, spec: EntitySpec, parent_
 
 
 def _add_observations(con: duckdb.DuckDBPyConnection, spec: EntitySpec, frame: pd.DataFrame) -> int:
-    """Insert new observations and add their scopes to ``affected``; returns how many were inserted."""
+    """Insert new observations (narrow) and attribute rows, add their scopes to ``affected``; returns how many.
+
+    An observation row holds its key, time, hash, payload and run; the attributes go to
+    ``spec.attribute_table`` once per distinct (key, hash), so a night that repeats yesterday
+    writes narrow rows only.
+    """
     # One observation per key, time, facts and payload: two payloads of one instant that differ only
     # in a volatile field are both kept, and the derivation picks between them by content.
     unique_by = (*spec.key, "observed_at", "attr_hash", "payload_sha256")
-    inserted = history._insert_new(con, spec.observations, frame, unique_by)
+    narrow = (*spec.key, "attr_hash", "observed_at", "recorded_at", "run_id", "payload_sha256", *spec.volatile)
+    inserted = history._insert_new(con, spec.observations, frame, unique_by, narrow)
+    history._insert_new(
+        con, spec.attribute_table, frame, (*spec.key, "attr_hash"), (*spec.key, "attr_hash", *spec.attributes)
+    )
     con.register("new_rows", frame)
     con.execute(
         f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at) FROM new_rows t GROUP BY ALL"
@@ -144,6 +154,8 @@ def _insert_measurements(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> in
         table, key = MEASUREMENTS[name]
         if not frame.empty:
             measurements += history._insert_new(con, table, frame, key)
+            if name == UPTIME.name:
+                roll_up_uptime(con, frame)
     return measurements
 
 
@@ -171,11 +183,17 @@ def _check_invariants(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> None:
         raise InvariantError("; ".join(broken))
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, key: Sequence[str]) -> int:
-    """Insert the rows of ``frame`` whose ``key`` is not in ``table`` yet; returns how many."""
+def _insert_new(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    columns: Sequence[str] | None = None,
+) -> int:
+    """Insert ``columns`` (all by default) of the ``frame`` rows whose ``key`` is not in ``table``; returns how many."""
     if frame.empty:
         return 0
-    columns = ", ".join(frame.columns)
+    names = list(frame.columns if columns is None else columns)
     match = " AND ".join(f"t.{c} = n.{c}" for c in key)
     params = []
     for column in ("observed_at", "fetched_at"):  # only stored rows of the frame's time span can match:
@@ -186,8 +204,8 @@ def _insert_new(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame,
     try:
         row = con.execute(
             f"""
-            INSERT INTO {table} ({columns})
-            SELECT DISTINCT ON ({", ".join(f"n.{c}" for c in key)}) {", ".join(f"n.{c}" for c in frame.columns)}
+            INSERT INTO {table} ({", ".join(names)})
+            SELECT DISTINCT ON ({", ".join(f"n.{c}" for c in key)}) {", ".join(f"n.{c}" for c in names)}
             FROM incoming n
             WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
             """,

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 import pandas as pd
 
-from entities import ENTITIES
+from entities import ENTITIES, EntitySpec
 
 Hasher = Callable[[pd.DataFrame, Sequence[str]], pd.Series]
 """The hash of the named columns of every row of a frame (``transforms.hashing.row_hashes``)."""
@@ -18,19 +18,46 @@ def rehash_attributes(con: duckdb.DuckDBPyConnection, hashes: Hasher) -> None:
 
     Migration 003 runs it: warehouses built before it hashed a positional list, and a new
     observation must hash like the stored ones or it would look changed. Equal values hash
-    equal under both, so versions keep their boundaries.
+    equal under both, so versions keep their boundaries. It meets either layout: wide
+    observations (before migration 007) or narrow ones with an attribute table.
     """
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     for spec in ENTITIES.values():
-        for table in (spec.observations, spec.versions):
-            deleted = "is_deleted" if table == spec.versions else "false"
-            frame = con.execute(
-                f"SELECT rowid AS row_id, {', '.join(spec.attributes)} FROM {table} WHERE NOT {deleted}"
-            ).df()
-            if frame.empty:
-                continue
-            fresh = pd.DataFrame({"row_id": frame["row_id"], "attr_hash": hashes(frame, spec.attributes)})
-            con.register("fresh", fresh)
-            try:
-                con.execute(f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE t.rowid = f.row_id")
-            finally:
-                con.unregister("fresh")
+        if spec.attribute_table in tables:
+            _rehash_attribute_table(con, spec, hashes)
+        else:
+            _rehash_rows(con, spec.observations, spec.attributes, "false", hashes)
+        _rehash_rows(con, spec.versions, spec.attributes, "is_deleted", hashes)
+
+
+def _rehash_rows(
+    con: duckdb.DuckDBPyConnection, table: str, attributes: Sequence[str], deleted: str, hashes: Hasher
+) -> None:
+    frame = con.execute(f"SELECT rowid AS row_id, {', '.join(attributes)} FROM {table} WHERE NOT {deleted}").df()
+    if frame.empty:
+        return
+    fresh = pd.DataFrame({"row_id": frame["row_id"], "attr_hash": hashes(frame, attributes)})
+    con.register("fresh", fresh)
+    try:
+        con.execute(f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE t.rowid = f.row_id")
+    finally:
+        con.unregister("fresh")
+
+
+def _rehash_attribute_table(con: duckdb.DuckDBPyConnection, spec: EntitySpec, hashes: Hasher) -> None:
+    """Re-hash the attribute rows, and the narrow observations through the old hash of their key."""
+    frame = con.execute(
+        f"SELECT {', '.join(spec.key)}, attr_hash, {', '.join(spec.attributes)} FROM {spec.attribute_table}"
+    ).df()
+    if frame.empty:
+        return
+    fresh = frame[list(spec.key)].assign(old_hash=frame["attr_hash"], attr_hash=hashes(frame, spec.attributes))
+    match = " AND ".join(f"t.{c} = f.{c}" for c in spec.key)
+    con.register("fresh", fresh)
+    try:
+        for table in (spec.attribute_table, spec.observations):
+            con.execute(
+                f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE {match} AND t.attr_hash = f.old_hash"
+            )
+    finally:
+        con.unregister("fresh")

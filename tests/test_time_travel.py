@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -315,8 +316,7 @@ def test_a_backfill_stopped_after_its_first_date_resumes_to_the_same_tables(
     assert run_cli("backfill", "--raw-dir", str(raw)).code == 0
     stopped = use_warehouse(monkeypatch, tmp_path / "stopped")
     settings = settings_from_env()
-    payloads, _ = pipeline.replay_payloads(settings, raw)
-    label, first = pipeline.backfill_chunks(payloads, lambda p: p.fetched_at)[0]
+    label, first = next(pipeline.replay_plan(settings, raw).chunks())
     run = pipeline.chunk_run("backfill-stopped", label, ["openrouter"], pipeline.utc_now())
     pipeline.load_chunk(settings, run, pipeline.adopt_payloads(settings, raw, first))  # then the process died
 
@@ -395,3 +395,36 @@ def test_a_backfill_date_whose_data_was_held_back_says_why_and_loads_when_run_ag
     again = run_cli("backfill", "--raw-dir", str(warehouse.parent / "raw"))
     assert again.code == 3, again.err  # loads now, with its 7 bad rows quarantined
     assert query(rebuilt, "SELECT count(*) FROM endpoint_observations WHERE endpoint_key = 'p7'") == [(1,)]
+
+
+def test_endpoints_as_of_reads_the_latest_1d_uptime_at_or_before_ts_from_the_daily_rollup(
+    warehouse: Path, tmp_path: Path, run_cli
+) -> None:
+    measured = {"2026-08-01T02:00:00Z": 90.0, "2026-08-01T20:00:00Z": 91.0, "2026-08-02T10:00:00Z": 92.0,
+                "2026-08-04T01:00:00Z": 93.0}  # fmt: skip
+    lines = []
+    for n, (at, uptime) in enumerate(measured.items()):
+        endpoint = synthetic_endpoint("groq", "Groq")
+        endpoint["uptime_last_1d"] = uptime
+        line = capture(tmp_path, f"scout-{n}", synthetic_endpoints(SCOUT, [endpoint]), SCOUT_URL, at[:10])
+        lines.append(line | {"fetched_at": at})
+    run_import(run_cli, tmp_path, lines[2:], "later")  # out of order: the later days first
+    run_import(run_cli, tmp_path, lines[:2], "earlier")
+    instants = ["2026-08-01T01:00:00Z", "2026-08-01T02:00:00Z", "2026-08-01T12:00:00Z", "2026-08-01",
+                "2026-08-02T09:59:59Z", "2026-08-02T10:00:00Z", "2026-08-03", "2026-08-04T00:30:00Z",
+                "2026-08-05"]  # fmt: skip
+    reference = """SELECT arg_max(uptime_pct, observed_at) FROM uptime_measurements
+                   WHERE period = '1d' AND observed_at <= as_of_instant(?)"""
+
+    for ts in instants:
+        expected = query(warehouse, reference, [ts])[0][0]
+        assert query(warehouse, "SELECT uptime_1d FROM endpoints_as_of(?)", [ts]) == (
+            [] if expected is None else [(expected,)]  # no endpoint before its first observation
+        ), ts
+    assert query(warehouse, "SELECT day, uptime_pct FROM uptime_days ORDER BY day") == [
+        (date(2026, 8, 1), 91.0), (date(2026, 8, 2), 92.0), (date(2026, 8, 4), 93.0)
+    ]  # fmt: skip
+    assert query(warehouse, "SELECT uptime_1d FROM endpoints") == [(93.0,)]
+    # what the warehouse said once only the later days were loaded: the 08-02 measurement, whatever came after
+    known = query(warehouse, "SELECT min(recorded_at) FROM uptime_measurements")[0][0]
+    assert query(warehouse, "SELECT uptime_1d FROM endpoints_as_of('2026-08-03', known_at := ?)", [known]) == [(92.0,)]

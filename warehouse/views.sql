@@ -16,6 +16,10 @@ CREATE OR REPLACE MACRO as_of_instant(ts) AS
          ELSE CAST(ts AS TIMESTAMPTZ)
     END;
 
+-- The UTC day of an instant, and the instant that day began.
+CREATE OR REPLACE MACRO utc_day(instant) AS CAST(timezone('UTC', instant) AS DATE);
+CREATE OR REPLACE MACRO utc_midnight(instant) AS timezone('UTC', CAST(utc_day(instant) AS TIMESTAMP));
+
 -- Whether the warehouse held a row (recorded at `recorded`, superseded at `superseded`) at
 -- `known_at`; with known_at NULL, whether it holds it now.
 CREATE OR REPLACE MACRO held_at(recorded, superseded, known_at) AS
@@ -104,11 +108,26 @@ SELECT
 FROM endpoint_versions v
 LEFT JOIN (
     SELECT source, model_id, endpoint_key, arg_max(uptime_pct, observed_at) AS uptime_1d
-    FROM uptime_measurements WHERE period = '1d' GROUP BY ALL
+    FROM uptime_days GROUP BY ALL  -- the latest day's row holds the latest 1d measurement
 ) u USING (source, model_id, endpoint_key)
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
 LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
 WHERE v.valid_to IS NULL AND NOT v.is_deleted AND v.superseded_at IS NULL;
+
+-- Each endpoint's latest 1d uptime at or before ts (as recorded by known_at): the daily rollup for the
+-- days before ts's own, the measurements of that day; every measurement when known_at is given.
+CREATE OR REPLACE MACRO uptime_as_of(ts, known_at) AS TABLE
+SELECT source, model_id, endpoint_key, arg_max(uptime_pct, observed_at) AS uptime_1d
+FROM (
+    SELECT source, model_id, endpoint_key, uptime_pct, observed_at FROM uptime_days
+    WHERE known_at IS NULL AND day < utc_day(as_of_instant(ts))
+    UNION ALL
+    SELECT source, model_id, endpoint_key, uptime_pct, observed_at FROM uptime_measurements
+    WHERE period = '1d' AND observed_at <= as_of_instant(ts)
+      AND CASE WHEN known_at IS NULL THEN observed_at >= utc_midnight(as_of_instant(ts))
+               ELSE recorded_at <= as_of_instant(known_at) END
+)
+GROUP BY ALL;
 
 CREATE OR REPLACE MACRO endpoints_as_of(ts, known_at := NULL) AS TABLE
 SELECT
@@ -116,14 +135,11 @@ SELECT
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
     v.quantization, v.supported_params, v.supported_params_count,
-    v.implicit_caching, v.status,
-    (SELECT arg_max(u.uptime_pct, u.observed_at) FROM uptime_measurements u
-      WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
-        AND u.period = '1d' AND u.observed_at <= as_of_instant(ts)
-        AND (known_at IS NULL OR u.recorded_at <= as_of_instant(known_at))) AS uptime_1d,
-    v.model_id AS source_key, v.valid_from, v.valid_to
+    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, v.valid_from, v.valid_to
 FROM endpoint_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+LEFT JOIN uptime_as_of(ts, known_at) u ON u.source = v.source AND u.model_id = v.model_id
+    AND u.endpoint_key = v.endpoint_key
 WHERE v.valid_from <= as_of_instant(ts)
   AND (v.valid_to IS NULL OR v.valid_to > as_of_instant(ts))
   AND NOT v.is_deleted

@@ -42,9 +42,61 @@ def _settle_completeness(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earli
     it is not ``too_short`` against the median key count of the scope's last complete
     listings. Settled over all snapshots of a scope, the result does not depend on load order.
     """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE unsettled AS {_UNSETTLED}", _settle_params(spec, earliest))
     rows = _window_snapshots(con, spec, earliest)
     rows = sorted([*rows, *_seed_snapshots(con, spec, earliest)], key=lambda r: (r[0], r[1], r[2], r[3]))
     _update_completeness(con, _settled_changes(spec, rows))
+
+
+_UNSETTLED = """
+    WITH listed AS (  -- scopes with one listing in their window, and it holds what it said of itself
+        SELECT a.source, a.scope, any_value(s.key_count) AS key_count,
+            bool_or(s.listed_complete AND s.evidence IS NULL) AS judged
+        FROM affected a JOIN snapshots s ON s.source = a.source AND s.scope = a.scope
+        WHERE s.entity = $entity AND s.observed_at >= a.since AND s.observed_at >= $earliest
+        GROUP BY ALL
+        HAVING count(*) = 1 AND bool_and(s.complete = s.listed_complete
+            AND s.reason IS NOT DISTINCT FROM s.listed_reason)
+    ),
+    recent AS (  -- the last complete listings before the window, looked for in the recent past first
+        SELECT s.source, s.scope, s.key_count
+        FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
+        WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL
+            AND s.observed_at >= $horizon
+        QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC) <= $window
+    ),
+    enough AS (SELECT source, scope FROM recent GROUP BY ALL HAVING count(*) = $window),
+    older AS (  -- then in all of history, for the scopes that found too few there
+        SELECT s.source, s.scope, s.key_count
+        FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
+        WHERE s.entity = $entity AND s.observed_at < a.since AND s.complete AND s.evidence IS NULL
+            AND NOT EXISTS (SELECT 1 FROM enough f WHERE f.source = s.source AND f.scope = s.scope)
+        QUALIFY row_number() OVER (PARTITION BY s.source, s.scope ORDER BY s.observed_at DESC) <= $window
+    ),
+    medians AS (
+        SELECT source, scope, median(key_count) AS m FROM (
+            SELECT * FROM recent r WHERE EXISTS (SELECT 1 FROM enough f WHERE f.source = r.source AND f.scope = r.scope)
+            UNION ALL SELECT * FROM older)
+        GROUP BY ALL
+    ),
+    settled AS (  -- the median finds the listing long enough (or there is none): nothing to change
+        SELECT l.source, l.scope
+        FROM listed l LEFT JOIN medians m USING (source, scope)
+        WHERE m.m IS NULL OR NOT (l.judged AND (l.key_count < $fraction * m.m
+            OR (l.key_count <= $fraction * m.m AND m.m - l.key_count > 1)))
+    )
+    SELECT a.* FROM affected a
+    WHERE NOT EXISTS (SELECT 1 FROM settled s WHERE s.source = a.source AND s.scope = a.scope)
+"""
+"""The ``affected`` scopes the settling must walk: all but those whose one window listing (most of a night's)
+is judged as it was, complete or not, against the median of the last complete listings (``too_short`` in SQL).
+A scope with several listings in its window, or whose listing turns out too short, is walked in Python."""
+
+
+def _settle_params(spec: EntitySpec, earliest: datetime | None) -> dict[str, Any]:
+    horizon = None if earliest is None else earliest - SEED_LOOKBACK
+    return {"entity": spec.name, "earliest": earliest, "horizon": horizon,
+            "window": spec.median_window, "fraction": spec.complete_fraction}  # fmt: skip
 
 
 def _window_snapshots(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> list[_Row]:
@@ -52,7 +104,7 @@ def _window_snapshots(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest
     rows: list[_Row] = con.execute(
         f"""
         SELECT {_FIELDS}, false AS is_seed
-        FROM snapshots s JOIN affected a ON a.source = s.source AND a.scope = s.scope
+        FROM snapshots s JOIN unsettled a ON a.source = s.source AND a.scope = s.scope
         WHERE s.entity = $entity AND s.observed_at >= a.since AND s.observed_at >= $earliest
         """,
         {"entity": spec.name, "earliest": earliest},
@@ -73,11 +125,11 @@ def _seed_snapshots(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: 
         """
     horizon = None if earliest is None else earliest - SEED_LOOKBACK
     recent_seeds: list[_Row] = con.execute(
-        seeds.format(scopes="affected", bound="AND s.observed_at >= $horizon"),
+        seeds.format(scopes="unsettled", bound="AND s.observed_at >= $horizon"),
         {"entity": spec.name, "horizon": horizon},
     ).fetchall()
     found = Counter((row[0], row[1]) for row in recent_seeds)
-    affected = con.execute("SELECT source, scope, since FROM affected").fetchall()
+    affected = con.execute("SELECT source, scope, since FROM unsettled").fetchall()
     short = [row for row in affected if found[(row[0], row[1])] < spec.median_window]
     if not short:
         return recent_seeds

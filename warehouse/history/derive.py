@@ -14,7 +14,7 @@ import duckdb
 from entities import EntitySpec
 
 from .entities import KeyChanges
-from .events import _events, _match, _version_starts, _volatile
+from .events import _events, _match, _repeats, _version_starts, _volatile
 
 
 def _derive_versions(
@@ -32,9 +32,8 @@ def _derive_versions(
     floor = _window_keys(con, spec, earliest)
     if floor is None:
         return 0, KeyChanges()
-    _window_events(con, spec, floor)
-    repeated = _set_aside_repeats(con, spec)
-    _derived(con, spec)
+    repeated = _set_aside_repeats(con, spec, earliest)
+    _derived(con, spec, floor)
     _to_insert(con, spec)
     _to_supersede(con, spec)
     new, changed, retired, unchanged, added = _key_changes(con, spec)
@@ -90,42 +89,20 @@ def _window_keys(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: dat
     return floor
 
 
-def _window_events(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
-    """Temp table ``events``: each window key's seed, observations and tombstones (narrow)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE events AS WITH {_events(spec)} SELECT * FROM events", {"floor": floor})
+def _set_aside_repeats(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> int:
+    """Drop from ``window_keys`` the keys whose window only repeats their open current version; returns how many.
 
-
-def _set_aside_repeats(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> int:
-    """Drop from ``window_keys`` and ``events`` the keys whose window only repeats their current version.
-
-    A key whose events are its seed, the open current version, and observations of the same
-    hash after it (no tombstone, no retirement, the version's latest volatile fields unchanged)
-    derives exactly the row it holds: the window functions would change nothing, so they are
-    skipped for it (most keys of a night). Returns how many keys were set aside.
+    The derivation would yield the row such a key holds (``events._repeats`` says when), so
+    the window functions are skipped for it: most keys of a night are such repeats.
     """
-    volatile = "".join(
-        f" AND arg_max(e.{c}, e.observed_at) IS NOT DISTINCT FROM any_value(v.{c})" for c in spec.volatile
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE repeats AS
-        SELECT {", ".join(f"e.{c}" for c in spec.key)}
-        FROM events e
-        JOIN window_keys w ON {_match(spec, "w", "e")}
-        JOIN {spec.versions} v ON {_match(spec, "v", "e")} AND v.valid_from = w.seed_from AND v.superseded_at IS NULL
-        WHERE v.valid_to IS NULL AND NOT v.is_deleted
-        GROUP BY ALL
-        HAVING bool_and(e.attr_hash = v.attr_hash AND NOT e.is_deleted){volatile}
-        """
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE repeats AS {_repeats(spec)}", {"earliest": earliest})
     repeated: int = con.execute("SELECT count(*) FROM repeats").fetchall()[0][0]
     if repeated:
-        for table in ("window_keys", "events"):
-            con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM repeats r WHERE {_match(spec, 'r', 't')})")
+        con.execute(f"DELETE FROM window_keys t WHERE EXISTS (SELECT 1 FROM repeats r WHERE {_match(spec, 'r', 't')})")
     return repeated
 
 
-def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
+def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
     """Temp table ``derived``: the window's versions, one row per version start.
 
     Derived narrow (keys, hashes, times): the window functions sort these, not the attribute
@@ -136,7 +113,8 @@ def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE derived AS
-        WITH flagged AS (
+        WITH {_events(spec)},
+        flagged AS (
             SELECT *, CASE WHEN attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
                 THEN 1 ELSE 0 END AS is_start
             FROM events
@@ -149,7 +127,8 @@ def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
         SELECT {key}, attr_hash, is_deleted, observed_at AS valid_from,
             lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256{vol}
         FROM starts
-        """
+        """,
+        {"floor": floor},
     )
 
 

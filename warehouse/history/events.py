@@ -73,6 +73,67 @@ def _events(spec: EntitySpec) -> str:
         )"""
 
 
+def _repeats(spec: EntitySpec) -> str:
+    """SQL: the window keys whose window only repeats their open current version (a conservative test).
+
+    Such a key's events would be its seed (the open, current version ``v``) and observations
+    with ``v``'s hash after it: no retirement, no tombstone (every complete listing of its
+    scope, and of its parent's, in the window observes it), and the latest observation's
+    volatile fields are ``v``'s. The derivation would yield ``v`` unchanged. A key with
+    volatile fields and no observation in its window is not taken: its seed's volatile
+    fields would be recomputed from older observations.
+    """
+    key = ", ".join(f"h.{c}" for c in spec.key)
+    retired = f"coalesce(({spec.retired_when}), false)" if spec.retired_when else "false"
+    volatile = "".join(
+        f" AND first(o.{c} ORDER BY o.observed_at DESC, o.attr_hash, o.payload_sha256) IS NOT DISTINCT FROM"
+        f" any_value(h.{c})"
+        for c in spec.volatile
+    )  # the derivation takes the latest instant's observation, choosing between those of one instant by content
+    held_volatile = "".join(f", v.{c}" for c in spec.volatile)
+    return f"""
+        WITH held AS (
+            SELECT {", ".join(f"w.{c}" for c in spec.key)}, w.since, v.attr_hash{held_volatile}
+            FROM window_keys w JOIN {spec.versions} v ON {_match(spec, "v", "w")} AND v.valid_from = w.seed_from
+            WHERE v.superseded_at IS NULL AND v.valid_to IS NULL AND NOT v.is_deleted
+        ),
+        observed AS (
+            SELECT {key}, bool_and(o.attr_hash = h.attr_hash AND NOT {retired}){volatile} AS repeats
+            FROM held h JOIN {spec.observations} o ON {_match(spec, "o", "h")}{_retirement_facts(spec, "o")}
+            WHERE o.observed_at >= h.since AND o.observed_at >= $earliest
+            GROUP BY ALL
+        ),
+        unlisted AS (
+            SELECT {key}
+            FROM held h JOIN snapshots s ON s.entity = '{spec.name}' AND s.source = h.source
+                AND s.scope = {spec.scope_expr.replace("t.", "h.")} AND s.complete
+                AND s.observed_at >= h.since AND s.observed_at >= $earliest
+            WHERE NOT EXISTS (SELECT 1 FROM {spec.observations} o
+                              WHERE {_match(spec, "o", "h")} AND o.observed_at = s.observed_at)
+            {_parent_unlisted(spec)}
+        )
+        SELECT {key} FROM held h LEFT JOIN observed o ON {_match(spec, "o", "h")}
+        WHERE coalesce(o.repeats, {"false" if spec.volatile else "true"})
+          AND NOT EXISTS (SELECT 1 FROM unlisted u WHERE {_match(spec, "u", "h")})"""
+
+
+def _parent_unlisted(spec: EntitySpec) -> str:
+    """SQL (a UNION branch of ``_repeats``): keys whose parent a complete parent listing in the window lacked."""
+    if spec.parent is None:
+        return ""
+    parent = ENTITIES[spec.parent]
+    match = " AND ".join(f"p.{c} = h.{c}" for c in parent.key)
+    retired = f"coalesce(({parent.retired_when}), false)" if parent.retired_when else "false"
+    return f"""
+            UNION ALL
+            SELECT {", ".join(f"h.{c}" for c in spec.key)}
+            FROM held h JOIN snapshots s ON s.entity = '{parent.name}' AND s.source = h.source
+                AND s.scope = {parent.scope_expr.replace("t.", "h.")} AND s.complete
+                AND s.observed_at >= h.since AND s.observed_at >= $earliest
+            WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
+                              WHERE {match} AND p.observed_at = s.observed_at AND NOT {retired})"""
+
+
 def _seed_volatile(spec: EntitySpec) -> str:
     """SQL columns: a seed's volatile fields, latest among its observations before the window.
 

@@ -23,21 +23,13 @@ from aiolimiter import AsyncLimiter
 from protego import Protego
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
-from extractors.policy import HostPolicy, origin_of
+from extractors.policy import HostPolicy, Validators, origin_of
 
 USER_AGENT = "modelsync/0.1 (+https://github.com/modelsync/modelsync; history of public model metadata)"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 MAX_KEEPALIVE = 32  # httpcore scans its pool per request: above 32 it slows sharply (encode/httpx#3215)
 MAX_REDIRECTS = 5
 ROBOTS_AGENT = "modelsync"  # the product token robots.txt rules are matched against
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What a conditional request sends back: the ETag and Last-Modified of the last body."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True)

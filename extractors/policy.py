@@ -1,4 +1,5 @@
-"""Politeness and limits per origin: plain data, cheap to import."""
+"""Politeness and limits per origin, and the validators of a conditional GET: plain data, cheap to import
+(the HTTP client that uses them, ``extractors.http``, is imported only by what fetches)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,14 @@ class HostPolicy:
     response_timeout_s: float = 120.0  # the whole response, headers to last byte: a trickling body fails too
     backoff_s: float = 0.5
     obey_robots: bool = False  # HTML pages: read the origin's robots.txt first and follow it
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a conditional request sends back: the ETag and Last-Modified of the last body."""
+
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def origin_of(url: str) -> str:

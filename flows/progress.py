@@ -1,4 +1,7 @@
-"""Progress bars on a terminal (rich); silent when output is piped or in CI, where ``note`` lines say enough."""
+"""Progress bars on a terminal (rich); silent when output is piped or in CI, where ``note`` lines say enough.
+
+rich is imported when a bar is first drawn: a command whose output is piped, or that draws none, never loads it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 @contextmanager
@@ -31,6 +35,9 @@ def task_progress(text: str) -> Iterator[Callable[[int, int], None] | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with _lock:
         if not _shared:
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -106,22 +106,18 @@ def derived_tables(
             bodies = {sha256_hex(body): body for _, _, body in batch}
             parsed = pipeline.parse_archived(settings, run, payloads, now, bodies)
             history.load_batch(con, parsed.batch)
+        current = "SELECT * EXCLUDE (recorded_at, superseded_at) FROM {} WHERE superseded_at IS NULL ORDER BY ALL"
         tables = {
-            table: con.execute(
-                f"SELECT * EXCLUDE (recorded_at, superseded_at) FROM {table} WHERE superseded_at IS NULL ORDER BY ALL"
-            ).fetchall()
-            for table in ("endpoint_versions", "model_versions")
-        } | {
-            "snapshots": con.execute(
-                "SELECT entity, scope, observed_at, complete, reason FROM snapshots ORDER BY ALL"
-            ).fetchall(),
-            "uptime": con.execute(
-                "SELECT * EXCLUDE (recorded_at, run_id) FROM uptime_measurements ORDER BY ALL"
-            ).fetchall(),
-        } | {
-            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            for table in ("endpoint_attributes", "model_attributes", "uptime_days")
+            table: con.execute(current.format(table)).fetchall() for table in ("endpoint_versions", "model_versions")
         }
+        tables["snapshots"] = con.execute(
+            "SELECT entity, scope, observed_at, complete, reason FROM snapshots ORDER BY ALL"
+        ).fetchall()
+        tables["uptime"] = con.execute(
+            "SELECT * EXCLUDE (recorded_at, run_id) FROM uptime_measurements ORDER BY ALL"
+        ).fetchall()
+        for table in ("endpoint_attributes", "model_attributes", "uptime_days"):
+            tables[table] = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
     except BaseException:
         con.close()
         raise

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import KIMI_AT, KIMI_FILE, KIMI_URL, query
+from tests.conftest import KIMI_AT, KIMI_FILE, KIMI_URL, ROOT, query
 
 ENDPOINT_COLUMNS = """model_id, provider, endpoint_key, source, context_length, max_output_tokens,
     max_prompt_tokens, input_price_per_mtok, output_price_per_mtok, supported_params_count,
@@ -174,3 +176,17 @@ def test_a_bad_concurrency_setting_is_a_usage_error(
     assert result.code == 2
     assert result.err.startswith(f"modelsync: MODELSYNC_OPENROUTER_CONCURRENCY={value!r} ")
     assert result.err.count("\n") == 1
+
+
+def test_import_loads_no_http_client_html_parser_progress_bar_or_orchestrator(warehouse: Path) -> None:
+    # Start-up counts (issue 18): what only a fetch (httpx and its kin), a catalog page (bs4, lxml),
+    # a progress bar (rich) or a flow (Prefect, Dask) needs is not imported by an import of a JSON payload.
+    heavy = ("httpx", "tenacity", "aiolimiter", "protego", "bs4", "lxml", "rich", "prefect", "dask", "distributed")
+    script = (
+        "import sys; from flows.cli import main; "
+        f"code = main(['import', {str(KIMI_FILE)!r}, '--url', {KIMI_URL!r}, '--fetched-at', {KIMI_AT!r}]); "
+        f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
+
+    assert done.stdout.strip().endswith("0 []"), done.stdout + done.stderr

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractors.catalog import sections
 from extractors.catalog.embedded import json_facts, json_name
 from extractors.catalog.labels import ENDPOINT_LABELS, MODEL_LABELS, REQUIRED
-from extractors.catalog.page import Page
 from extractors.catalog.urls import SOURCE_ID, page_slug
 from extractors.catalog.values import (
     converted,
@@ -27,9 +26,14 @@ from transforms.benchmarks import benchmark_id
 from transforms.records import MODEL_FIELDS, Listing, Parsed, ParseError, Record
 from transforms.units import slug, sorted_set
 
+if TYPE_CHECKING:
+    from extractors.catalog.page import Page
+
 
 def parse_page(body: bytes, url: str) -> Parsed:
     """The model, endpoint, uptime and benchmark records of one catalog page, and what it lists in full."""
+    from extractors.catalog.page import Page  # bs4 and lxml: imported with the first page, not with the source
+
     model_id = page_slug(url)
     page = Page(body)
     facts, json_keys = json_facts(page.json_documents, model_id, page.names())

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractors.catalog.embedded import json_field, json_name
 from extractors.catalog.labels import ALL_LABELS, is_note, norm
-from extractors.catalog.page import Page
 from extractors.catalog.values import one_scale
 from transforms.records import ParseError
 from transforms.units import UNKNOWN
+
+if TYPE_CHECKING:
+    from extractors.catalog.page import Page
 
 _SECTION_ENDS = (
     "modeloverview", "whatis", "pricing", "apiaccess", "providerendpoints", "modelperformance",

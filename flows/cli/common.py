@@ -38,6 +38,8 @@ class _busy_is_exit_4:  # noqa: N801 (used as a context manager, reads as one)
         return None
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None:  # nothing to translate (and nothing more to import)
+            return
         from flows.lock import WarehouseLocked
         from flows.steps import PrefectUnavailable
         from warehouse.db import WarehouseBusy

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from extractors.http import Validators
+from extractors.policy import Validators
 from flows.progress import counted
 from warehouse.archive import ArchivedPayload
 from warehouse.history import LoadCounts

@@ -9,14 +9,17 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from extractors.http import Fetched, Fetcher, FetchError
 from extractors.registry import follows_link, payload_kind_for, source_specs
 from extractors.spec import SourceSpec
 from flows.pipeline.base import LOADABLE_STATUSES, Archived, ImportInputError, Known, utc_now
 from flows.settings import Settings
 from transforms.records import ParseError
 from warehouse.archive import ArchivedPayload, archive_payloads, read_body, sha256_hex
+
+if TYPE_CHECKING:  # the HTTP client (httpx, tenacity, ...) is imported by a fetch, not by an import of files
+    from extractors.http import Fetched, Fetcher
 
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]
@@ -63,6 +66,8 @@ async def _fetch_and_archive(
     *,
     run_id: str | None,
 ) -> Archived:
+    from extractors.http import Fetcher
+
     routes = {spec.origin: settings.base_urls[spec.id]} if spec.id in settings.base_urls else {}
     key = _api_key(settings, spec)
     headers = {spec.api_key_header: spec.api_key_prefix + key} if key and spec.api_key_header else {}
@@ -110,6 +115,8 @@ class _Crawl:
 
     async def fetch_urls(self, urls: Sequence[str]) -> list[Fetched | None]:
         """Fetch ``urls`` concurrently, reporting progress; None (and a failure) for each that fails."""
+        from extractors.http import FetchError
+
         done = 0
 
         async def one(url: str) -> Fetched | None:

@@ -125,15 +125,21 @@ class Market:
 
     # -- payloads, as the sources serve them ------------------------------------------------------
 
-    def models_body(self) -> bytes:
-        """``GET /api/v1/models``: every model (a subset of the real ``Model`` fields)."""
+    def models_body(self, *, from_endpoints: bool = False) -> bytes:
+        """``GET /api/v1/models``: every model (a subset of the real ``Model`` fields).
+
+        With ``from_endpoints``, a model's prices are its cheapest endpoint's and its top provider's
+        max output its endpoints' largest, so the list drifts with them day by day as OpenRouter's
+        does; otherwise every day's list is the same.
+        """
         data = [
             {"id": m.id, "canonical_slug": m.id, "name": m.name, "created": 1767225600,
              "context_length": m.context_length,
              "architecture": {"modality": "text->text", "input_modalities": ["text"], "output_modalities": ["text"],
                               "tokenizer": "Other", "instruct_type": None},
-             "pricing": {"prompt": "0.0000001", "completion": "0.0000003"},
-             "top_provider": {"context_length": m.context_length, "max_completion_tokens": 8192,
+             "pricing": _model_pricing(m) if from_endpoints else {"prompt": "0.0000001", "completion": "0.0000003"},
+             "top_provider": {"context_length": m.context_length,
+                              "max_completion_tokens": _top_output(m) if from_endpoints else 8192,
                               "is_moderated": False},
              "supported_parameters": list(PARAMETERS[:8])}
             for m in self.models
@@ -207,6 +213,20 @@ class Market:
             implicit_caching=rng.random() < 0.3,
             uptime_1d=rng.uniform(97, 100),
         )
+
+
+def _model_pricing(model: Model) -> dict[str, str]:
+    """The model's prices as its cheapest endpoint's (decimal strings per token); fixed ones with no endpoint."""
+    if not model.endpoints:
+        return {"prompt": "0.0000001", "completion": "0.0000003"}
+    cheapest = min(model.endpoints.values(), key=lambda e: (e.prompt_usd, e.completion_usd))
+    return {"prompt": f"{cheapest.prompt_usd:.10f}".rstrip("0"),
+            "completion": f"{cheapest.completion_usd:.10f}".rstrip("0")}  # fmt: skip
+
+
+def _top_output(model: Model) -> int:
+    """The largest max output of the model's endpoints (8,192 when none says)."""
+    return max((e.max_completion_tokens for e in model.endpoints.values() if e.max_completion_tokens), default=8192)
 
 
 def _changed(rng: random.Random, endpoint: Endpoint) -> Endpoint:

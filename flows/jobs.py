@@ -8,7 +8,7 @@ Retries stay in the HTTP layer, never in the steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -74,13 +74,13 @@ def load(settings: Settings, run: RunRecord, archived: pipeline.Archived, parsed
     return pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
 
 
-def read_archive(settings: Settings, raw_dir: str, job: BackfillJob) -> list[ArchivedPayload]:
-    """Select archived payloads to replay: in the job's window, oldest first, not loaded yet (unless ``reload``)."""
+def read_archive(settings: Settings, raw_dir: str, job: BackfillJob) -> pipeline.ReplayPlan:
+    """Plan the replay, date by date: payloads in the job's window, oldest first, not loaded yet (unless ``reload``)."""
     sources = tuple(job.sources or SOURCES)
-    payloads, loaded = pipeline.replay_payloads(settings, Path(raw_dir), job.since, job.until, sources,
-                                                reload=job.reload)  # fmt: skip
-    note(f"backfill: {len(payloads)} payloads to load from {raw_dir}" + (f", {loaded} loaded before" if loaded else ""))
-    return payloads
+    plan = pipeline.replay_plan(settings, Path(raw_dir), job.since, job.until, sources, reload=job.reload)
+    loaded = f", {plan.loaded} loaded before" if plan.loaded else ""
+    note(f"backfill: {plan.payloads} payloads to load from {raw_dir}{loaded}")
+    return plan
 
 
 def replay_chunk(settings: Settings, run: RunRecord, raw_dir: str, payloads: list[ArchivedPayload]) -> RunResult:
@@ -150,19 +150,21 @@ def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
         def load_wayback(run: RunRecord, part: list[wayback.Planned], last: bool, advance: Advance) -> RunResult:
             return steps.call(wayback_chunk, settings, run, part, plan.failures if last else (), advance)
 
-        results = _run_chunks(base_id, chosen, chunks, load_wayback, record_empty=bool(plan.failures))
+        results = _run_chunks(base_id, chosen, chunks, load_wayback, total=len(plan.captures), runs=len(chunks),
+                              record_empty=bool(plan.failures))  # fmt: skip
         skipped = plan.skipped
     else:
         raw = job.raw_dir or str(settings.raw_dir)
-        payloads = steps.call(read_archive, settings, raw, job)
+        replay = steps.call(read_archive, settings, raw, job)
 
         def load_replay(run: RunRecord, part: list[ArchivedPayload], last: bool, advance: Advance) -> RunResult:
             result = steps.call(replay_chunk, settings, run, raw, part)
             advance(len(part))
             return result
 
-        chunks_of_payloads = pipeline.backfill_chunks(payloads, lambda p: p.fetched_at)
-        results = _run_chunks(base_id, chosen, chunks_of_payloads, load_replay, record_empty=False)
+        # One date's payloads are read from the index as its runs come up: never the whole window's.
+        results = _run_chunks(base_id, chosen, replay.chunks(), load_replay, total=replay.payloads, runs=replay.runs,
+                              record_empty=False)  # fmt: skip
         skipped = ()
     result = pipeline.combined_result(base_id if results else "", results)
     return replace(result, skipped=skipped, recovered=(*recovered, *result.recovered))
@@ -171,18 +173,21 @@ def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
 def _run_chunks(
     base_id: str,
     sources: Sequence[str],
-    chunks: list[tuple[str, list[ChunkT]]],
+    chunks: Iterable[tuple[str, list[ChunkT]]],
     load_one: Callable[[RunRecord, list[ChunkT], bool, Advance], RunResult],
     *,
+    total: int,
+    runs: int,
     record_empty: bool,
 ) -> list[RunResult]:
     """Load each chunk as its own run, oldest first, with a bar on a terminal and one line per run.
 
-    With no chunks, one empty run is recorded only when ``record_empty`` (it carries failures).
+    ``chunks`` may be read lazily (a replay reads a date at a time): ``total`` items in ``runs``
+    chunks say how far the bar goes and which chunk is the last. With no chunks, one empty run
+    is recorded only when ``record_empty`` (it carries failures).
     """
-    if not chunks and not record_empty:
+    if not runs and not record_empty:
         return []
-    total = sum(len(part) for _, part in chunks)
     results = []
     with task_progress("backfill: loading payloads") as bar:
         done = 0
@@ -193,11 +198,12 @@ def _run_chunks(
             if bar:
                 bar(done, total)
 
-        for n, (label, part) in enumerate(chunks or [("", [])]):
+        empty: list[tuple[str, list[ChunkT]]] = [("", [])]
+        for n, (label, part) in enumerate(chunks if runs else empty):
             present = {item.source for item in part}
             ran = [s for s in sources if s in present] or sources
             run = pipeline.chunk_run(base_id, label, ran, pipeline.utc_now())
-            result = load_one(run, part, n == max(len(chunks), 1) - 1, advance)
+            result = load_one(run, part, n == max(runs, 1) - 1, advance)
             counts = result.counts
             if label:
                 loaded = pipeline.counts_line(counts, measurements=False)

@@ -134,21 +134,46 @@ def read_index(root: Path, *, skip_bad: bool = False) -> Iterator[ArchivedPayloa
 
     A bad line elsewhere raises ArchiveError naming the file and line, unless ``skip_bad``.
     """
+    return (payload for _, payload in index_entries(root, skip_bad=skip_bad))
+
+
+def index_entries(root: Path, *, skip_bad: bool = False) -> Iterator[tuple[int, ArchivedPayload]]:
+    """``read_index`` with the byte offset of each payload's line, to read it again with ``read_index_at``."""
     index = root / "index.jsonl"
     if not index.exists():
         raise ArchiveError(f"{index}: no archive index here")
-    with index.open(encoding="utf-8") as lines:  # streamed: a year's index is hundreds of MB as text
+    offset = 0
+    with index.open("rb") as lines:  # streamed: a year's index is hundreds of MB as text
         for number, line in enumerate(lines, start=1):
+            at, offset = offset, offset + len(line)
             if not line.strip():
                 continue
             try:
-                yield _payload_from_record(json.loads(line))
+                yield at, _payload_from_record(json.loads(line))
             except (ValueError, KeyError, TypeError) as e:
-                if not line.endswith("\n"):  # torn last line: the write that made it never finished
+                if not line.endswith(b"\n"):  # torn last line: the write that made it never finished
                     return
                 if skip_bad:
                     continue
                 raise ArchiveError(f"{index}, line {number}: {e}") from None
+
+
+def read_index_at(root: Path, offsets: Iterable[int]) -> list[ArchivedPayload]:
+    """The payloads of the index lines at these byte offsets (from ``index_entries``), in their order.
+
+    The index is append-only, so an offset read once names the same line for good.
+    """
+    index = root / "index.jsonl"
+    payloads = []
+    with index.open("rb") as lines:
+        for offset in offsets:
+            lines.seek(offset)
+            line = lines.readline()
+            try:
+                payloads.append(_payload_from_record(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as e:
+                raise ArchiveError(f"{index}, byte {offset}: {e}") from None
+    return payloads
 
 
 def read_body(root: Path, sha256: str) -> bytes:

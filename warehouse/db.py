@@ -12,6 +12,10 @@ from pathlib import Path
 import duckdb
 
 BUSY_WAIT_S = 5.0
+WRITE_MEMORY_LIMIT = "512MB"
+"""DuckDB's memory cap on a write connection (its default is 80% of the machine's RAM): past it, a load
+spills to ``<warehouse>.tmp/`` rather than grow, so a backfill or a large import stays in bounded
+memory (issue 18; the figures behind the value are in benchmarks/README.md)."""
 
 
 class WarehouseError(Exception):
@@ -48,6 +52,7 @@ def open_for_write(
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _retry_busy(lambda: duckdb.connect(str(path)), path, wait_s)
     try:
+        con.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
         apply_migrations(con, now, hooks)
     except BaseException:
         con.close()

@@ -186,9 +186,9 @@ def _backfill_preview(
         where = "the Internet Archive"
     else:
         root = raw_dir or settings.raw_dir
-        payloads, loaded = pipeline.replay_payloads(settings, root, start, end, sources, reload=reload)
-        items = [(p.fetched_at, p.source, False) for p in payloads]
-        skipped, failures, where = (), (), str(root)
+        replay = pipeline.replay_plan(settings, root, start, end, sources, reload=reload)
+        items = [(p.fetched_at, p.source, False) for _, day in replay.days() for p in day]
+        skipped, failures, where, loaded = (), (), str(root), replay.loaded
     for source, why in skipped:
         click.echo(f"{source}: {why}", err=True)
     runs = len(pipeline.backfill_chunks(items, lambda item: item[0]))
@@ -253,17 +253,14 @@ def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ..
     now = pipeline.utc_now()
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "import", now):
         run = pipeline.new_run("import", sorted({_source_of(url) for _, url, _ in items}), now)
-        try:  # every file read before the run is recorded: an unreadable one leaves no run behind
-            payloads = pipeline.payload_files(items, run.run_id)
+        try:  # every file checked before the run is recorded: an unreadable one leaves no run behind
+            pipeline.check_files(items)
         except pipeline.ImportInputError as e:
             raise CommandError(str(e)) from None
         # Recorded before archiving (raw first still: archived before parsing), so a kill
         # after the archive write leaves a `running` run whose payloads the next writer loads.
-        started = pipeline.start_run(settings, run)
-        archived = pipeline.archive_items(settings, payloads)
-        parsed = pipeline.parse_archived(settings, run, archived.payloads, pipeline.utc_now())
-        result = replace(pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now()),
-                         recovered=started.recovered)  # fmt: skip
+        started = pipeline.start_run(settings, run, known=False)  # nothing is fetched: no validators
+        result = replace(pipeline.import_files(settings, run, items), recovered=started.recovered)
     _report(result)
 
 

@@ -37,7 +37,7 @@ class ParsedRun:
 
     def too_many_quarantined(self, max_fraction: float) -> bool:
         """More rows failed their schema than a healthy run has: likely a layout change, not bad rows."""
-        return self.rows_quarantined > max(QUARANTINE_ALLOWANCE, max_fraction * self.rows)
+        return too_many_quarantined(self.rows_quarantined, self.rows, max_fraction)
 
     def without_data(self) -> ParsedRun:
         """This run with only its quarantine records: what lands when the data must not.
@@ -49,6 +49,11 @@ class ParsedRun:
             self.batch, payloads=self.batch.payloads.iloc[0:0], observations={}, snapshots=None, measurements={}
         )
         return replace(self, batch=batch)
+
+
+def too_many_quarantined(rows_quarantined: int, rows: int, max_fraction: float) -> bool:
+    """Whether a run whose ``rows_quarantined`` of ``rows`` failed lands no data (a few bad rows never sink it)."""
+    return rows_quarantined > max(QUARANTINE_ALLOWANCE, max_fraction * rows)
 
 
 def merged_parsed(parts: Sequence[ParsedRun]) -> ParsedRun:

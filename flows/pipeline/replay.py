@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
 
-from flows.pipeline.base import LOADED_PAYLOADS, Archived, RunResult, utc_now
-from flows.pipeline.load import load_parsed
-from flows.pipeline.parse import parse_archived
+from flows.pipeline.base import LOADED_PAYLOADS, Archived, RunResult
+from flows.pipeline.load import parse_and_load
 from flows.pipeline.runs import start_run
 from flows.settings import Settings
 from warehouse import db
-from warehouse.archive import ArchivedPayload, archive_payloads, object_path, read_body, read_index
+from warehouse.archive import (
+    ArchivedPayload,
+    archive_payloads,
+    index_entries,
+    object_path,
+    read_body,
+    read_index,
+    read_index_at,
+)
 from warehouse.history import KeyChanges, LoadCounts, RunRecord
 
 BACKFILL_CHUNK_MAX = 5000  # payloads per backfill run at most: a date with more loads as several runs
@@ -38,7 +46,43 @@ def loaded_payloads(settings: Settings) -> set[tuple[str, datetime, str]]:
     return {(url, fetched_at.astimezone(UTC), sha) for url, fetched_at, sha in rows}
 
 
-def replay_payloads(
+@dataclass(frozen=True)
+class ReplayPlan:
+    """What a backfill replays from an archive: per UTC date, oldest first, where its payloads' index lines are.
+
+    A plan holds byte offsets in ``raw_dir``'s index (8 bytes a payload), not payloads: a
+    date's payloads are read when its runs load (``days``, ``chunks``), so a backfill holds
+    one date at a time however long its window (issue 18: a year's plan of 365,365
+    payloads held as objects was about 200 MB).
+    """
+
+    raw_dir: Path
+    dates: tuple[tuple[str, array[int]], ...]  # (yyyy-mm-dd, offsets of the date's payloads to load, in load order)
+    loaded: int = 0  # payloads of the window skipped as loaded before
+    limit: int = BACKFILL_CHUNK_MAX  # payloads per run at most: a date with more loads as several runs
+
+    @property
+    def payloads(self) -> int:
+        """How many payloads the plan loads."""
+        return sum(len(offsets) for _, offsets in self.dates)
+
+    @property
+    def runs(self) -> int:
+        """How many runs (chunks) the plan loads in: one a date, more for a date of over ``limit`` payloads."""
+        return sum(-(-len(offsets) // self.limit) for _, offsets in self.dates)
+
+    def days(self) -> Iterator[tuple[str, list[ArchivedPayload]]]:
+        """Each date and its payloads, oldest first, read from the index one date at a time."""
+        for day, offsets in self.dates:
+            yield day, read_index_at(self.raw_dir, offsets)
+
+    def chunks(self) -> Iterator[tuple[str, list[ArchivedPayload]]]:
+        """``(label, payloads)`` of each run, as ``backfill_chunks`` labels them, one date read at a time."""
+        for day, payloads in self.days():
+            yield from _date_parts(day, payloads, self.limit)
+
+
+def replay_plan(
     settings: Settings,
     raw_dir: Path,
     since: datetime | None = None,
@@ -46,27 +90,74 @@ def replay_payloads(
     sources: Sequence[str] = (),
     *,
     reload: bool = False,
-) -> tuple[list[ArchivedPayload], int]:
-    """Payloads of ``raw_dir`` in ``[since, until)`` to replay, oldest first, and how many were skipped as loaded.
+    limit: int = BACKFILL_CHUNK_MAX,
+) -> ReplayPlan:
+    """The payloads of ``raw_dir`` in ``[since, until)`` to replay, by date, and how many were skipped as loaded.
 
     A payload the warehouse has loaded (same URL, time and sha256) is skipped unless ``reload``:
-    that is what makes a stopped backfill resume where it stopped.
+    that is what makes a stopped backfill resume where it stopped. The index is read once for
+    the dates, then a date at a time (with the warehouse's payloads of that date) to drop
+    duplicates and what was loaded, so the plan's memory is its offsets.
     """
-    chosen = [
-        p
-        for p in read_index(raw_dir)
-        if (since is None or p.fetched_at >= since)
-        and (until is None or p.fetched_at < until)
-        and (not sources or p.source in sources)
-    ]
-    chosen.sort(key=lambda p: (p.fetched_at, p.url))
-    # The same fetch listed twice (an index replayed into itself) is one payload.
-    unique = list({(p.url, p.fetched_at, p.sha256, p.status): p for p in chosen}.values())
-    if reload:
-        return unique, 0
-    loaded = loaded_payloads(settings)
-    fresh = [p for p in unique if (p.url, p.fetched_at, p.sha256) not in loaded]
+    by_day: dict[str, array[int]] = {}
+    for offset, p in index_entries(raw_dir):
+        if (since is None or p.fetched_at >= since) and (until is None or p.fetched_at < until) \
+                and (not sources or p.source in sources):  # fmt: skip
+            by_day.setdefault(_utc_day(p.fetched_at), array("q")).append(offset)
+    con = None if reload else _open_loaded(settings)
+    try:
+        dates, skipped = [], 0
+        for day in sorted(by_day):
+            fresh, loaded = _fresh_of_day(raw_dir, by_day.pop(day), con, day)
+            skipped += loaded
+            if fresh:
+                dates.append((day, fresh))
+    finally:
+        if con is not None:
+            con.close()
+    return ReplayPlan(raw_dir, tuple(dates), skipped, limit)
+
+
+def _fresh_of_day(
+    raw_dir: Path, offsets: array[int], con: duckdb.DuckDBPyConnection | None, day: str
+) -> tuple[array[int], int]:
+    """A date's index lines in load order (by time, then URL), one per fetch, without those loaded before.
+
+    Returns their offsets and how many of the date's fetches were skipped as loaded.
+    """
+    entries = sorted(zip(read_index_at(raw_dir, offsets), offsets, strict=True),
+                     key=lambda e: (e[0].fetched_at, e[0].url))  # fmt: skip
+    # The same fetch listed twice (an index replayed into itself) is one payload: its last line, at its first place.
+    unique = {(p.url, p.fetched_at, p.sha256, p.status): offset for p, offset in entries}
+    loaded = _loaded_on(con, day) if con is not None else set()
+    fresh = array("q", (offset for (url, at, sha, _), offset in unique.items() if (url, at, sha) not in loaded))
     return fresh, len(unique) - len(fresh)
+
+
+def _open_loaded(settings: Settings) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to ask which payloads the warehouse has loaded; None when it has none."""
+    if not settings.warehouse.exists():
+        return None
+    con = db.open_for_read(settings.warehouse)
+    try:
+        con.execute(f"{LOADED_PAYLOADS} LIMIT 0")
+    except duckdb.CatalogException:  # a file no load has migrated yet
+        con.close()
+        return None
+    return con
+
+
+def _loaded_on(con: duckdb.DuckDBPyConnection, day: str) -> set[tuple[str, datetime, str]]:
+    """``(url, fetched_at, sha256)`` of the payloads fetched on this UTC date that the warehouse has loaded."""
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    rows = con.execute(f"{LOADED_PAYLOADS} WHERE fetched_at >= ? AND fetched_at < ?",
+                       [start, start + timedelta(days=1)]).fetchall()  # fmt: skip
+    return {(url, fetched_at.astimezone(UTC), sha) for url, fetched_at, sha in rows}
+
+
+def _utc_day(at: datetime) -> str:
+    """The UTC date of a time, ``yyyy-mm-dd``: a backfill's unit."""
+    return f"{at.astimezone(UTC):%Y-%m-%d}"
 
 
 def adopt_payloads(
@@ -107,12 +198,14 @@ def backfill_chunks(
     """
     by_day: dict[str, list[PayloadT]] = {}
     for item in sorted(items, key=fetched_at):
-        by_day.setdefault(f"{fetched_at(item).astimezone(UTC):%Y-%m-%d}", []).append(item)
-    chunks = []
-    for day, group in by_day.items():
-        parts = [group[n : n + limit] for n in range(0, len(group), limit)]
-        chunks += [(day if n == 0 else f"{day}#{n + 1}", part) for n, part in enumerate(parts)]
-    return chunks
+        by_day.setdefault(_utc_day(fetched_at(item)), []).append(item)
+    return [chunk for day, group in by_day.items() for chunk in _date_parts(day, group, limit)]
+
+
+def _date_parts(day: str, group: list[PayloadT], limit: int) -> list[tuple[str, list[PayloadT]]]:
+    """A date's items as runs of at most ``limit``: labelled ``2026-08-23``, then ``2026-08-23#2``, ..."""
+    parts = [group[n : n + limit] for n in range(0, len(group), limit)]
+    return [(day if n == 0 else f"{day}#{n + 1}", part) for n, part in enumerate(parts)]
 
 
 def chunk_run(base_id: str, label: str, sources: Iterable[str], now: datetime) -> RunRecord:
@@ -123,10 +216,9 @@ def chunk_run(base_id: str, label: str, sources: Iterable[str], now: datetime) -
 
 
 def load_chunk(settings: Settings, run: RunRecord, archived: Archived) -> RunResult:
-    """One backfill chunk as one run: recorded, parsed, then loaded in one transaction."""
+    """One backfill chunk as one run: recorded, parsed, then loaded in one transaction (a batch at a time)."""
     started = start_run(settings, run)
-    parsed = parse_archived(settings, run, archived.payloads, utc_now())
-    return replace(load_parsed(settings, run, archived, parsed, utc_now()), recovered=started.recovered)
+    return replace(parse_and_load(settings, run, archived), recovered=started.recovered)
 
 
 def combined_result(run_id: str, results: Sequence[RunResult]) -> RunResult:

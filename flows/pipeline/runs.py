@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from extractors.http import Validators
+import duckdb
+
+from extractors.policy import Validators
 from flows.pipeline.base import INTERRUPTED, LOADED_PAYLOADS, Archived, Known, Recovered, Started, utc_now
 from flows.pipeline.hooks import MIGRATION_HOOKS
-from flows.pipeline.load import load_parsed
-from flows.pipeline.parse import parse_archived
+from flows.pipeline.load import parse_and_load
 from flows.settings import Settings
 from warehouse import db, history
 from warehouse.archive import object_path, read_index
@@ -23,10 +24,12 @@ def new_run(kind: str, sources: Iterable[str], now: datetime) -> RunRecord:
                      started_at=now, sources=tuple(sources))  # fmt: skip
 
 
-def start_run(settings: Settings, run: RunRecord) -> Started:
+def start_run(settings: Settings, run: RunRecord, *, known: bool = True) -> Started:
     """Finish interrupted runs, then record this one as ``running``; returns validators for conditional GETs.
 
     Call it holding the warehouse lock (every writer does): see ``recover_interrupted``.
+    With ``known=False`` (a run that fetches nothing, such as an import) no validators are
+    gathered: that query reads every payload row the warehouse holds.
     """
     recovered: tuple[Recovered, ...] = ()
     con = db.open_for_write(settings.warehouse, run.started_at, hooks=MIGRATION_HOOKS)
@@ -36,21 +39,26 @@ def start_run(settings: Settings, run: RunRecord) -> Started:
             recovered = recover_interrupted(settings, run.run_id)
             con = db.open_for_write(settings.warehouse, run.started_at, hooks=MIGRATION_HOOKS)
         history.record_run_start(con, run)
-        rows = con.execute(
-            """
-            SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at),
-                   arg_max(sha256, fetched_at), arg_max(bytes, fetched_at)
-            FROM payloads WHERE status = 200 GROUP BY url
-            """
-        ).fetchall()
+        validators = _known_validators(settings, con) if known else {}
     finally:
         con.close()
-    known = {
+    return Started(validators, recovered)
+
+
+def _known_validators(settings: Settings, con: duckdb.DuckDBPyConnection) -> dict[str, Known]:
+    """What the archive holds of each URL last fetched with an ETag or Last-Modified, for a conditional GET."""
+    rows = con.execute(
+        """
+        SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at),
+               arg_max(sha256, fetched_at), arg_max(bytes, fetched_at)
+        FROM payloads WHERE status = 200 GROUP BY url
+        """
+    ).fetchall()
+    return {
         url: Known(Validators(etag, modified), sha, size)
         for url, etag, modified, sha, size in rows
         if (etag or modified) and object_path(settings.raw_dir, sha).exists()
     }
-    return Started(known, recovered)
 
 
 def recover_interrupted(settings: Settings, by_run_id: str) -> tuple[Recovered, ...]:
@@ -87,7 +95,6 @@ def recover_interrupted(settings: Settings, by_run_id: str) -> tuple[Recovered, 
         if not payloads:
             recovered.append(Recovered(run.run_id, "failed", 0))
             continue
-        parsed = parse_archived(settings, run, payloads, utc_now())
-        result = load_parsed(settings, run, Archived(tuple(payloads)), parsed, utc_now(), interrupted_by=by_run_id)
+        result = parse_and_load(settings, run, Archived(tuple(payloads)), interrupted_by=by_run_id)
         recovered.append(Recovered(run.run_id, result.status, len(payloads)))
     return tuple(recovered)

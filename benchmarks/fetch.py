@@ -8,9 +8,10 @@ concurrency / latency requests a second. Prints:
 - **fetch efficiency**: requests a second of ``fetch_and_archive`` (the model list, then
   every endpoints page; archive writes included) against that ceiling (goal >= 80%),
   median of ``--repeat``;
-- **outside fetching**: a whole ``modelsync sync --source openrouter`` in a child process
-  (its temporary Prefect server included) and the share of its wall time not spent
-  fetching (Prefect start, parse, load, exit), from the run's own timings.
+- **outside fetching**: a whole ``modelsync sync`` of the mirror in a child process, with
+  Prefect's default task runner and then with ``--task-runner dask`` (a local Dask cluster
+  started and stopped by the flow), and the share of each one's wall time not spent
+  fetching (start-up, parse, load, exit), from the run's own timings.
 
     uv run python benchmarks/fetch.py [--models 1000] [--latency-ms 50] [--concurrency 8] [--repeat 3]
 """
@@ -86,27 +87,32 @@ def main() -> None:
             print(f"fetch_and_archive  {rate:6.1f} requests/s = {rate / ceiling:.0%} of the ceiling (goal >= 80%); "
                   f"requests alone (archive writes apart) {fetching:.1f}/s = {fetching / ceiling:.0%}")  # fmt: skip
 
-            warehouse = Path(tmp) / "sync" / "modelsync.duckdb"
-            env["MODELSYNC_WAREHOUSE"] = str(warehouse)
-            started = time.perf_counter()
-            command = [str(Path(sys.executable).with_name("modelsync")), "sync"]
-            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-            wall = time.perf_counter() - started
-            if done.returncode:
-                raise SystemExit(f"sync failed ({done.returncode}): {done.stderr[-2000:]}")
-            import duckdb
-
-            con = duckdb.connect(str(warehouse), read_only=True)
-            fetch_s, archive_s, parse_s, load_s = con.execute(
-                "SELECT fetch_s, archive_s, parse_s, load_s FROM runs WHERE kind = 'sync'"
-            ).fetchall()[0]
-            con.close()
-        outside = wall - fetch_s - archive_s
-        print(f"modelsync sync     {wall:6.1f} s wall: fetch {fetch_s:.1f} s, archive {archive_s:.1f} s, "
-              f"parse {parse_s:.1f} s, load {load_s:.1f} s; outside fetching and archiving {outside:.1f} s = "
-              f"{outside / wall:.0%} of the wall time (start-up, parse, load)")  # fmt: skip
+            for runner in ("default", "dask"):  # the same sync with Prefect's default runner, then on Dask
+                _whole_sync(env, Path(tmp) / runner / "modelsync.duckdb", runner)
     finally:
         server.kill()
+
+
+def _whole_sync(env: dict[str, str], warehouse: Path, runner: str) -> None:
+    """Run ``modelsync sync`` with this task runner in a child process and print where its wall time went."""
+    import duckdb
+
+    command = [str(Path(sys.executable).with_name("modelsync")), "sync", "--task-runner", runner]
+    started = time.perf_counter()
+    done = subprocess.run(command, env={**env, "MODELSYNC_WAREHOUSE": str(warehouse)},
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    wall = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(f"sync --task-runner {runner} failed ({done.returncode}): {done.stderr[-2000:]}")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    fetch_s, archive_s, parse_s, load_s = con.execute(
+        "SELECT fetch_s, archive_s, parse_s, load_s FROM runs WHERE kind = 'sync'"
+    ).fetchall()[0]
+    con.close()
+    outside = wall - fetch_s - archive_s
+    print(f"sync ({runner + ' runner':<14}) {wall:6.1f} s wall: fetch {fetch_s:.1f} s, archive {archive_s:.1f} s, "
+          f"parse {parse_s:.1f} s, load {load_s:.1f} s; outside fetching and archiving {outside:.1f} s = "
+          f"{outside / wall:.0%} of the wall time (start-up, parse, load)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -8,6 +8,11 @@ Versions are *derived*, never updated in place: for every scope a load touches,
 the versions of its keys are recomputed from all their observations plus the
 complete snapshots of that scope. So any load order, and any duplicate load,
 gives the same versions.
+
+Frames are read by their Python name (DuckDB's replacement scan of the calling function's
+locals: ``FROM frame``), never through ``con.register``: a view registered inside a
+transaction keeps its frame alive until the commit even once unregistered
+(duckdb/duckdb-python#469), so a run loaded a batch at a time would hold every batch.
 """
 
 from __future__ import annotations

@@ -133,11 +133,8 @@ def _seed_snapshots(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: 
     short = [row for row in affected if found[(row[0], row[1])] < spec.median_window]
     if not short:
         return recent_seeds
-    con.register("short_scopes", pd.DataFrame.from_records(short, columns=["source", "scope", "since"]))
-    try:
-        older: list[_Row] = con.execute(seeds.format(scopes="short_scopes", bound=""), {"entity": spec.name}).fetchall()
-    finally:
-        con.unregister("short_scopes")
+    short_scopes = pd.DataFrame.from_records(short, columns=["source", "scope", "since"])  # noqa: F841 (read by name)
+    older: list[_Row] = con.execute(seeds.format(scopes="short_scopes", bound=""), {"entity": spec.name}).fetchall()
     refound = {(row[0], row[1]) for row in short}
     return [row for row in recent_seeds if (row[0], row[1]) not in refound] + older
 
@@ -168,17 +165,14 @@ def _update_completeness(con: duckdb.DuckDBPyConnection, updates: list[_Row]) ->
     if not updates:
         return
     columns = ["entity", "source", "scope", "observed_at", "payload_sha256", "complete", "reason"]
-    con.register("settled", pd.DataFrame(updates, columns=columns))
-    try:
-        con.execute(
-            """
-            UPDATE snapshots s SET complete = u.complete, reason = u.reason FROM settled u
-            WHERE s.entity = u.entity AND s.source = u.source AND s.scope = u.scope
-              AND s.observed_at = u.observed_at AND s.payload_sha256 = u.payload_sha256
-            """
-        )
-    finally:
-        con.unregister("settled")
+    settled = pd.DataFrame(updates, columns=columns)  # noqa: F841 (read by name)
+    con.execute(
+        """
+        UPDATE snapshots s SET complete = u.complete, reason = u.reason FROM settled u
+        WHERE s.entity = u.entity AND s.source = u.source AND s.scope = u.scope
+          AND s.observed_at = u.observed_at AND s.payload_sha256 = u.payload_sha256
+        """
+    )
 
 
 def too_short(count: int, recent_median: float, fraction: float) -> bool:

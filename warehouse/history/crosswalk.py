@@ -65,21 +65,18 @@ def _refresh_log(
 ) -> None:
     """Make ``wanted`` (source, key, id, rule) the current rows of an alias log: supersede the rest, add the new."""
     key, target = columns
-    con.register("wanted", wanted.astype(pd.StringDtype()))
+    wanted_text = wanted.astype(pd.StringDtype())  # noqa: F841 (read by name)
     same = (
         f"w.source = l.source AND w.{key} = l.{key} AND w.{target} IS NOT DISTINCT FROM l.{target} AND w.rule = l.rule"
     )
-    try:
-        con.execute(
-            f"UPDATE {table} l SET superseded_at = ? WHERE l.superseded_at IS NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM wanted w WHERE {same})",
-            [now],
-        ).fetchall()
-        con.execute(
-            f"INSERT INTO {table} (source, {key}, {target}, rule, recorded_at, superseded_at)"
-            f" SELECT w.source, w.{key}, w.{target}, w.rule, ?, NULL FROM wanted w"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.superseded_at IS NULL AND {same})",
-            [now],
-        ).fetchall()
-    finally:
-        con.unregister("wanted")
+    con.execute(
+        f"UPDATE {table} l SET superseded_at = ? WHERE l.superseded_at IS NULL"
+        f" AND NOT EXISTS (SELECT 1 FROM wanted_text w WHERE {same})",
+        [now],
+    ).fetchall()
+    con.execute(
+        f"INSERT INTO {table} (source, {key}, {target}, rule, recorded_at, superseded_at)"
+        f" SELECT w.source, w.{key}, w.{target}, w.rule, ?, NULL FROM wanted_text w"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {table} l WHERE l.superseded_at IS NULL AND {same})",
+        [now],
+    ).fetchall()

@@ -109,7 +109,8 @@ def _repeats(spec: EntitySpec) -> str:
                 AND s.scope = {spec.scope_expr.replace("t.", "h.")} AND s.complete
                 AND s.observed_at >= h.since AND s.observed_at >= $earliest
             WHERE NOT EXISTS (SELECT 1 FROM {spec.observations} o
-                              WHERE {_match(spec, "o", "h")} AND o.observed_at = s.observed_at)
+                              WHERE {_match(spec, "o", "h")} AND o.observed_at = s.observed_at
+                                AND o.observed_at >= $earliest)  -- a constant bound: zone maps skip older rows
             {_parent_unlisted(spec)}
         )
         SELECT {key} FROM held h LEFT JOIN observed o ON {_match(spec, "o", "h")}
@@ -131,7 +132,8 @@ def _parent_unlisted(spec: EntitySpec) -> str:
                 AND s.scope = {parent.scope_expr.replace("t.", "h.")} AND s.complete
                 AND s.observed_at >= h.since AND s.observed_at >= $earliest
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
-                              WHERE {match} AND p.observed_at = s.observed_at AND NOT {retired})"""
+                              WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $earliest
+                                AND NOT {retired})"""
 
 
 def _seed_volatile(spec: EntitySpec) -> str:

@@ -96,12 +96,10 @@ def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[in
 
 def _add_parent_scopes(con: duckdb.DuckDBPyConnection, spec: EntitySpec, parent_listed: pd.DataFrame) -> None:
     """Add to ``affected`` every current child scope of the sources with a new parent listing."""
-    con.register("parent_listed", parent_listed)
     con.execute(  # every child scope ever observed has versions: read them, not every observation
         f"INSERT INTO affected SELECT DISTINCT t.source, {spec.scope_expr}, p.since"
         f" FROM {spec.versions} t JOIN parent_listed p USING (source) WHERE t.superseded_at IS NULL"
     )
-    con.unregister("parent_listed")
 
 
 def _add_observations(con: duckdb.DuckDBPyConnection, spec: EntitySpec, frame: pd.DataFrame) -> int:
@@ -119,11 +117,9 @@ def _add_observations(con: duckdb.DuckDBPyConnection, spec: EntitySpec, frame: p
     history._insert_new(
         con, spec.attribute_table, frame, (*spec.key, "attr_hash"), (*spec.key, "attr_hash", *spec.attributes)
     )
-    con.register("new_rows", frame)
     con.execute(
-        f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at) FROM new_rows t GROUP BY ALL"
+        f"INSERT INTO affected SELECT t.source, {spec.scope_expr}, min(t.observed_at) FROM frame t GROUP BY ALL"
     )
-    con.unregister("new_rows")
     return inserted
 
 
@@ -131,9 +127,7 @@ def _add_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> pd.Da
     """Insert new snapshots and add their scopes to ``affected``; returns the earliest listing per source."""
     _insert_snapshots(con, snaps)
     since = snaps.groupby("source")["observed_at"].min()
-    con.register("new_snaps", snaps)
-    con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM new_snaps GROUP BY ALL")
-    con.unregister("new_snaps")
+    con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM snaps GROUP BY ALL")
     return pd.DataFrame({"source": since.index, "since": since.to_numpy()})
 
 
@@ -200,28 +194,20 @@ def _insert_new(
         if column in key:  # a constant bound lets zone maps skip the rest of the history
             match += f" AND t.{column} >= ?"
             params.append(frame[column].min())
-    con.register("incoming", frame)
-    try:
-        row = con.execute(
-            f"""
-            INSERT INTO {table} ({", ".join(names)})
-            SELECT DISTINCT ON ({", ".join(f"n.{c}" for c in key)}) {", ".join(f"n.{c}" for c in names)}
-            FROM incoming n
-            WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
-            """,
-            params,
-        ).fetchall()[0]
-    finally:
-        con.unregister("incoming")
+    row = con.execute(
+        f"""
+        INSERT INTO {table} ({", ".join(names)})
+        SELECT DISTINCT ON ({", ".join(f"n.{c}" for c in key)}) {", ".join(f"n.{c}" for c in names)}
+        FROM frame n
+        WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})
+        """,
+        params,
+    ).fetchall()[0]
     return int(row[0])
 
 
 def _insert_all(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
-    con.register("incoming", frame)
-    try:
-        row = con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM incoming").fetchall()[0]
-    finally:
-        con.unregister("incoming")
+    row = con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM frame").fetchall()[0]
     return int(row[0])
 
 

@@ -36,12 +36,8 @@ def _rehash_rows(
     frame = con.execute(f"SELECT rowid AS row_id, {', '.join(attributes)} FROM {table} WHERE NOT {deleted}").df()
     if frame.empty:
         return
-    fresh = pd.DataFrame({"row_id": frame["row_id"], "attr_hash": hashes(frame, attributes)})
-    con.register("fresh", fresh)
-    try:
-        con.execute(f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE t.rowid = f.row_id")
-    finally:
-        con.unregister("fresh")
+    fresh = pd.DataFrame({"row_id": frame["row_id"], "attr_hash": hashes(frame, attributes)})  # noqa: F841 (read by name)
+    con.execute(f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE t.rowid = f.row_id")
 
 
 def _rehash_attribute_table(con: duckdb.DuckDBPyConnection, spec: EntitySpec, hashes: Hasher) -> None:
@@ -51,13 +47,9 @@ def _rehash_attribute_table(con: duckdb.DuckDBPyConnection, spec: EntitySpec, ha
     ).df()
     if frame.empty:
         return
-    fresh = frame[list(spec.key)].assign(old_hash=frame["attr_hash"], attr_hash=hashes(frame, spec.attributes))
+    fresh = frame[list(spec.key)].assign(old_hash=frame["attr_hash"], attr_hash=hashes(frame, spec.attributes))  # noqa: F841
     match = " AND ".join(f"t.{c} = f.{c}" for c in spec.key)
-    con.register("fresh", fresh)
-    try:
-        for table in (spec.attribute_table, spec.observations):
-            con.execute(
-                f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE {match} AND t.attr_hash = f.old_hash"
-            )
-    finally:
-        con.unregister("fresh")
+    for table in (spec.attribute_table, spec.observations):
+        con.execute(
+            f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE {match} AND t.attr_hash = f.old_hash"
+        )

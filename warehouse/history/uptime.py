@@ -19,16 +19,12 @@ def roll_up_uptime(con: duckdb.DuckDBPyConnection, measured: pd.DataFrame) -> No
     daily = measured[measured["period"] == "1d"]
     if daily.empty:
         return
-    con.register("measured", daily)
-    try:
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE uptime_touched AS
-            SELECT DISTINCT source, model_id, endpoint_key, {UPTIME_DAY} AS day FROM measured
-            """
-        )
-    finally:
-        con.unregister("measured")
+    con.execute(  # `daily` is read by name (see warehouse/history/__init__.py on frames)
+        f"""
+        CREATE OR REPLACE TEMP TABLE uptime_touched AS
+        SELECT DISTINCT source, model_id, endpoint_key, {UPTIME_DAY} AS day FROM daily
+        """
+    )
     since = con.execute("SELECT min(day) FROM uptime_touched").fetchall()[0][0]
     since_at = datetime.combine(since, time(), UTC)  # a bound on observed_at, whatever the session's time zone
     con.execute(

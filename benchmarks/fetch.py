@@ -9,7 +9,7 @@ concurrency / latency requests a second. Prints:
   every endpoints page; archive writes included) against that ceiling (goal >= 80%),
   median of ``--repeat``;
 - **outside fetching**: a whole ``modelsync sync`` of the mirror in a child process, with
-  Prefect's default task runner and then with ``--task-runner dask`` (a local Dask cluster
+  the default task runner (threads) and then with ``--task-runner dask`` (a local Dask cluster
   started and stopped by the flow), and the share of each one's wall time not spent
   fetching (start-up, parse, load, exit), from the run's own timings.
 
@@ -87,7 +87,7 @@ def main() -> None:
             print(f"fetch_and_archive  {rate:6.1f} requests/s = {rate / ceiling:.0%} of the ceiling (goal >= 80%); "
                   f"requests alone (archive writes apart) {fetching:.1f}/s = {fetching / ceiling:.0%}")  # fmt: skip
 
-            for runner in ("default", "dask"):  # the same sync with Prefect's default runner, then on Dask
+            for runner in ("threads", "dask"):  # the same sync with the default runner (threads), then on Dask
                 _whole_sync(env, Path(tmp) / runner / "modelsync.duckdb", runner)
     finally:
         server.kill()

@@ -8,7 +8,7 @@ Retries stay in the HTTP layer, never in the steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -83,9 +83,14 @@ def read_archive(settings: Settings, raw_dir: str, job: BackfillJob) -> pipeline
     return plan
 
 
-def replay_chunk(settings: Settings, run: RunRecord, raw_dir: str, payloads: list[ArchivedPayload]) -> RunResult:
-    """One date of a replay as one run: payloads copied into this archive if elsewhere, parsed, loaded."""
-    return pipeline.load_chunk(settings, run, pipeline.adopt_payloads(settings, Path(raw_dir), payloads, run.run_id))
+def replay_chunk(
+    settings: Settings, run: RunRecord, raw_dir: str, payloads: list[ArchivedPayload],
+    archived_here: Collection[pipeline.FetchKey],
+) -> RunResult:  # fmt: skip
+    """One date of a replay as one run: payloads copied into this archive if elsewhere (unless
+    ``archived_here``, the plan's), parsed, loaded."""
+    adopted = pipeline.adopt_payloads(settings, Path(raw_dir), payloads, run.run_id, archived_here)
+    return pipeline.load_chunk(settings, run, adopted)
 
 
 def wayback_list(
@@ -158,7 +163,7 @@ def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
         replay = steps.call(read_archive, settings, raw, job)
 
         def load_replay(run: RunRecord, part: list[ArchivedPayload], last: bool, advance: Advance) -> RunResult:
-            result = steps.call(replay_chunk, settings, run, raw, part)
+            result = steps.call(replay_chunk, settings, run, raw, part, replay.archived_here)
             advance(len(part))
             return result
 

@@ -179,6 +179,27 @@ def test_backfill_of_a_copied_archive_into_an_empty_warehouse_gives_the_same_his
 
 
 @pytest.mark.usefixtures("prefect_server")
+def test_backfill_from_another_archive_does_not_name_again_what_this_archive_holds_unloaded(
+    tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    import shutil
+
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(tmp_path / "original" / "w.duckdb"))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / "original" / "raw"))
+    run_import(run_cli, tmp_path, three_days, "all")
+    shutil.copytree(tmp_path / "original" / "raw", tmp_path / "fresh" / "raw")  # archived here, never loaded
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(tmp_path / "fresh" / "w.duckdb"))
+    monkeypatch.setenv("MODELSYNC_RAW_DIR", str(tmp_path / "fresh" / "raw"))
+
+    result = run_cli("backfill", "--raw-dir", str(tmp_path / "original" / "raw"))
+
+    assert result.code == 0, result.err
+    assert "3 payloads to load" in result.err
+    assert len((tmp_path / "fresh" / "raw" / "index.jsonl").read_text().splitlines()) == 3
+    assert query(tmp_path / "fresh" / "w.duckdb", HISTORY) == query(tmp_path / "original" / "w.duckdb", HISTORY)
+
+
+@pytest.mark.usefixtures("prefect_server")
 def test_backfill_with_a_window_replays_only_those_days(
     warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
 ) -> None:

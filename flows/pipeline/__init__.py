@@ -55,6 +55,7 @@ from flows.pipeline.load import LOAD_WAIT_S, load_parsed, parse_and_load, payloa
 from flows.pipeline.parse import GONE_STATUSES, QUARANTINE_ALLOWANCE, ParsedRun, merged_parsed, parse_archived
 from flows.pipeline.replay import (
     BACKFILL_CHUNK_MAX,
+    FetchKey,
     PayloadT,
     ReplayPlan,
     adopt_payloads,
@@ -82,6 +83,7 @@ __all__ = [
     "QUARANTINE_ALLOWANCE",
     "Archived",
     "Clock",
+    "FetchKey",
     "ImportInputError",
     "Known",
     "ParsedRun",

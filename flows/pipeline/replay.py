@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,8 @@ from warehouse.archive import (
 )
 from warehouse.history import KeyChanges, LoadCounts, RunRecord
 
+FetchKey = tuple[str, datetime, str, int]
+"""One fetch as an index names it: URL, time, body sha256, HTTP status."""
 BACKFILL_CHUNK_MAX = 5000  # payloads per backfill run at most: a date with more loads as several runs
 PayloadT = TypeVar("PayloadT")
 
@@ -60,6 +62,7 @@ class ReplayPlan:
     dates: tuple[tuple[str, array[int]], ...]  # (yyyy-mm-dd, offsets of the date's payloads to load, in load order)
     loaded: int = 0  # payloads of the window skipped as loaded before
     limit: int = BACKFILL_CHUNK_MAX  # payloads per run at most: a date with more loads as several runs
+    archived_here: frozenset[FetchKey] = frozenset()  # planned payloads this warehouse's archive already names
 
     @property
     def payloads(self) -> int:
@@ -97,41 +100,61 @@ def replay_plan(
     A payload the warehouse has loaded (same URL, time and sha256) is skipped unless ``reload``:
     that is what makes a stopped backfill resume where it stopped. The index is read once for
     the dates, then a date at a time (with the warehouse's payloads of that date) to drop
-    duplicates and what was loaded, so the plan's memory is its offsets.
+    duplicates and what was loaded, so the plan's memory is its offsets. When ``raw_dir`` is
+    another archive, this warehouse's own index is read once too, for the planned payloads it
+    already names (``archived_here``: not copied again, see ``adopt_payloads``).
     """
     by_day: dict[str, array[int]] = {}
     for offset, p in index_entries(raw_dir):
         if (since is None or p.fetched_at >= since) and (until is None or p.fetched_at < until) \
                 and (not sources or p.source in sources):  # fmt: skip
             by_day.setdefault(_utc_day(p.fetched_at), array("q")).append(offset)
+    here = _named_here(settings, raw_dir, since, until, sources)
     con = None if reload else _open_loaded(settings)
     try:
-        dates, skipped = [], 0
+        dates, skipped, archived_here = [], 0, set()
         for day in sorted(by_day):
-            fresh, loaded = _fresh_of_day(raw_dir, by_day.pop(day), con, day)
+            fresh, loaded, named = _fresh_of_day(raw_dir, by_day.pop(day), con, day, here)
             skipped += loaded
+            archived_here |= named
             if fresh:
                 dates.append((day, fresh))
     finally:
         if con is not None:
             con.close()
-    return ReplayPlan(raw_dir, tuple(dates), skipped, limit)
+    return ReplayPlan(raw_dir, tuple(dates), skipped, limit, frozenset(archived_here))
+
+
+def _named_here(
+    settings: Settings, raw_dir: Path, since: datetime | None, until: datetime | None, sources: Sequence[str]
+) -> set[FetchKey]:
+    """The fetches in the window that this warehouse's own archive names, when ``raw_dir`` is another archive."""
+    if raw_dir.resolve() == settings.raw_dir.resolve() or not (settings.raw_dir / "index.jsonl").exists():
+        return set()
+    return {
+        (p.url, p.fetched_at, p.sha256, p.status)
+        for p in read_index(settings.raw_dir)
+        if (since is None or p.fetched_at >= since)
+        and (until is None or p.fetched_at < until)
+        and (not sources or p.source in sources)
+    }
 
 
 def _fresh_of_day(
-    raw_dir: Path, offsets: array[int], con: duckdb.DuckDBPyConnection | None, day: str
-) -> tuple[array[int], int]:
+    raw_dir: Path, offsets: array[int], con: duckdb.DuckDBPyConnection | None, day: str, here: set[FetchKey]
+) -> tuple[array[int], int, set[FetchKey]]:
     """A date's index lines in load order (by time, then URL), one per fetch, without those loaded before.
 
-    Returns their offsets and how many of the date's fetches were skipped as loaded.
+    Returns their offsets, how many of the date's fetches were skipped as loaded, and which of
+    those left ``here`` (this warehouse's archive) names already.
     """
     entries = sorted(zip(read_index_at(raw_dir, offsets), offsets, strict=True),
                      key=lambda e: (e[0].fetched_at, e[0].url))  # fmt: skip
     # The same fetch listed twice (an index replayed into itself) is one payload: its last line, at its first place.
     unique = {(p.url, p.fetched_at, p.sha256, p.status): offset for p, offset in entries}
     loaded = _loaded_on(con, day) if con is not None else set()
-    fresh = array("q", (offset for (url, at, sha, _), offset in unique.items() if (url, at, sha) not in loaded))
-    return fresh, len(unique) - len(fresh)
+    kept = {key: offset for key, offset in unique.items() if key[:3] not in loaded}
+    return array("q", kept.values()), len(unique) - len(kept), here & kept.keys()
 
 
 def _open_loaded(settings: Settings) -> duckdb.DuckDBPyConnection | None:
@@ -161,17 +184,24 @@ def _utc_day(at: datetime) -> str:
 
 
 def adopt_payloads(
-    settings: Settings, raw_dir: Path, payloads: Sequence[ArchivedPayload], run_id: str | None = None
+    settings: Settings,
+    raw_dir: Path,
+    payloads: Sequence[ArchivedPayload],
+    run_id: str | None = None,
+    archived_here: Collection[FetchKey] | None = None,
 ) -> Archived:
     """``payloads`` of ``raw_dir`` as part of this warehouse's archive (copied when elsewhere: bodies once each).
 
     Copied index lines name ``run_id``, the run that adopts them, as the run that archived them here.
+    ``archived_here`` are those this archive names already (a plan's); None reads its whole index.
     """
     started = time.perf_counter()
     if raw_dir.resolve() != settings.raw_dir.resolve():
-        ours = set()
-        if (settings.raw_dir / "index.jsonl").exists():
-            ours = {(p.url, p.fetched_at, p.sha256, p.status) for p in read_index(settings.raw_dir)}
+        ours = archived_here
+        if ours is None:
+            ours = set()
+            if (settings.raw_dir / "index.jsonl").exists():
+                ours = {(p.url, p.fetched_at, p.sha256, p.status) for p in read_index(settings.raw_dir)}
         # Raw first: the payloads become part of this warehouse's archive (bodies once each) before parsing.
         new = [replace(p, run_id=run_id) for p in payloads if (p.url, p.fetched_at, p.sha256, p.status) not in ours]
         bodies: dict[str, bytes | None] = {

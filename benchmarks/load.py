@@ -37,6 +37,7 @@ import pandas as pd
 from common import parsed_today
 from generator import Market
 
+from entities import ENTITIES
 from flows.settings import Settings, settings_from_env
 from warehouse import db, history
 
@@ -92,31 +93,16 @@ def time_dlt(root: Path, day1: Any, day2: Any, repeat: int) -> list[float]:
     return times
 
 
-def time_bare(root: Path, frame: pd.DataFrame, repeat: int) -> list[float]:
+def time_insert(root: Path, frame: pd.DataFrame, repeat: int, before: pd.DataFrame | None = None) -> list[float]:
+    """A bare, committed ``INSERT`` of ``frame`` into a table of its columns, holding ``before``'s rows if given."""
     times = []
     for n in range(repeat):
-        con = duckdb.connect(str(root / f"bare-{n}.duckdb"))
-        con.register("frame", frame)
+        con = duckdb.connect(str(root / f"insert-{n}-{len(frame.columns)}.duckdb"))
         con.execute("CREATE TABLE t AS SELECT * FROM frame LIMIT 0")
+        if before is not None:
+            con.execute("INSERT INTO t SELECT * FROM before")
         started = time.perf_counter()
         con.execute("INSERT INTO t SELECT * FROM frame")
-        times.append(time.perf_counter() - started)
-        con.close()
-    return times
-
-
-def time_narrow(root: Path, day1: pd.DataFrame, day2: pd.DataFrame, repeat: int) -> list[float]:
-    """A bare insert of the narrow observation columns of day 2 after day 1's, committed."""
-    from entities import ENTITIES
-
-    columns = [*ENTITIES[ENTITY].key, "attr_hash", "observed_at", "run_id", "payload_sha256"]
-    times = []
-    for n in range(repeat):
-        con = duckdb.connect(str(root / f"narrow-{n}.duckdb"))
-        first, second = day1[columns], day2[columns]  # noqa: F841 (read by DuckDB by name)
-        con.execute("CREATE TABLE t AS SELECT * FROM first")
-        started = time.perf_counter()
-        con.execute("INSERT INTO t SELECT * FROM second")
         times.append(time.perf_counter() - started)
         con.close()
     return times
@@ -147,8 +133,10 @@ def main() -> None:
         ours = statistics.median(time_ours(settings.warehouse, day2, args.repeat))
         frame = day2.observations[ENTITY]
         dlt_s = statistics.median(time_dlt(root, dlt_table(day1.observations[ENTITY]), dlt_table(frame), args.repeat))
-        bare = statistics.median(time_bare(root, frame, args.repeat))
-        narrow = statistics.median(time_narrow(root, day1.observations[ENTITY], frame, args.repeat))
+        bare = statistics.median(time_insert(root, frame, args.repeat))
+        narrow_columns = [*ENTITIES[ENTITY].key, "attr_hash", "observed_at", "run_id", "payload_sha256"]
+        narrow = statistics.median(time_insert(root, frame[narrow_columns], args.repeat,
+                                               day1.observations[ENTITY][narrow_columns]))  # fmt: skip
     print(f"ours   {ours:6.3f} s  (first load into an empty warehouse {first:.3f} s)")
     print(f"dlt    {dlt_s:6.3f} s  scd2, Arrow table + precomputed row hash")
     print(f"bare   {bare:6.3f} s  INSERT of the same frame")

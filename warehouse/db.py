@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -97,19 +98,26 @@ def apply_migrations(
     for version, name, sql in migrations():
         if version in done:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             if hooks and version in hooks:
                 hooks[version](con)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, now])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         applied.append(version)
     _create_views(con, now)
     return applied
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction: committed at its end, rolled back on any error (re-raised)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
@@ -119,15 +127,10 @@ def _create_views(con: duckdb.DuckDBPyConnection, now: datetime) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS schema_views (sha256 VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL)")
     if con.execute("SELECT sha256 FROM schema_views").fetchall() == [(fingerprint,)]:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(sql)
         con.execute("DELETE FROM schema_views")
         con.execute("INSERT INTO schema_views VALUES (?, ?)", [fingerprint, now])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _retry_busy(

@@ -24,6 +24,7 @@ import duckdb
 
 from entities import ENTITIES
 from warehouse import history
+from warehouse.db import transaction
 
 from .entities import KeyChanges, LoadBatch, LoadCounts, RunRecord
 from .runs import record_run_end
@@ -50,8 +51,7 @@ def load_batches(
     run's row as it ends, once the last batch is in (its status may depend on them all);
     an exception it raises rolls the whole run back.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         total = LoadCounts()
         recorded_at: datetime | None = None
         for batch in batches:
@@ -62,10 +62,6 @@ def load_batches(
             _drop_never_held(con, recorded_at)
             total = replace(total, new_versions=_versions_added(con, recorded_at))
         record_run_end(con, finished(), total)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return total
 
 

@@ -122,9 +122,7 @@ def _parent_unlisted(spec: EntitySpec) -> str:
     """SQL (a UNION branch of ``_repeats``): keys whose parent a complete parent listing in the window lacked."""
     if spec.parent is None:
         return ""
-    parent = ENTITIES[spec.parent]
-    match = " AND ".join(f"p.{c} = h.{c}" for c in parent.key)
-    retired = f"coalesce(({parent.retired_when}), false)" if parent.retired_when else "false"
+    parent, match, retired = _parent_terms(spec.parent, "h")
     return f"""
             UNION ALL
             SELECT {", ".join(f"h.{c}" for c in spec.key)}
@@ -170,10 +168,7 @@ def _parent_absences(spec: EntitySpec) -> str:
     """SQL (a UNION branch) for times a complete parent listing lacked a key's parent."""
     if spec.parent is None:
         return ""
-    parent = ENTITIES[spec.parent]
-    match = " AND ".join(f"p.{c} = f.{c}" for c in parent.key)
-    # A parent listed but retired by positive evidence does not keep its children.
-    retired = f"coalesce(({parent.retired_when}), false)" if parent.retired_when else "false"
+    parent, match, retired = _parent_terms(spec.parent, "f")
     return f"""
             UNION ALL
             SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
@@ -184,6 +179,15 @@ def _parent_absences(spec: EntitySpec) -> str:
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
                               WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor
                                 AND NOT {retired})"""
+
+
+def _parent_terms(name: str, alias: str) -> tuple[EntitySpec, str, str]:
+    """The parent entity, SQL matching its observation ``p`` to the child row ``alias``, and SQL
+    saying ``p`` is retired by positive evidence (a parent listed but retired keeps no children)."""
+    parent = ENTITIES[name]
+    match = " AND ".join(f"p.{c} = {alias}.{c}" for c in parent.key)
+    retired = f"coalesce(({parent.retired_when}), false)" if parent.retired_when else "false"
+    return parent, match, retired
 
 
 def _retirement_facts(spec: EntitySpec, alias: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from entities import ENTITIES, UPTIME, EntitySpec
 from warehouse import history
+from warehouse.db import transaction
 
 from .completeness import INCOMPLETE_LISTINGS, SHORT_LISTING, _settle_completeness
 from .crosswalk import PROVIDER_KEYS, _refresh_log, refresh_crosswalk
@@ -26,14 +27,9 @@ from .uptime import roll_up_uptime
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     """Load one run in one transaction and return what it added; rolls back on any error."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         counts = history._load(con, batch)
         record_run_end(con, batch.run, counts)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return counts
 
 

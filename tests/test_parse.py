@@ -138,3 +138,18 @@ def test_the_fast_paths_of_canonical_value_give_what_it_always_gave(value: objec
     from transforms.hashing import canonical_value, defined_canonical_value
 
     assert canonical_value(value) == defined_canonical_value(value)
+
+
+@given(st.lists(st.tuples(*[st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.0, -0.0, 1.0, float("nan"), 3e-05])
+    | st.sampled_from([Decimal("1"), Decimal("1.0"), Decimal("-0"), "1", " a", "a", "b", ""]),
+    lambda inner: st.lists(inner, max_size=3), max_leaves=6)] * 2), max_size=12))  # fmt: skip
+def test_row_hashes_of_a_frame_are_each_rows_row_hash_whatever_values_repeat(rows: list[tuple[object, ...]]) -> None:
+    import pandas as pd
+
+    from transforms.hashing import row_hashes
+
+    frame = pd.DataFrame({"a": pd.Series([r[0] for r in rows], dtype=object),
+                          "b": pd.Series([r[1] for r in rows], dtype=object)})  # fmt: skip
+
+    assert list(row_hashes(frame, ["a", "b"])) == [row_hash({"a": a, "b": b}) for a, b in rows]

@@ -67,9 +67,37 @@ def row_hash(values: Mapping[str, object]) -> str:
 
 
 def row_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    """``row_hash`` of ``columns`` for every row of ``frame``."""
+    """``row_hash`` of ``columns`` for every row of ``frame``.
+
+    Each column's ``"name":value`` JSON text is made once per distinct value (a night repeats
+    most of them: providers, limits, prices), then joined per row in sorted name order: the
+    text ``row_hash`` dumps, without building a dict a row.
+    """
     if frame.empty:
         return pd.Series([], index=frame.index, dtype="object")
-    names = list(columns)
-    rows = frame[names].astype(object).itertuples(index=False, name=None)
-    return pd.Series([row_hash(dict(zip(names, row, strict=True))) for row in rows], index=frame.index, dtype="object")
+    names = sorted(columns)
+    fragments = [_json_fragments(name, frame[name]) for name in names]
+    hashes = []
+    for parts in zip(*fragments, strict=True):
+        text = "{" + ",".join(part for part in parts if part is not None) + "}"
+        hashes.append(hashlib.sha256(text.encode("utf-8")).hexdigest()[:32])
+    return pd.Series(hashes, index=frame.index, dtype="object")
+
+
+def _json_fragments(name: str, column: pd.Series) -> list[str | None]:
+    """``"name":<canonical JSON>`` of every value of a column (None where it is NULL), made once per distinct value.
+
+    Values are told apart by type and ``repr``, not ``==``: 1, 1.0 and True are equal, as
+    are 0.0 and -0.0 and lists of them, yet their canonical forms differ.
+    """
+    label = json.dumps(name) + ":"
+    seen: dict[tuple[type, str], str | None] = {}
+    out = []
+    for value in column.astype(object):
+        kind = type(value)
+        key = (kind, value if kind is str else repr(value.tolist() if hasattr(value, "tolist") else value))
+        if key not in seen:
+            canonical = canonical_value(value)
+            seen[key] = None if canonical is None else label + json.dumps(canonical, separators=(",", ":"))
+        out.append(seen[key])
+    return out

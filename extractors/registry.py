@@ -45,6 +45,7 @@ def source_specs() -> Mapping[str, SourceSpec]:
     return specs
 
 
+@functools.lru_cache(maxsize=1 << 16)  # asked several times for each payload of a run
 def payload_kind_for(url: str) -> tuple[SourceSpec, PayloadKind]:
     """The source and payload kind behind a real URL (query strings are ignored)."""
     origin = origin_of(url)

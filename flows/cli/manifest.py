@@ -39,12 +39,13 @@ def _manifest_items(manifest: Path) -> list[tuple[Path, str, datetime]]:
         text = manifest.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise click.UsageError(f"{manifest} is not UTF-8 text") from None
+    folder = manifest.parent.resolve()
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         where = f"{manifest}, line {number}"
         path, url, fetched_at = _manifest_entry(line, where)
-        file = _inside(manifest.parent, path, where)
+        file = _inside(folder, path, where)
         _source_of(url)
         items.append((file, url, _timestamp(fetched_at, where)))
     if not items:
@@ -70,9 +71,9 @@ def _manifest_entry(line: str, where: str) -> tuple[str, str, str]:
 
 
 def _inside(folder: Path, path: str, where: str) -> Path:
-    """``path`` under the manifest's ``folder``, links resolved; refused when it leads outside it or is no file."""
+    """``path`` under the manifest's (resolved) ``folder``, links resolved; refused outside it or when no file."""
     file = (folder / path).resolve()
-    if not file.is_relative_to(folder.resolve()):
+    if not file.is_relative_to(folder):
         raise click.UsageError(f"{where}: {path} leads outside the manifest's folder {folder}; refused")
     if not file.is_file():
         raise click.UsageError(f"{where}: no file {file}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -39,6 +39,8 @@ class Archived:
     failures: tuple[tuple[str, str], ...] = ()
     fetch_s: float = 0.0
     archive_s: float = 0.0
+    bodies: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    """Bodies still in memory by sha256, when the run fits one load batch: parsed without reading them back."""
 
 
 def merged(parts: Sequence[Archived]) -> Archived:

@@ -60,6 +60,9 @@ def archive_files(settings: Settings, files: Sequence[ImportFile], run_id: str |
         if size >= settings.load_batch_mb * MB:
             stored += archive_payloads(settings.raw_dir, batch)
             batch, size = [], 0
+    kept: dict[str, bytes] = {}
     if batch:
+        whole = not stored  # the run is this one batch: its bodies stay for the parse
         stored += archive_payloads(settings.raw_dir, batch)
-    return Archived(tuple(stored), failures, 0.0, time.perf_counter() - started)
+        kept = {payload.sha256: body for payload, body in batch if whole and body is not None}
+    return Archived(tuple(stored), failures, 0.0, time.perf_counter() - started, kept)

@@ -67,7 +67,7 @@ def parse_and_load(
     payloads = list({(p.url, p.fetched_at, p.sha256, p.status): p for p in archived.payloads}.values())
     batches = payload_batches(payloads, settings.load_batch_mb * MB)
     if len(batches) <= 1:
-        parsed = parse_archived(settings, run, payloads, utc_now())
+        parsed = parse_archived(settings, run, payloads, utc_now(), archived.bodies)
         return load_parsed(settings, run, archived, parsed, utc_now(), interrupted_by=interrupted_by)
     return _load_batched(settings, run, archived, batches, interrupted_by)
 

@@ -103,7 +103,7 @@ MODEL = EntitySpec(
         "release_date": DATE, "knowledge_cutoff": DATE, "expiration_date": DATE, "last_updated": DATE,
         "open_weights": FLAG, "status": TEXT,
         "input_modalities": STRING_SET, "output_modalities": STRING_SET, "supported_params": STRING_SET,
-        "api_providers": STRING_SET, "capabilities": STRING_SET,
+        "api_providers": STRING_SET, "capabilities": STRING_SET, "mode": TEXT,
         "description": TEXT,
     },
     volatile=("description",),  # edited often, rarely meaningful: shown, not versioned
@@ -124,8 +124,11 @@ ENDPOINT = EntitySpec(
         "input_price_per_mtok": PRICE, "output_price_per_mtok": PRICE,
         "cache_read_price_per_mtok": PRICE, "cache_write_price_per_mtok": PRICE,
         "quantization": TEXT, "supported_params": STRING_SET, "supported_params_count": SMALL_COUNT,
-        "implicit_caching": FLAG, "status": CODE,
+        "implicit_caching": FLAG, "status": CODE, "source_model_key": TEXT,
     },
+    # the model's key in its source (a LiteLLM map key without its provider prefix): a function of
+    # the key, shown and not hashed, so adding it changed no stored hash
+    volatile=("source_model_key",),
     parent="model",  # a model missing from a complete model list has no endpoints left
 )  # fmt: skip
 

@@ -128,6 +128,7 @@ def _model_record(slug: str, item: Mapping[str, Any], where: str) -> Record:
             "supported_params": None,
             "api_providers": None,
             "capabilities": None,
+            "mode": None,
             "description": None,
         }
     except UnitError as e:

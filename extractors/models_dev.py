@@ -182,6 +182,7 @@ def _model_record(key: str, item: Mapping[str, Any]) -> Record:
         "supported_params": None,
         "api_providers": None,
         "capabilities": None,
+        "mode": None,
         "description": None,
     }
 
@@ -206,6 +207,7 @@ def _endpoint_record(key: str, provider_id: str, provider: Mapping[str, Any], it
         "supported_params_count": None,
         "implicit_caching": None,
         "status": None,
+        "source_model_key": key.split("/", 1)[1],  # the model id in api.json (its file path under models/)
     }
 
 

@@ -191,6 +191,7 @@ def _model_record(item: Any, where: str) -> Record:
             "supported_params": sorted_set(item.get("supported_parameters")),
             "api_providers": None,
             "capabilities": None,
+            "mode": None,
             "description": item.get("description"),
         }
     except (UnitError, ValueError) as e:
@@ -222,6 +223,7 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
             "supported_params_count": None if params is None else len(params),
             "implicit_caching": _bool(item.get("supports_implicit_caching"), f"{where}.supports_implicit_caching"),
             "status": None if item.get("status") is None else int(item["status"]),
+            "source_model_key": model_id,
         }
     except (UnitError, ValueError, TypeError) as e:
         raise ParseError(f"{where}: {e}") from None

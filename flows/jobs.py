@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from flows import pipeline, wayback
+from flows import git_history, pipeline, wayback
 from flows.lock import warehouse_lock
+from flows.pipeline.load import MB
 from flows.progress import fetch_progress, note, task_progress
 from flows.settings import SOURCES, Settings, settings_from_env
 from flows.steps import LocalSteps, Steps, check_prefect_api, prefect_api_url
@@ -50,6 +51,16 @@ class BackfillJob:
     env_overrides: Mapping[str, str] | None = None
     from_wayback: bool = False
     reload: bool = False
+    git: GitHistory | None = None  # replay a git-scraped history into this archive first
+
+
+@dataclass(frozen=True)
+class GitHistory:
+    """``backfill --git``: the repository (clone, bundle or URL), the path in it, the URL it mirrors."""
+
+    repo: str
+    path: str
+    as_url: str | None = None
 
 
 # The steps: plain functions; Prefect shows each as a task named after it (flows.steps.step_name).
@@ -72,6 +83,49 @@ def parse(settings: Settings, run: RunRecord, archived: pipeline.Archived, recor
 def load(settings: Settings, run: RunRecord, archived: pipeline.Archived, parsed: pipeline.ParsedRun) -> RunResult:
     """Load the run in one transaction and record how it ended."""
     return pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
+
+
+def git_plan(settings: Settings, job: BackfillJob) -> git_history.GitPlan:
+    """Read the repository's first-parent history of the path: the commits the archive lacks."""
+    assert job.git is not None
+    plan = git_history.plan_git(
+        job.git.repo, job.git.path, job.git.as_url, cache_root=git_cache(settings),
+        archived=git_history.archived_commits(settings.raw_dir), source_of=git_source, since=job.since,
+        until=job.until,
+    )  # fmt: skip
+    held = f", {plan.archived} archived before" if plan.archived else ""
+    note(f"backfill --git: {plan.commits} commits changed {plan.path}; {len(plan.payloads)} to archive{held}")
+    return plan
+
+
+def git_archive(settings: Settings, plan: git_history.GitPlan, run_id: str) -> int:
+    """Archive the plan's files as payloads (origin ``git``); returns how many."""
+    with task_progress("backfill --git: archiving commits") as bar:
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if bar:
+                bar(done, len(plan.payloads))
+
+        stored = git_history.archive_git(settings.raw_dir, plan, run_id, advance, int(settings.load_batch_mb * MB))
+    return len(stored)
+
+
+def git_cache(settings: Settings) -> Path:
+    """Where clones of bundles and URLs are kept: beside the archive."""
+    return settings.raw_dir.parent / f"{settings.raw_dir.name}-git"
+
+
+def git_source(url: str) -> str:
+    """The id of the source serving ``url``; a GitHistoryError naming the URL when none does."""
+    from extractors.registry import UnknownURL, payload_kind_for
+
+    try:
+        return payload_kind_for(url)[0].id
+    except UnknownURL as e:
+        raise git_history.GitHistoryError(str(e)) from None
 
 
 def read_archive(settings: Settings, raw_dir: str, job: BackfillJob) -> pipeline.ReplayPlan:
@@ -148,6 +202,11 @@ def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
     base_id = pipeline.new_run("backfill", chosen, pipeline.utc_now()).run_id
     # Before planning: what a killed run archived is loaded under its own id, not planned again.
     recovered = pipeline.recover_interrupted(settings, base_id)
+    if job.git is not None:  # archived first, then replayed from this archive like any backfill
+        history = steps.call(git_plan, settings, job)
+        steps.call(git_archive, settings, history, base_id)
+        job = replace(job, git=None, raw_dir=None, sources=[history.source])
+        chosen = (history.source,)
     if job.from_wayback:
         plan = steps.call(wayback_list, settings, chosen, job.since, job.until, job.reload)
         chunks = pipeline.backfill_chunks(plan.captures, lambda p: p.fetched_at)

@@ -45,7 +45,7 @@ SCOUT_MODEL = {
     "api_providers": ["DeepInfra", "Google", "Groq", "Hugging Face", "Novita"],
     "capabilities": ["Code Generation", "Fast Inference via Groq", "Instruction Following", "Long Context Window",
                      "Mixture of Experts", "Multimodal Input"],
-    "description": SCOUT_DESCRIPTION,
+    "mode": None, "description": SCOUT_DESCRIPTION,
 }  # fmt: skip
 
 
@@ -56,6 +56,7 @@ def endpoint(model_id: str, key: str, provider: str, max_out: int, params: int, 
         "input_price_per_mtok": None, "output_price_per_mtok": None,
         "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
         "supported_params": None, "supported_params_count": params, "implicit_caching": caching, "status": None,
+        "source_model_key": model_id,
     }  # fmt: skip
 
 
@@ -157,7 +158,7 @@ def test_the_maverick_page_reads_label_colon_value_items_and_dash_separated_endp
             "last_updated": None, "open_weights": True, "status": None,
             "input_modalities": ["image", "text"], "output_modalities": None, "supported_params": None,
             "api_providers": ["DeepInfra", "Groq", "Together"],
-            "capabilities": ["Mixture of Experts", "Multimodal Input"],
+            "capabilities": ["Mixture of Experts", "Multimodal Input"], "mode": None,
             "description": "Llama 4 Maverick is a synthetic test model: a larger Mixture of Experts sibling of "
                            "Llama 4 Scout, served here via DeepInfra in FP8.",
         }

@@ -154,9 +154,10 @@ def test_a_value_outside_its_kind_is_refused_with_the_rule_it_breaks() -> None:
 def test_the_hashed_attribute_names_stay_those_of_the_stored_history() -> None:
     # Each versioned attribute's name is hashed with its value: renaming, dropping or moving one
     # into `volatile` changes every stored hash (and needs a re-hash migration). One value each.
+    # Adding one changes this fingerprint but no stored hash (NULLs are left out): `mode` (009).
     hashes = {name: row_hash({column: column for column in spec.attributes}) for name, spec in ENTITIES.items()}
     assert hashes == {
-        "model": "8ff0dc1ab89b9bce25e20bec864f0081",
+        "model": "3172bc6dd19f85e80a58e15d3eb45646",
         "endpoint": "f48095f4ea4e79342eadd57d2ad01812",
         "benchmark": "afb7f6a3e71687fef670e699cb2c5bfe",
     }

@@ -27,12 +27,12 @@ MODEL_KEYS = {
     "source", "model_id", "name", "creator", "canonical_slug", "hugging_face_id", "base_model", "context_window",
     "max_output_tokens", "input_price_per_mtok", "output_price_per_mtok", "release_date", "knowledge_cutoff",
     "expiration_date", "last_updated", "open_weights", "status", "input_modalities", "output_modalities",
-    "supported_params", "api_providers", "capabilities", "description",
+    "supported_params", "api_providers", "capabilities", "mode", "description",
 }  # fmt: skip
 ENDPOINT_KEYS = {
     "source", "model_id", "endpoint_key", "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
     "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok", "cache_write_price_per_mtok",
-    "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
+    "quantization", "supported_params", "supported_params_count", "implicit_caching", "status", "source_model_key",
 }  # fmt: skip
 EMPTY_MODEL = dict.fromkeys(MODEL_KEYS)
 
@@ -78,6 +78,7 @@ def test_groq_llama_4_scout_endpoint_carries_limits_and_exact_prices() -> None:
         "input_price_per_mtok": Decimal("0.11"), "output_price_per_mtok": Decimal("0.34"),
         "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
         "supported_params": None, "supported_params_count": None, "implicit_caching": None, "status": None,
+        "source_model_key": "meta-llama/llama-4-scout-17b-16e-instruct",
     }  # fmt: skip
 
 

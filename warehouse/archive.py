@@ -55,16 +55,22 @@ class ArchivedPayload:
     last_modified: str | None = None
     origin: str = "live"
     run_id: str | None = None  # the run that archived it: a run that died before its load is recovered by this
+    repository: str | None = None  # origin `git`: the repository the body was read from
+    commit: str | None = None  # origin `git`: the commit it was read at
 
     def index_line(self) -> str:
-        """The JSON line this payload has in the index."""
+        """The JSON line this payload has in the index (``repository`` and ``commit`` only when set)."""
         record = {name: getattr(self, name) for name in _INDEX_FIELDS}
         record["fetched_at"] = rfc3339(self.fetched_at)
+        for name in _GIT_FIELDS:
+            if record[name] is None:
+                del record[name]
         return json.dumps(record, separators=(",", ":"))
 
 
 _INDEX_FIELDS = tuple(f.name for f in fields(ArchivedPayload))
 """An index line's names, in order (``dataclasses.asdict`` deep-copies every value: slow for a day of lines)."""
+_GIT_FIELDS = ("repository", "commit")  # written only by backfill --git: other lines stay as they were
 
 
 class ArchiveError(Exception):
@@ -209,6 +215,8 @@ def _payload_from_record(record: object) -> ArchivedPayload:
         last_modified=_optional_str(known["last_modified"]),
         origin=sys.intern(str(known["origin"] or "live")),
         run_id=_optional_str(known["run_id"]),
+        repository=_optional_str(known["repository"]),
+        commit=_optional_str(known["commit"]),
     )
 
 

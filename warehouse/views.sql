@@ -91,7 +91,8 @@ SELECT
       WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
         AND u.period = '1d' AND u.observed_at >= v.valid_from
         AND (v.valid_to IS NULL OR u.observed_at < v.valid_to)) AS uptime_1d,
-    v.model_id AS source_key, p.provider_id, v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
+    v.model_id AS source_key, v.source_model_key, p.provider_id, v.is_deleted, v.valid_from, v.valid_to,
+    v.recorded_at
 FROM endpoint_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
 LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
@@ -103,7 +104,7 @@ SELECT
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
     v.quantization, v.supported_params, v.supported_params_count,
-    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, p.provider_id,
+    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, v.source_model_key, p.provider_id,
     v.valid_from AS observed_since
 FROM endpoint_versions v
 LEFT JOIN (
@@ -135,7 +136,8 @@ SELECT
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
     v.quantization, v.supported_params, v.supported_params_count,
-    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, v.valid_from, v.valid_to
+    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, v.source_model_key, v.valid_from,
+    v.valid_to
 FROM endpoint_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
 LEFT JOIN uptime_as_of(ts, known_at) u ON u.source = v.source AND u.model_id = v.model_id
@@ -159,7 +161,7 @@ SELECT
     v.name, v.creator, v.context_window, v.max_output_tokens, v.release_date, v.open_weights,
     v.input_modalities, v.output_modalities, v.source, v.model_id AS source_key, v.canonical_slug,
     v.hugging_face_id, v.base_model, v.input_price_per_mtok, v.output_price_per_mtok, v.knowledge_cutoff,
-    v.expiration_date, v.last_updated, v.status, v.supported_params, v.api_providers, v.capabilities,
+    v.expiration_date, v.last_updated, v.status, v.supported_params, v.api_providers, v.capabilities, v.mode,
     v.description, v.is_deleted, v.valid_from, v.valid_to, v.recorded_at
 FROM model_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id

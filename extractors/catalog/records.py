@@ -158,6 +158,7 @@ def _model_record(model_id: str, page: Page, facts: Mapping[str, Any], json_keys
         "supported_params": None,
         "api_providers": read.get("api_providers"),
         "capabilities": converted(names, capabilities, "Capabilities"),
+        "mode": None,
         "description": text(facts.get("description")) or sections.description(page, name or ""),
     }
 
@@ -196,6 +197,7 @@ def _endpoint_records(model_id: str, rows: list[dict[str, Any]]) -> list[tuple[R
             ),
             "implicit_caching": converted(flag, row.get("caching"), where + ENDPOINT_LABELS["caching"]),
             "status": None,
+            "source_model_key": model_id,  # the page's slug
         }
         out.append((record, converted(percent, row.get("uptime"), where + ENDPOINT_LABELS["uptime"])))
     return out

@@ -84,6 +84,15 @@ def sync(sources: tuple[str, ...], task_runner: str, dask_address: str | None) -
 @click.option("--wayback", is_flag=True,
               help="Load the Internet Archive's captures of the sources' URLs instead of an archive, "
               "e.g. --wayback --from 2025-01-01.")  # fmt: skip
+@click.option("--git", "git_repo", metavar="REPO",
+              help="Replay a git-scraped history: a clone, a bundle or a URL (cloned beside the archive, fetched "
+              "again next time), e.g. --git llm-api-price.bundle --path "
+              "model_prices_and_context_window.json.")  # fmt: skip
+@click.option("--path", "git_path", metavar="PATH",
+              help="With --git: the file in the repository whose every first-parent commit is a payload.")  # fmt: skip
+@click.option("--as", "git_as", metavar="URL",
+              help="With --git: the upstream URL the file mirrors (known files need none), e.g. --as "
+              "https://openrouter.ai/api/v1/models.")  # fmt: skip
 @click.option("--from", "since", metavar="DATE",
               help="Only payloads fetched (captured) on or after this date or time, e.g. "
               "--from 2026-08-01.")  # fmt: skip
@@ -104,13 +113,16 @@ def backfill(
     *,
     raw_dir: Path | None,
     wayback: bool,
+    git_repo: str | None,
+    git_path: str | None,
+    git_as: str | None,
     since: str | None,
     until: str | None,
     sources: tuple[str, ...],
     dry_run: bool,
     reload: bool,
 ) -> None:
-    """Replay archived payloads, or the Internet Archive's captures, into history; one run per date.
+    """Replay archived payloads, the Internet Archive's captures or a git history into history; one run per date.
 
     Payloads load oldest first, one run (and one transaction) per date they were fetched
     or captured. Payloads already loaded are skipped, so a backfill that was stopped
@@ -123,6 +135,11 @@ def backfill(
     capture time, and loaded. Captures this archive holds are not fetched again.
     MODELSYNC_WAYBACK_BASE_URL points at a mirror instead of https://web.archive.org.
 
+    With --git, every first-parent commit of the repository's HEAD that changed --path
+    is archived as a payload of the URL the file mirrors (--as, or the known one), at
+    the commit's committer time in UTC (origin git, the repository and commit in its
+    index line), then loaded. A second run archives and loads nothing new.
+
     \b
     Examples:
       modelsync backfill                                  # rebuild from this warehouse's archive
@@ -130,16 +147,28 @@ def backfill(
       modelsync backfill --from 2026-08-01 --to 2026-08-31 --source openrouter
       modelsync backfill --wayback --from 2025-06-01 --source models_dev --dry-run
       modelsync backfill --wayback --from 2025-06-01      # list, fetch and load every capture since
+      modelsync backfill --git llm-api-price.bundle --path model_prices_and_context_window.json
+      modelsync backfill --git https://github.com/RoCry/llm-api-price \\
+        --path model_prices_and_context_window.json --from 2026-01-01 --dry-run
     """
     start = _day_bound(since, "--from", end=False) if since else None
     end = _day_bound(until, "--to", end=True) if until else None
     if start and end and end <= start:
         raise click.BadParameter("--to is before --from", param_hint="'--to'")
-    if wayback and raw_dir is not None:
-        raise click.UsageError("--raw-dir and --wayback cannot be combined: one replays an archive, one fetches")
+    if sum((wayback, raw_dir is not None, git_repo is not None)) > 1:
+        raise click.UsageError("--raw-dir, --wayback and --git cannot be combined: each names where payloads come from")
+    if git_repo is not None and not git_path:
+        raise click.UsageError("--git needs --path: the file in the repository to replay")
+    if git_repo is None and (git_path or git_as):
+        raise click.UsageError("--path and --as go with --git REPO")
     settings = _settings()
     if raw_dir is not None and not (raw_dir / "index.jsonl").is_file():
         raise click.BadParameter(f"{raw_dir} has no index.jsonl: not an archive", param_hint="'--raw-dir'")
+    if git_repo is not None and git_path:
+        from flows.jobs import GitHistory
+
+        _backfill_git(settings, GitHistory(git_repo, git_path, git_as), start, end, dry_run)
+        return
     if not wayback and raw_dir is None and not (settings.raw_dir / "index.jsonl").is_file():
         raise CommandError(f"nothing to replay: {settings.raw_dir} has no index.jsonl")
     chosen = [s for s in SOURCES if s in sources] if sources else list(SOURCES)
@@ -157,6 +186,34 @@ def backfill(
 
         result = run_backfill(BackfillJob(raw_dir=str(raw_dir) if raw_dir else None, since=start, until=end,
                                           sources=chosen, from_wayback=wayback, reload=reload))  # fmt: skip
+    _report(result)
+
+
+def _backfill_git(settings: Any, git: Any, start: datetime | None, end: datetime | None, dry_run: bool) -> None:
+    """``backfill --git``: archive the history's commits and load them, or with ``dry_run`` say what would."""
+    from collections import Counter
+
+    from flows.git_history import GitHistoryError
+    from flows.jobs import BackfillJob, git_plan, run_backfill
+
+    job = BackfillJob(since=start, until=end, git=git)
+    try:
+        if dry_run:
+            plan = git_plan(settings, job)
+            per_day = Counter(f"{p.fetched_at:%Y-%m-%d}" for p in plan.payloads)
+            click.echo(f"dry run: {len(plan.payloads)} commits of {plan.path} would be archived as {plan.url} "
+                       f"({plan.source}) and loaded in {len(per_day)} runs (one per date); {plan.archived} "
+                       "archived before are skipped; nothing was archived or loaded")  # fmt: skip
+            for day, count in sorted(per_day.items()):
+                click.echo(f"  {day}  {count:>5}")
+            return
+        from flows.lock import warehouse_lock
+        from flows.pipeline import utc_now
+
+        with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "backfill", utc_now()):
+            result = run_backfill(job)
+    except GitHistoryError as e:
+        raise click.UsageError(str(e)) from None
     _report(result)
 
 

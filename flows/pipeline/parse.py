@@ -261,4 +261,5 @@ def _payload_frame(root: Path, payloads: Sequence[ArchivedPayload], run_id: str)
     names = [f for f in ArchivedPayload.__dataclass_fields__ if f != "run_id"]
     rows = [{**{f: getattr(p, f) for f in names}, "path": str(object_path(root, p.sha256)), "run_id": run_id}
             for p in payloads]  # fmt: skip
-    return pd.DataFrame(rows, columns=[*names, "path", "run_id"])
+    frame = pd.DataFrame(rows, columns=[*names, "path", "run_id"])
+    return frame.rename(columns={"commit": "git_commit"})  # COMMIT is an SQL keyword: a column name to avoid

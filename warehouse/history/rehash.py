@@ -19,15 +19,20 @@ def rehash_attributes(con: duckdb.DuckDBPyConnection, hashes: Hasher) -> None:
     Migration 003 runs it: warehouses built before it hashed a positional list, and a new
     observation must hash like the stored ones or it would look changed. Equal values hash
     equal under both, so versions keep their boundaries. It meets either layout: wide
-    observations (before migration 007) or narrow ones with an attribute table.
+    observations (before migration 007) or narrow ones with an attribute table, and only the
+    declared attributes the tables hold yet (a column a later migration adds is NULL in every
+    row, and NULLs are left out of a hash).
     """
-    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    columns: dict[str, set[str]] = {}
+    for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns()").fetchall():
+        columns.setdefault(table, set()).add(column)
     for spec in ENTITIES.values():
-        if spec.attribute_table in tables:
-            _rehash_attribute_table(con, spec, hashes)
+        held = [c for c in spec.attributes if c in columns.get(spec.versions, ())]
+        if spec.attribute_table in columns:
+            _rehash_attribute_table(con, spec, held, hashes)
         else:
-            _rehash_rows(con, spec.observations, spec.attributes, "false", hashes)
-        _rehash_rows(con, spec.versions, spec.attributes, "is_deleted", hashes)
+            _rehash_rows(con, spec.observations, held, "false", hashes)
+        _rehash_rows(con, spec.versions, held, "is_deleted", hashes)
 
 
 def _rehash_rows(
@@ -40,14 +45,16 @@ def _rehash_rows(
     con.execute(f"UPDATE {table} t SET attr_hash = f.attr_hash FROM fresh f WHERE t.rowid = f.row_id")
 
 
-def _rehash_attribute_table(con: duckdb.DuckDBPyConnection, spec: EntitySpec, hashes: Hasher) -> None:
+def _rehash_attribute_table(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, attributes: Sequence[str], hashes: Hasher
+) -> None:
     """Re-hash the attribute rows, and the narrow observations through the old hash of their key."""
     frame = con.execute(
-        f"SELECT {', '.join(spec.key)}, attr_hash, {', '.join(spec.attributes)} FROM {spec.attribute_table}"
+        f"SELECT {', '.join(spec.key)}, attr_hash, {', '.join(attributes)} FROM {spec.attribute_table}"
     ).df()
     if frame.empty:
         return
-    fresh = frame[list(spec.key)].assign(old_hash=frame["attr_hash"], attr_hash=hashes(frame, spec.attributes))  # noqa: F841
+    fresh = frame[list(spec.key)].assign(old_hash=frame["attr_hash"], attr_hash=hashes(frame, attributes))  # noqa: F841
     match = " AND ".join(f"t.{c} = f.{c}" for c in spec.key)
     for table in (spec.attribute_table, spec.observations):
         con.execute(

@@ -1,0 +1,308 @@
+"""Backfill from a git-scraped history: every first-parent commit that changed a path, as archived payloads.
+
+Projects that commit a source's payload every hour or day ("git scraping") hold years of dated
+history. A commit is evidence of what the file said at its committer time, not of when
+upstream changed it. The branch's first-parent history is what was published: side-branch
+commits carry dates that run ahead of their merge.
+
+I/O is the ``git`` command (any clone, bare repository, bundle or URL it can read);
+``commits_of`` parses its output (pure).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import mimetypes
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warehouse.archive import ArchivedPayload, archive_payloads, read_index, sha256_hex
+
+KNOWN_PATHS: Mapping[str, str] = {
+    "model_prices_and_context_window.json":
+        "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json",
+}  # fmt: skip
+"""The upstream URL a known history's file mirrors, by its path in the repository (``--as`` overrides it)."""
+ZERO = "0" * 40
+_RAW = re.compile(r":(\d{6}) (\d{6}) ([0-9a-f]{40}) ([0-9a-f]{40}) ([ACDMTU])")
+
+
+class GitHistoryError(Exception):
+    """The repository cannot be read, or the path names nothing in it; the message names which."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One path a commit added, modified or deleted, with the blob it holds after (``ZERO`` when deleted)."""
+
+    path: str
+    blob: str
+    status: str  # A, M, D, T
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == "D"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A first-parent commit that changed the path: its id, committer time in UTC, and its changes."""
+
+    sha: str
+    committed_at: datetime
+    changes: tuple[Change, ...]
+
+
+def commits_of(log: bytes) -> list[Commit]:
+    """Parse ``git log --raw -z --no-abbrev --format=%x01%H%x00%cI`` output, commits in its order."""
+    commits = []
+    for record in log.split(b"\x01")[1:]:
+        fields = record.split(b"\x00")
+        sha, when = fields[0].decode(), fields[1].decode()
+        changes = []
+        rest = [f for f in fields[2:] if f.strip()]
+        for meta, path in zip(rest[0::2], rest[1::2], strict=False):
+            match = _RAW.fullmatch(meta.strip().decode())
+            if match is None:
+                raise GitHistoryError(f"commit {sha}: unexpected line in git's output: {meta[:80]!r}")
+            changes.append(Change(path.decode("utf-8", "surrogateescape"), match.group(4), match.group(5)))
+        committed_at = datetime.fromisoformat(when).astimezone(UTC)
+        commits.append(Commit(sha, committed_at, tuple(changes)))
+    return commits
+
+
+def matches(pattern: str, path: str) -> bool:
+    """Whether ``path`` is ``pattern``, lies under it (a directory), or matches it (a glob)."""
+    folder = pattern.rstrip("/")
+    return path == folder or path.startswith(folder + "/") or fnmatch.fnmatchcase(path, pattern)
+
+
+def default_url(path: str) -> str | None:
+    """The upstream URL of a file of a known history, or None."""
+    return KNOWN_PATHS.get(path) or KNOWN_PATHS.get(path.rsplit("/", 1)[-1])
+
+
+# I/O: the git command.
+
+
+def _git(git_dir: Path | None, *args: str, what: str) -> bytes:
+    command = ["git", *(["--git-dir", str(git_dir)] if git_dir else []), *args]
+    try:
+        done = subprocess.run(command, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise GitHistoryError("the git command is not installed: backfill --git needs it") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitHistoryError(f"{what}: {message[-1] if message else f'git exited {done.returncode}'}")
+    return done.stdout
+
+
+def local_repository(repo: str) -> Path | None:
+    """The git directory of a local clone or bare repository at ``repo``; None for anything else."""
+    path = Path(repo)
+    if not path.is_dir():
+        return None
+    try:
+        found = _git(None, "-C", str(path), "rev-parse", "--absolute-git-dir", what=repo).decode().strip()
+    except GitHistoryError:
+        return None
+    return Path(found)
+
+
+def cache_dir(cache_root: Path, repo: str) -> Path:
+    """Where a bundle's or a URL's clone is kept: one bare repository per source, named after it."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", repo.rstrip("/").rsplit("/", 1)[-1]).strip("-") or "repo"
+    digest = hashlib.sha256(repo.encode()).hexdigest()[:8]
+    return cache_root / f"{name.removesuffix('.git')}-{digest}.git"
+
+
+def repository(repo: str, cache_root: Path) -> Path:
+    """A git directory holding ``repo``'s history: a local repository itself, else a bare clone in
+    ``cache_root`` (cloned on first use, fetched again on the next)."""
+    local = local_repository(repo)
+    if local is not None:
+        return local
+    if not (Path(repo).is_file() or "://" in repo or re.match(r"^[\w.-]+@[\w.-]+:", repo)):
+        raise GitHistoryError(f"{repo}: not a git repository, a bundle or a URL")
+    cached = cache_dir(cache_root, repo)
+    if (cached / "HEAD").is_file():
+        _git(cached, "fetch", "--quiet", "--force", "--prune", repo, "+refs/heads/*:refs/heads/*", what=repo)
+        return cached
+    cache_root.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(cached.name + ".partial")
+    _git(None, "clone", "--quiet", "--bare", repo, str(partial), what=repo)
+    partial.rename(cached)
+    return cached
+
+
+def branch(git_dir: Path, repo: str) -> str:
+    """What was published: HEAD, or where a bundle names no HEAD, its one branch (else main or master)."""
+    try:
+        _git(git_dir, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", what=repo)
+        return "HEAD"
+    except GitHistoryError:
+        pass
+    heads = _git(git_dir, "for-each-ref", "--format=%(refname)", "refs/heads/", what=repo).decode().split()
+    for ref in (heads if len(heads) == 1 else ["refs/heads/main", "refs/heads/master"]):
+        if ref in heads:
+            return ref
+    raise GitHistoryError(f"{repo}: no HEAD, and no single branch, main or master to follow")
+
+
+def first_parent_commits(git_dir: Path, path: str, repo: str) -> list[Commit]:
+    """The first-parent commits of the branch that changed ``path`` (a file, a directory or a glob), oldest first."""
+    pathspec = f":(glob){path}" if any(c in path for c in "*?[") else path
+    log = _git(git_dir, "log", "--first-parent", "--reverse", "--root", "--no-renames", "--raw", "--no-abbrev",
+               "-z", "--format=%x01%H%x00%cI", branch(git_dir, repo), "--", pathspec,
+               what=f"{repo}: git log -- {path}")  # fmt: skip
+    commits = [c for c in commits_of(log) if c.changes]
+    return [Commit(c.sha, c.committed_at, tuple(ch for ch in c.changes if matches(path, ch.path))) for c in commits]
+
+
+def blobs(git_dir: Path, ids: Iterable[str], repo: str) -> Iterator[tuple[str, bytes]]:
+    """``(id, bytes)`` of each blob, read by one ``git cat-file --batch``."""
+    wanted = list(ids)
+    if not wanted:
+        return
+    with subprocess.Popen(
+        ["git", "--git-dir", str(git_dir), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        for blob in wanted:
+            process.stdin.write(f"{blob}\n".encode())
+            process.stdin.flush()
+            header = process.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                raise GitHistoryError(f"{repo}: git has no blob {blob}")
+            body = process.stdout.read(int(header[2]))
+            process.stdout.read(1)  # the newline after the object
+            yield blob, body
+        process.stdin.close()
+
+
+def tree_paths(git_dir: Path, commit: str, path: str, repo: str) -> list[str]:
+    """Every file under ``path`` (a directory or glob) at ``commit``."""
+    root = path.split("*", 1)[0].rsplit("/", 1)[0] if "*" in path else path.rstrip("/")
+    listing = _git(git_dir, "ls-tree", "-r", "-z", "--name-only", commit, "--", root, what=f"{repo}: ls-tree {commit}")
+    return [p for p in listing.decode("utf-8", "surrogateescape").split("\x00") if p and matches(path, p)]
+
+
+def in_window(commits: Sequence[Commit], since: datetime | None, until: datetime | None) -> list[Commit]:
+    """The commits with ``since <= committed_at < until``."""
+    return [
+        c for c in commits if (since is None or c.committed_at >= since) and (until is None or c.committed_at < until)
+    ]
+
+
+# Planning and archiving: what a backfill --git adds to the archive.
+
+
+@dataclass(frozen=True)
+class GitPayload:
+    """A file's bytes at a commit, to archive as fetched from ``url`` at the commit's time."""
+
+    source: str
+    url: str
+    fetched_at: datetime
+    commit: str
+    blob: str
+
+
+@dataclass(frozen=True)
+class GitPlan:
+    """What a backfill --git archives: the payloads not archived yet, and how many commits it read."""
+
+    repo: str
+    git_dir: Path
+    path: str
+    source: str  # the source whose URL the path mirrors
+    url: str
+    commits: int  # first-parent commits that changed the path, in the window
+    payloads: tuple[GitPayload, ...]  # not in the archive yet
+    archived: int  # in the window and in the archive already
+
+
+def plan_git(
+    repo: str,
+    path: str,
+    as_url: str | None,
+    *,
+    cache_root: Path,
+    archived: set[tuple[str, str]],
+    source_of: Callable[[str], str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> GitPlan:
+    """The payloads a backfill --git of ``path`` would archive: one per first-parent commit that changed it.
+
+    ``archived`` holds the ``(url, commit)`` pairs the archive names already: they are not
+    read again, so a second run plans nothing. ``source_of`` names the source of a URL (and
+    raises for one no source serves).
+    """
+    if any(c in path for c in "*?[") or path.endswith("/"):
+        raise GitHistoryError(f"{path}: only a file can be replayed yet, not a directory or glob")
+    url = as_url or default_url(path)
+    if url is None:
+        known = ", ".join(sorted(KNOWN_PATHS))
+        raise GitHistoryError(f"{path}: which URL does it mirror? pass --as URL (known paths: {known})")
+    source = source_of(url)
+    git_dir = repository(repo, cache_root)
+    every = first_parent_commits(git_dir, path, repo)
+    if not every:
+        raise GitHistoryError(f"{repo}: no first-parent commit of HEAD changed {path}")
+    window = in_window(every, since, until)
+    payloads = []
+    held = 0
+    for commit in window:
+        for change in commit.changes:
+            if change.deleted:
+                continue  # a deleted file says nothing of its source's content (a tree's listing will)
+            if (url, commit.sha) in archived:
+                held += 1
+                continue
+            payloads.append(GitPayload(source, url, commit.committed_at, commit.sha, change.blob))
+    return GitPlan(repo, git_dir, path, source, url, len(window), tuple(payloads), held)
+
+
+def archived_commits(raw_dir: Path) -> set[tuple[str, str]]:
+    """``(url, commit)`` of every payload the archive holds from git."""
+    if not (raw_dir / "index.jsonl").is_file():
+        return set()
+    return {(p.url, p.commit) for p in read_index(raw_dir) if p.commit is not None}
+
+
+def archive_git(
+    raw_dir: Path, plan: GitPlan, run_id: str | None, advance: Callable[[int], None], batch_bytes: int
+) -> list[ArchivedPayload]:
+    """Archive the plan's payloads (bodies read from git), ``batch_bytes`` of bodies at a time; returns them."""
+    content_type = mimetypes.guess_type(plan.path)[0] or "application/octet-stream"
+    stored: list[ArchivedPayload] = []
+    batch: list[tuple[ArchivedPayload, bytes | None]] = []
+    size = 0
+    by_blob: dict[str, list[GitPayload]] = {}
+    for payload in plan.payloads:
+        by_blob.setdefault(payload.blob, []).append(payload)
+    for blob, body in blobs(plan.git_dir, by_blob, plan.repo):
+        sha = sha256_hex(body)
+        for n, p in enumerate(by_blob[blob]):
+            line = ArchivedPayload(p.source, p.url, p.fetched_at, 200, sha, len(body), content_type, origin="git",
+                                   run_id=run_id, repository=plan.repo, commit=p.commit)  # fmt: skip
+            batch.append((line, body if n == 0 else None))
+        size += len(body)
+        if size >= batch_bytes:
+            stored += archive_payloads(raw_dir, batch)
+            advance(len(batch))
+            batch, size = [], 0
+    if batch:
+        stored += archive_payloads(raw_dir, batch)
+        advance(len(batch))
+    return stored

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 REGISTERED = (
     "openrouter",
     "models_dev",
+    "litellm",
     "artificial_analysis",
     "catalog",
 )

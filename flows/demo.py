@@ -227,7 +227,7 @@ def _summarise(warehouse: Path, echo: Callable[[str], None]) -> None:
         echo(_table(con, UPTIME_QUERY))
         echo("A benchmark re-score (`benchmark_history`):")
         echo(_table(con, RESCORE_QUERY))
-        echo("Where sources disagree (the `conflicts` view; one model_id joins all four sources):")
+        echo("Where sources disagree (the `conflicts` view; one model_id joins every source):")
         echo(_table(con, CONFLICTS_QUERY))
         for stamp, urls in OUTAGES.items():
             params = {"outage": stamp, "urls": list(urls)}

@@ -148,7 +148,7 @@ def branch(git_dir: Path, repo: str) -> str:
     except GitHistoryError:
         pass
     heads = _git(git_dir, "for-each-ref", "--format=%(refname)", "refs/heads/", what=repo).decode().split()
-    for ref in (heads if len(heads) == 1 else ["refs/heads/main", "refs/heads/master"]):
+    for ref in heads if len(heads) == 1 else ["refs/heads/main", "refs/heads/master"]:
         if ref in heads:
             return ref
     raise GitHistoryError(f"{repo}: no HEAD, and no single branch, main or master to follow")

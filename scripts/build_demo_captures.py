@@ -12,6 +12,7 @@ Inputs (read only). In <sources>/openrouter/ (provenance in its README.md):
   frontend_stats_uptime_recent__llama4scout_daily.csv real daily uptime of the Scout endpoints
 In tests/fixtures/ (each folder's README.md gives how they were built from the real samples):
   models_dev/, artificial_analysis/, catalog/       models.dev, Artificial Analysis and catalog payloads
+  litellm/                                          real versions of LiteLLM's price map (Llama 4 keys)
 
 Outputs, all in <out>/: manifest.jsonl, README.md, the two real OpenRouter files copied
 byte-for-byte, the fixtures copied as they are, and synthetic_*.json files (everything
@@ -43,6 +44,7 @@ MODELS_URL = f"{API}/models"
 MODELS_DEV_URL = "https://models.dev/api.json"
 AA_URL = "https://artificialanalysis.ai/api/v2/data/llms/models"
 CATALOG = "https://www.mindstudio.ai"
+LITELLM_URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
 
 D01, D23, D24, D25, D26, D27 = "2026-08-01", "2026-08-23", "2026-08-24", "2026-08-25", "2026-08-26", "2026-08-27"
 DATES = (D01, D23, D24, D25, D26, D27)
@@ -56,9 +58,10 @@ FETCHED_AT = {
 }
 # What each date shows, for the README (the per-file table says which payload shows it).
 STORY = {
-    D01: "Baseline of all four sources. OpenRouter's model list is the **real** one of that day "
+    D01: "Baseline of all five sources. OpenRouter's model list is the **real** one of that day "
     "(Llama 4 Maverick and Scout only).",
-    D23: "Kimi K3 is listed on OpenRouter: its model and 3 endpoints appear.",
+    D23: "Kimi K3 is listed on OpenRouter: its model and 3 endpoints appear. LiteLLM REPRICES novita's Llama 4 "
+    "Scout (input 800 -> 0.18, output 4,000 -> 0.59 per million tokens: upstream's unit error fixed).",
     D24: "**Outage**: models.dev's `api.json` and OpenRouter's Maverick endpoints page answer HTTP 503 on every "
     "attempt (the run is `partial`; nothing of theirs is retired). The rest lands: Google Vertex's Scout "
     "MAX OUTPUT 8192 -> 16384, Alibaba's Kimi K3 PRICE cut, NovitaAI's Scout UPTIME DIP.",
@@ -78,6 +81,14 @@ SRC_LLAMA_LIST = "api_v1_models__llama4__2026-08-01.json"
 SRC_KIMI = "api_v1_models_endpoints__kimi-k3__2026-08-25.json"
 SRC_CATALOGUE = "frontend_stats_endpoint_catalogue__llama4scout.csv"
 SRC_UPTIME = "frontend_stats_uptime_recent__llama4scout_daily.csv"
+# LiteLLM: three keys of two real versions of the map (tests/fixtures/litellm/), of which only novita's changes
+LITELLM_BEFORE = "litellm/model_prices_llama4__2026-01-09__4d742cd9a243.json"
+LITELLM_AFTER = "litellm/model_prices_llama4__2026-06-26__0082afa4fc3e.json"
+LITELLM_KEYS = (
+    "groq/meta-llama/llama-4-maverick-17b-128e-instruct",
+    "groq/meta-llama/llama-4-scout-17b-16e-instruct",
+    "novita/meta-llama/llama-4-scout-17b-16e-instruct",
+)
 
 KIMI = "moonshotai/kimi-k3"
 SCOUT = "meta-llama/llama-4-scout"
@@ -187,6 +198,12 @@ def per_token(usd_per_mtok: str) -> str:
         if float(candidate) * 1e6 == target:
             return format(candidate.normalize(), "f")
     raise ValueError(f"cannot recover a per-token price from {usd_per_mtok!r}")
+
+
+def litellm_cut(fixture: Path) -> dict:
+    """The map's ``sample_spec`` and ``LITELLM_KEYS`` of one real version, in its order, values as they are."""
+    entries = json.loads(fixture.read_text())
+    return {k: v for k, v in entries.items() if k == "sample_spec" or k in LITELLM_KEYS}
 
 
 def number(text: str) -> int | float:
@@ -358,7 +375,7 @@ def maverick_payload(model: dict, rows: dict, kimi: dict, date: str) -> dict:
 README_HEAD = """\
 # Demo captures
 
-Bundled sample data for `modelsync demo`: captures of all four sources over six dates
+Bundled sample data for `modelsync demo`: captures of all five sources over six dates
 (2026-08-01, then 08-23 to 08-27). `manifest.jsonl` gives each file's real URL and
 `fetched_at` (the `import --manifest` format). The demo serves them from a loopback mirror
 and runs the real sync flow once per date: on each date the mirror answers every URL with
@@ -436,6 +453,10 @@ README_TAIL = """
 - The models.dev and Artificial Analysis captures of 08-01 hold their older values (models.dev's
   deepinfra Scout as of commit `42a7a14f6989`, 2026-03-13; Artificial Analysis as published up to
   2026-07-05), those of 08-25 their newer ones: the demo's dates are not the dates of those values.
+- The LiteLLM captures are `sample_spec` and three Llama 4 keys (groq's Scout and Maverick, novita's Scout)
+  of two real versions of the map (`tests/fixtures/litellm/`, mirror commits of 2026-01-09 and 2026-06-26),
+  values as they are; of these keys only novita's prices differ between the two. Upstream fixed that
+  price on 2026-01-13 (it had `0.0008` USD a token, a unit error): the demo shows it on 08-23.
 """
 
 
@@ -602,6 +623,14 @@ def main() -> None:
          "catalog/synthetic_catalog_page__maverick.html", "catalog page for Llama 4 Maverick"),
     ):  # fmt: skip
         add(name, url, date, FIXTURES / fixture, f"`tests/fixtures/{fixture}`", shows)
+    for date, fixture, shows in (
+        (D01, LITELLM_BEFORE, "LiteLLM baseline: 3 Llama 4 keys; novita's Scout at 0.0008/0.004 USD a token "
+         "(800/4,000 per million, as published)"),
+        (D23, LITELLM_AFTER, "LiteLLM: novita's Scout REPRICED to 1.8e-07/5.9e-07 (0.18/0.59 per million); "
+         "served unchanged from then on"),
+    ):  # fmt: skip
+        add(f"synthetic_litellm_prices__{date}.json", LITELLM_URL, date, dump(litellm_cut(FIXTURES / fixture)),
+            f"`sample_spec` and {len(LITELLM_KEYS)} keys of `tests/fixtures/{fixture}`", shows)  # fmt: skip
 
     manifest.sort(key=lambda m: (m["fetched_at"], m["url"]))
     table.sort(key=lambda r: (r[1], next(m["url"] for m in manifest if m["path"] == r[0])))

@@ -18,8 +18,12 @@ OUTAGE_DAY = "2026-08-24T02:00:00Z"
 MAVERICK_PAGE = "https://openrouter.ai/api/v1/models/meta-llama/llama-4-maverick/endpoints"
 KIMI_PAGE = "https://openrouter.ai/api/v1/models/moonshotai/kimi-k3/endpoints"
 
+NOVITA_SCOUT = "novita/meta-llama/llama-4-scout-17b-16e-instruct"  # a LiteLLM key: its model and its endpoint
+
 # Every change the demo's captures hold, one row each: changed_at, source, source_key, endpoint, field, old, new.
 EXPECTED_CHANGES = [
+    ("08-23 02:00", "litellm", NOVITA_SCOUT, NOVITA_SCOUT, "input_price_per_mtok", "800.000000", "0.180000"),
+    ("08-23 02:00", "litellm", NOVITA_SCOUT, NOVITA_SCOUT, "output_price_per_mtok", "4000.000000", "0.590000"),
     ("08-24 02:00", "openrouter", "meta-llama/llama-4-scout", "google-vertex/us-east5", "max_output_tokens",
      "8192", "16384"),
     ("08-24 02:00", "openrouter", "moonshotai/kimi-k3", "alibaba", "input_price_per_mtok", "3.900000", "3.450000"),
@@ -51,7 +55,8 @@ def test_demo_shows_every_kind_of_change_and_its_outage_day_deletes_nothing(
     for shown in ("max_output_tokens", "input_price_per_mtok", "supported_params", "+tool_choice +tools",
                   "implicit_caching", "aa_intelligence_index", "deleted", "│ novita/bf16            │   99.3 │   98.9 │"
                   "   81.5 │", "moonshotai/kimi-k3 │ morph/fast", "2022-04-11", "The outage day deleted nothing",
-                  f"outage (declared): {MAVERICK_PAGE}: HTTP 503", "expected: the outage day is partial"):  # fmt: skip
+                  f"outage (declared): {MAVERICK_PAGE}: HTTP 503", "expected: the outage day is partial",
+                  "800.000000"):  # fmt: skip
         assert shown in result.out, shown
     warehouse = tmp_path / WAREHOUSE_NAME
 
@@ -105,11 +110,11 @@ def test_demo_shows_every_kind_of_change_and_its_outage_day_deletes_nothing(
     assert current == [[("models_dev", 32), ("openrouter", 1)]] * 3
 
     fetched = query(warehouse, "SELECT source, count(DISTINCT fetched_at) FROM raw_fetches GROUP BY ALL ORDER BY ALL")
-    assert fetched == [("artificial_analysis", 6), ("catalog", 6), ("models_dev", 5), ("openrouter", 6)]
+    assert fetched == [("artificial_analysis", 6), ("catalog", 6), ("litellm", 6), ("models_dev", 5), ("openrouter", 6)]
     unchanged = query(warehouse, "SELECT count(*) FROM endpoint_history WHERE endpoint_key = 'deepinfra/fp8'")
     assert unchanged == [(2,)]  # the re-ordered parameter list on 08-25 is not a change; implicit caching is
     scout_sources = query(warehouse, "SELECT DISTINCT source FROM model_aliases WHERE model_id LIKE '%llama-4-scout'")
-    assert sorted(s for (s,) in scout_sources) == ["artificial_analysis", "catalog", "models_dev", "openrouter"]
+    assert {s for (s,) in scout_sources} == {"artificial_analysis", "catalog", "litellm", "models_dev", "openrouter"}
 
     # Every command the demo suggests next runs on its warehouse.
     monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
@@ -126,7 +131,7 @@ def test_demo_shows_every_kind_of_change_and_its_outage_day_deletes_nothing(
 
     status = run_cli("status")
     assert status.code == 0, status.err
-    for source in ("artificial_analysis", "catalog", "models_dev", "openrouter"):  # each with its last (demo) sync
+    for source in ("artificial_analysis", "catalog", "litellm", "models_dev", "openrouter"):  # each with its last sync
         assert any(source in line and "sync-" in line for line in status.out.splitlines()), (source, status.out)
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import re
 import shlex
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -125,6 +127,11 @@ NOT_RUN: dict[str, str] = {
     "modelsync import a.json b.json --url URL_A --fetched-at TS_A --url URL_B --fetched-at TS_B": (
         "URL_A, TS_A, URL_B and TS_B are placeholders, not URLs and times"
     ),
+    "modelsync backfill --git https://github.com/RoCry/llm-api-price --path model_prices_and_context_window.json "
+    "--from 2026-01-01 --dry-run": (
+        "names a repository on GitHub, and this machine has no network (tests/test_git_backfill.py clones one "
+        "that git daemon serves on loopback)"
+    ),
     "modelsync serve": SERVES_FOREVER,
     "modelsync serve --cron '30 4 * * *'": SERVES_FOREVER,
     "PREFECT_API_URL=http://127.0.0.1:4200/api modelsync serve": SERVES_FOREVER,
@@ -147,6 +154,9 @@ NEEDS: dict[str, Needs] = {
     "MODELSYNC_WAREHOUSE=demo/modelsync.duckdb modelsync status": Needs(
         lambda ws: shutil.copyfile(ws / WAREHOUSE_NAME, _parent_made(ws / "demo" / "modelsync.duckdb"))
     ),
+    "modelsync backfill --git llm-api-price.bundle --path model_prices_and_context_window.json": Needs(
+        lambda ws: _litellm_bundle(ws / "llm-api-price.bundle")
+    ),
     "modelsync backfill --raw-dir /mnt/old-machine/raw": Needs(
         lambda ws: shutil.copytree(default_raw_dir(ws / WAREHOUSE_NAME), ws / "old-machine" / "raw"),
         {"/mnt/old-machine/raw": "old-machine/raw"},  # another machine's archive: a copy of the demo's
@@ -159,6 +169,21 @@ EXIT_CODES: dict[str, int] = {}
 
 MADE_THE_WORKSPACE = "modelsync demo"
 """The example whose run made the workspace the others run in: run once, its exit code checked by every help."""
+
+
+def _litellm_bundle(bundle: Path) -> None:
+    """A bundle of a synthetic price-map history: the demo's two LiteLLM captures, committed a day after each."""
+    repo = bundle.with_suffix(".repo")
+    env = {"GIT_AUTHOR_NAME": "scraper", "GIT_AUTHOR_EMAIL": "s@example.invalid", "GIT_COMMITTER_NAME": "scraper",
+           "GIT_COMMITTER_EMAIL": "s@example.invalid", "PATH": os.environ.get("PATH", "")}  # fmt: skip
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)
+    for capture in sorted(DEMO.glob("synthetic_litellm_prices__*.json")):
+        day = capture.stem.rsplit("__", 1)[1]
+        shutil.copyfile(capture, repo / "model_prices_and_context_window.json")
+        when = {"GIT_AUTHOR_DATE": f"{day}T03:00:00Z", "GIT_COMMITTER_DATE": f"{day}T03:00:00Z"}
+        subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+        subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", day], check=True, env={**env, **when})
+    subprocess.run(["git", "-C", str(repo), "bundle", "create", "-q", str(bundle), "main"], check=True, env=env)
 
 
 def _parent_made(path: Path) -> Path:

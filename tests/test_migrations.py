@@ -133,11 +133,13 @@ def test_a_narrowed_warehouse_loads_the_next_day_like_a_wide_one_did(warehouse: 
     con = db.open_for_write(warehouse, datetime(2026, 12, 7, tzinfo=UTC))
     con.close()
     held = query(warehouse, "SELECT count(*) FROM endpoint_versions")
+    sources = [s for (s,) in query(warehouse, "SELECT DISTINCT source FROM raw_fetches")]
 
     result = run_cli("import", "--manifest", str(DEMO / "manifest.jsonl"))  # the same captures again: a no-op
 
     assert result.code == 0, result.err
-    assert query(warehouse, "SELECT count(*) FROM endpoint_versions") == held
+    # (the captures of a source added to the demo since the fixture was built, such as litellm's, land as new)
+    assert query(warehouse, "SELECT count(*) FROM endpoint_versions WHERE list_contains(?, source)", [sources]) == held
 
 
 def test_a_migrated_warehouse_stores_prices_to_12_decimals_and_loads_them(

@@ -86,7 +86,8 @@ def test_on_a_terminal_what_is_cut_to_fit_is_said_on_stderr(demo_data: Path) -> 
     assert all(len(line) <= 80 for line in narrow.splitlines())
     assert "│ model_id" in narrow
     assert "…" in narrow
-    assert narrow_err.startswith("values of model_id, supported_params cut to fit 80 columns (marked …); ")
+    cut = "values of model_id, endpoint_key, supported_params cut to fit 80 columns (marked …); "
+    assert narrow_err.startswith(cut)
     # 11 columns cannot stand side by side in 80: one field a line, every column still there
     assert all(len(line) <= 80 for line in wide.splitlines())
     assert "old_value    │ " in wide

@@ -214,6 +214,7 @@ def test_models_dev_missing_optional_fields_are_none() -> None:
             "source": "models_dev",
             "model_id": "tiny/t1",
             "endpoint_key": "tiny",
+            "source_model_key": "t1",
         }
     ]
 

@@ -468,7 +468,7 @@ def test_wayback_and_raw_dir_together_is_a_usage_error(warehouse: Path, run_cli,
     result = run_cli("backfill", "--wayback", "--raw-dir", str(tmp_path))
 
     assert result.code == 2
-    assert "--raw-dir and --wayback cannot be combined" in result.err
+    assert "--raw-dir, --wayback and --git cannot be combined" in result.err
 
 
 @pytest.mark.usefixtures("prefect_server")

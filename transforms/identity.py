@@ -286,11 +286,6 @@ def _alias(key: Key, model_id: str | None, rule: str) -> dict[str, Any]:
 PROVIDER_ALIAS_COLUMNS = ("source", "provider_key", "provider_id", "rule")
 
 
-def provider_key(endpoint_key: str) -> str:
-    """The provider part of an endpoint key: ``deepinfra`` of OpenRouter's tag ``deepinfra/fp8``."""
-    return endpoint_key.split("/", 1)[0]
-
-
 def provider_crosswalk(keys: pd.DataFrame, overrides: Iterable[Override] = ()) -> pd.DataFrame:
     """One row per (source, provider key): its canonical provider id and the rule.
 

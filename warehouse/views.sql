@@ -32,6 +32,12 @@ CREATE OR REPLACE MACRO canonical_model_id(src, key, matched) AS coalesce(matche
 -- A price as text, exact and as it was shown before: six decimals at least, more only where the
 -- price has them (0.080000 as before; 0.17992692, not 0.179926920000). Any number is read as a
 -- price (rounded to 12 decimals) first, so the text always has those twelve to trim.
+-- Who serves an endpoint, as its source names the provider: the first part of its key (OpenRouter's
+-- tag `deepinfra/fp8`, models.dev's provider id, a catalog page's provider), but LiteLLM's
+-- `litellm_provider`, since its endpoint key is the whole map key (`gpt-4o`, `groq/meta-llama/...`).
+CREATE OR REPLACE MACRO provider_key(src, endpoint_key, provider) AS
+    CASE WHEN src = 'litellm' THEN provider ELSE split_part(endpoint_key, '/', 1) END;
+
 CREATE OR REPLACE MACRO price_text(price) AS
     left(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), -6)
     || rtrim(right(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), 6), '0');
@@ -95,7 +101,7 @@ SELECT
     v.recorded_at
 FROM endpoint_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
-LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
+LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = provider_key(v.source, v.endpoint_key, v.provider)
 WHERE v.superseded_at IS NULL;
 
 CREATE OR REPLACE VIEW endpoints AS
@@ -112,7 +118,7 @@ LEFT JOIN (
     FROM uptime_days GROUP BY ALL  -- the latest day's row holds the latest 1d measurement
 ) u USING (source, model_id, endpoint_key)
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
-LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = split_part(v.endpoint_key, '/', 1)
+LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = provider_key(v.source, v.endpoint_key, v.provider)
 WHERE v.valid_to IS NULL AND NOT v.is_deleted AND v.superseded_at IS NULL;
 
 -- Each endpoint's latest 1d uptime at or before ts (as recorded by known_at): the daily rollup for the

@@ -23,7 +23,7 @@ from flows.settings import SOURCES
     "sources",
     multiple=True,
     type=click.Choice(SOURCES),
-    help="Sync only this source (repeatable). Default: MODELSYNC_SOURCES, else all four.",
+    help="Sync only this source (repeatable). Default: MODELSYNC_SOURCES, else all five.",
 )
 @click.option(
     "--task-runner",
@@ -327,7 +327,7 @@ def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ..
 def demo(workdir: Path) -> None:
     """Offline demo: sync bundled captures of several dates from a loopback mirror.
 
-    Starts a local HTTP mirror serving recorded payloads of all four sources over six
+    Starts a local HTTP mirror serving recorded payloads of all five sources over six
     dates (real ones plus named synthetic variations, one date with a declared source
     outage), syncs them date by date into ./modelsync-demo.duckdb with the real sync
     flow, then prints what changed and queries to try next.

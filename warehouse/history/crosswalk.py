@@ -54,8 +54,9 @@ def refresh_crosswalk(
 
 
 PROVIDER_KEYS = """
-SELECT DISTINCT source, split_part(endpoint_key, '/', 1) AS provider_key
-FROM endpoint_versions WHERE superseded_at IS NULL ORDER BY ALL
+SELECT DISTINCT source, provider_key(source, endpoint_key, provider) AS provider_key
+FROM endpoint_versions WHERE superseded_at IS NULL AND provider_key(source, endpoint_key, provider) IS NOT NULL
+ORDER BY ALL
 """
 """Every (source, provider key) the warehouse knows."""
 

@@ -1,0 +1,234 @@
+"""LiteLLM: the price and context-window map LiteLLM ships, one JSON object keyed by model name.
+
+Upstream: ``GET https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json``
+(no key; served as ``text/plain``), documented at https://docs.litellm.ai/docs/completion/token_usage#3-model_cost
+and by its own first entry, ``sample_spec``: ``{"<key>": {"litellm_provider", "mode", "max_input_tokens",
+"max_output_tokens", "max_tokens", "input_cost_per_token", ..., "supports_vision": true, ...}}``.
+Feeds: ``model`` and ``endpoint``, one of each per key, both keyed by the map key (a provider's deployment:
+``groq/meta-llama/llama-4-scout-17b-16e-instruct``, ``gpt-4o``, ``meta.llama4-scout-17b-instruct-v1:0``).
+
+Quirks handled here:
+- not models, skipped: ``sample_spec``, ``fallback_generalizations`` (routing rules, since 2026-07), keys
+  starting with ``_`` (notes added to our fixtures) and the string ``last_updated`` a git mirror of the file
+  adds (RoCry/llm-api-price). Any other entry that is not an object, lacks ``litellm_provider`` or holds a
+  value that does not read in its unit is one rejected row, never the payload;
+- prices are USD per token as JSON numbers (``1.1e-07`` is ``Decimal("0.11")`` per million), stored as
+  published even when upstream's unit is wrong (novita's Llama 4 Scout at ``0.0008`` a token, 2026-01-09 to -13);
+- tiered and special prices (``input_cost_per_token_above_200k_tokens``, ``_batches``, ``_priority``, per
+  image or second) are not read, nor stored yet: a malformed one rejects nothing;
+- limits and prices are the deployment's, on the endpoint record only (as models.dev's);
+- ``max_input_tokens`` is stored as the endpoint's ``context_length``; LiteLLM has no
+  separate prompt cap, so ``max_prompt_tokens`` stays NULL. For a few models it is the input cap rather than
+  the window (``gpt-5``: 272,000 of 400,000);
+- ``max_tokens`` is legacy and means the output or the input limit: see ``max_output_tokens``;
+- ``deprecation_date`` is the model's ``expiration_date`` (the model is retired once it is past; its endpoint
+  stays current while the map keeps the key); two groq entries wrote it ``2025-1-6``;
+- the ``supports_*`` flags that are true are the model's ``capabilities`` and the endpoint's ``supported_params``;
+- the payload lists every key: a key removed from it retires its model and, through it, its endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
+from transforms.records import Listing, Parsed, Record, RowError, json_object
+from transforms.roles import IdentityRole
+from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count
+
+ORIGIN = "https://raw.githubusercontent.com"
+PRICES_URL = f"{ORIGIN}/BerriAI/litellm/main/model_prices_and_context_window.json"
+NOT_MODELS = frozenset({"sample_spec", "fallback_generalizations"})
+"""Top-level objects of the map that are not models: the schema's documentation, routing rules."""
+MIRROR_STAMP = "last_updated"
+"""The key a git mirror of the map adds, a timestamp string (upstream has no such key)."""
+FLAG_PREFIX = "supports_"
+
+
+def parse_prices(body: bytes) -> Parsed:
+    """A model and an endpoint record per key of the map, and a full listing of the ``model`` scope."""
+    document = json_object(body, "a JSON object of models keyed by model name")
+    models: list[Record] = []
+    endpoints: list[Record] = []
+    rejected: list[RowError] = []
+    for key, entry in document.items():
+        if key in NOT_MODELS or key.startswith("_") or (key == MIRROR_STAMP and isinstance(entry, str)):
+            continue
+        try:
+            model, endpoint = _records(key, entry)
+        except (UnitError, ValueError, TypeError) as e:  # one bad entry does not sink the other thousands
+            rejected.append(RowError("model", key, f"model {key!r}: {e}"))
+            continue
+        models.append(model)
+        endpoints.append(endpoint)
+    return Parsed(
+        records={"model": models, "endpoint": endpoints},
+        listings=(Listing("model", "", len(models) + len(rejected)),),
+        rejected=tuple(rejected),
+    )
+
+
+def max_output_tokens(entry: Mapping[str, Any], max_input: int | None) -> int | None:
+    """``max_output_tokens``; else the legacy ``max_tokens`` only when it is below ``max_input_tokens``.
+
+    ``sample_spec`` says ``max_tokens`` is the output limit when the provider gives one, else the input
+    limit. In the 640 versions of the map from 2025-02 to 2026-07, every entry without ``max_output_tokens``
+    but with ``max_input_tokens`` has ``max_tokens`` equal to it (embeddings, image models, some chat), and
+    entries with neither hold the context window there (``openrouter/anthropic/claude-3-haiku``: 200,000).
+    So it is read as the output limit only where it cannot be the input limit. Next to
+    ``max_output_tokens`` it is ignored (41 entries disagree, e.g. 128,000 against 4,028).
+    """
+    stated = token_count(entry.get("max_output_tokens"))
+    if stated is not None:
+        return stated
+    legacy = token_count(entry.get("max_tokens"))
+    return legacy if legacy is not None and max_input is not None and legacy < max_input else None
+
+
+def source_model_key(key: str, provider: str) -> str:
+    """The map key without its provider prefix: its first path segment when ``litellm_provider`` begins with it.
+
+    ``groq/meta-llama/llama-4-scout-17b-16e-instruct`` (``groq``) is ``meta-llama/llama-4-scout-17b-16e-instruct``;
+    ``vertex_ai/meta/llama-4-scout-17b-16e-instruct-maas`` (``vertex_ai-llama_models``) is
+    ``meta/llama-4-scout-17b-16e-instruct-maas``; ``amazon-nova/nova-micro-v1`` (``amazon_nova``) is
+    ``nova-micro-v1``; ``gpt-4o`` and ``1024-x-1024/dall-e-2`` (``openai``) stay whole.
+    """
+    prefix, slash, rest = key.partition("/")
+    return rest if slash and prefix and rest and _squashed(provider).startswith(_squashed(prefix)) else key
+
+
+def _squashed(name: str) -> str:
+    """``amazon-nova`` and ``amazon_nova`` alike: lower case, without ``-`` and ``_``."""
+    return name.lower().replace("-", "").replace("_", "")
+
+
+def identity_names(key: str, facts: Mapping[str, Any]) -> list[tuple[object, str]]:
+    """A key is known by itself without its first path segment (the OpenRouter id after ``openrouter/``), and as is.
+
+    Names compare by their last path segment (``transforms.roles.normalized``), so both are one name, that of
+    ``source_model_key`` too (which the identity facts cannot give: they hold no ``litellm_provider``).
+    """
+    how = "litellm openrouter/ entry" if key.startswith("openrouter/") else "normalized slug"
+    unprefixed = [(key.split("/", 1)[1], how)] if "/" in key else []
+    return [*unprefixed, (key, "normalized slug")]
+
+
+SOURCE = SourceSpec(
+    id="litellm",
+    origin=ORIGIN,
+    entities=("model", "endpoint"),
+    payload_kinds=(
+        PayloadKind("prices", r"/BerriAI/litellm/main/model_prices_and_context_window\.json", parse_prices),
+    ),
+    # Its keys join a model only by a name another source's key shares; it never names one.
+    identity=IdentityRole(rank=5, names=identity_names),
+    web_archive=WebArchive(lookups=(ArchivedUrl(PRICES_URL),)),
+    seeds=(PRICES_URL,),
+    # What a model accepts and returns; limits and prices are per deployment: the endpoints'.
+    field_precedence={"input_modalities": 5, "output_modalities": 5},
+    upstream_docs="https://docs.litellm.ai/docs/completion/token_usage#3-model_cost",
+)
+
+
+def _records(key: str, entry: object) -> tuple[Record, Record]:
+    """The model and the endpoint record of one entry; a ValueError or UnitError when it does not read."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"is {type(entry).__name__}, not an object")
+    provider = entry.get("litellm_provider")
+    if not isinstance(provider, str) or not provider.strip():
+        raise ValueError(f"'litellm_provider' is {provider!r}, not a provider")
+    context = token_count(entry.get("max_input_tokens"))
+    output = max_output_tokens(entry, context)
+    input_price = _price(entry, "input_cost_per_token")
+    output_price = _price(entry, "output_cost_per_token")
+    flags = _flags(entry)
+    model: Record = {
+        "source": SOURCE.id,
+        "model_id": key,
+        "name": None,
+        "creator": None,
+        "canonical_slug": None,
+        "hugging_face_id": None,
+        "base_model": None,
+        # Limits and prices are the deployment's: on the endpoint record only, as models.dev's are.
+        "context_window": None,
+        "max_output_tokens": None,
+        "input_price_per_mtok": None,
+        "output_price_per_mtok": None,
+        "release_date": None,
+        "knowledge_cutoff": None,
+        "expiration_date": _date(entry.get("deprecation_date")),
+        "last_updated": None,
+        "open_weights": None,
+        "status": None,
+        "input_modalities": _modalities(entry, "supported_modalities"),
+        "output_modalities": _modalities(entry, "supported_output_modalities"),
+        "supported_params": None,
+        "api_providers": None,
+        "capabilities": flags,
+        "mode": _text(entry, "mode"),
+        "description": None,
+    }
+    endpoint: Record = {
+        "source": SOURCE.id,
+        "model_id": key,
+        "endpoint_key": key,
+        "provider": provider,
+        "context_length": context,
+        "max_output_tokens": output,
+        "max_prompt_tokens": None,
+        "input_price_per_mtok": input_price,
+        "output_price_per_mtok": output_price,
+        "cache_read_price_per_mtok": _price(entry, "cache_read_input_token_cost"),
+        "cache_write_price_per_mtok": _price(entry, "cache_creation_input_token_cost"),
+        "quantization": None,
+        "supported_params": flags,
+        "supported_params_count": None if flags is None else len(flags),
+        "implicit_caching": None,
+        "status": None,
+        "source_model_key": source_model_key(key, provider),
+    }
+    return model, endpoint
+
+
+def _price(entry: Mapping[str, Any], name: str) -> Decimal | None:
+    """USD per million tokens from the USD per token ``name``."""
+    return price_per_mtok(entry.get(name), 1, name)
+
+
+def _flags(entry: Mapping[str, Any]) -> list[str] | None:
+    """The names of the ``supports_*`` flags that are true, without the prefix; None when it has no such flag."""
+    flags = {name: value for name, value in entry.items() if name.startswith(FLAG_PREFIX)}
+    for name, value in flags.items():
+        if value is not None and not isinstance(value, bool):
+            raise ValueError(f"'{name}' is {value!r}, not true or false")
+    if not flags:
+        return None
+    return sorted(name.removeprefix(FLAG_PREFIX) for name, value in flags.items() if value is True)
+
+
+def _date(value: object) -> date | None:
+    """A date, also from ``2025-1-6`` (month and day without their leading zero)."""
+    if isinstance(value, str) and (parts := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())):
+        value = f"{parts[1]}-{int(parts[2]):02d}-{int(parts[3]):02d}"
+    return calendar_date(value)
+
+
+def _text(entry: Mapping[str, Any], name: str) -> str | None:
+    value = entry.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"'{name}' is {value!r}, not text")
+
+
+def _modalities(entry: Mapping[str, Any], name: str) -> list[str] | None:
+    values = entry.get(name)
+    if values is None:
+        return None
+    if not isinstance(values, list):
+        raise ValueError(f"'{name}' is {values!r}, not a list")
+    return sorted_set(str(v).lower() for v in values if v is not None)

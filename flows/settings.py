@@ -39,6 +39,7 @@ class Settings:
     sources: tuple[str, ...] = SOURCES  # what `sync` fetches when no --source is named
     max_quarantined_fraction: float = 0.1
     load_batch_mb: float = 32.0  # an import or a backfill run parses and loads this many MB of payloads at a time
+    backfill_run_mb: float = 0.0  # consecutive dates of a backfill share a run up to this many MB (0: a run a date)
     cron: str = DEFAULT_CRON  # when `serve` syncs (UTC)
     wayback_base_url: str | None = None  # a mirror standing in for https://web.archive.org
 
@@ -121,6 +122,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         api_keys={name: value for name, value in env.items() if name.endswith(API_KEY_SUFFIX) and value},
         max_quarantined_fraction=_fraction(env, "MODELSYNC_MAX_QUARANTINED_FRACTION", 0.1),
         load_batch_mb=_number(env, "MODELSYNC_LOAD_BATCH_MB", 32.0),
+        backfill_run_mb=_number(env, "MODELSYNC_BACKFILL_RUN_MB", 0.0),
         cron=(env.get("MODELSYNC_CRON") or DEFAULT_CRON).strip(),
         wayback_base_url=wayback_base_url,
     )

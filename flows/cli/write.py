@@ -202,7 +202,8 @@ def _backfill_git(settings: Any, git: Any, start: datetime | None, end: datetime
             plan = git_plan(settings, job)
             per_day = Counter(f"{p.fetched_at:%Y-%m-%d}" for p in plan.payloads)
             click.echo(f"dry run: {len(plan.payloads)} commits of {plan.path} would be archived as {plan.url} "
-                       f"({plan.source}) and loaded in {len(per_day)} runs (one per date); {plan.archived} "
+                       f"({plan.source}) and loaded over {len(per_day)} dates (consecutive dates share a run up to "
+                       f"{settings.load_batch_mb:g} MB); {plan.archived} "
                        "archived before are skipped; nothing was archived or loaded")  # fmt: skip
             for day, count in sorted(per_day.items()):
                 click.echo(f"  {day}  {count:>5}")

@@ -63,6 +63,8 @@ class ReplayPlan:
     loaded: int = 0  # payloads of the window skipped as loaded before
     limit: int = BACKFILL_CHUNK_MAX  # payloads per run at most: a date with more loads as several runs
     archived_here: frozenset[FetchKey] = frozenset()  # planned payloads this warehouse's archive already names
+    sizes: tuple[int, ...] = ()  # bytes of each date's payloads, as ``dates``
+    run_bytes: float = 0.0  # consecutive dates share a run while their payloads add up to no more (0: a run a date)
 
     @property
     def payloads(self) -> int:
@@ -71,8 +73,8 @@ class ReplayPlan:
 
     @property
     def runs(self) -> int:
-        """How many runs (chunks) the plan loads in: one a date, more for a date of over ``limit`` payloads."""
-        return sum(-(-len(offsets) // self.limit) for _, offsets in self.dates)
+        """How many runs (chunks) the plan loads in."""
+        return sum(1 if len(group) > 1 else -(-len(group[0][1]) // self.limit) for group in self._groups())
 
     def days(self) -> Iterator[tuple[str, list[ArchivedPayload]]]:
         """Each date and its payloads, oldest first, read from the index one date at a time."""
@@ -80,9 +82,33 @@ class ReplayPlan:
             yield day, read_index_at(self.raw_dir, offsets)
 
     def chunks(self) -> Iterator[tuple[str, list[ArchivedPayload]]]:
-        """``(label, payloads)`` of each run, as ``backfill_chunks`` labels them, one date read at a time."""
-        for day, payloads in self.days():
-            yield from _date_parts(day, payloads, self.limit)
+        """``(label, payloads)`` of each run, oldest first, its dates read when it comes up.
+
+        A run is one date (``2026-08-23``; a date of over ``limit`` payloads is split into
+        ``2026-08-23#2``, ...), or with ``run_bytes``, consecutive dates whose payloads add up to
+        no more (``2026-08-01..2026-08-05``): fewer, larger loads, the same history.
+        """
+        for group in self._groups():
+            if len(group) == 1:
+                day, offsets = group[0]
+                yield from _date_parts(day, read_index_at(self.raw_dir, offsets), self.limit)
+            else:
+                payloads = [p for _, offsets in group for p in read_index_at(self.raw_dir, offsets)]
+                yield f"{group[0][0]}..{group[-1][0]}", payloads
+
+    def _groups(self) -> list[list[tuple[str, array[int]]]]:
+        """The dates, grouped into runs: alone, or consecutive while within ``run_bytes`` and ``limit``."""
+        groups: list[list[tuple[str, array[int]]]] = []
+        size = count = 0
+        for (day, offsets), day_bytes in zip(self.dates, self.sizes or [0] * len(self.dates), strict=True):
+            joins = groups and size + day_bytes <= self.run_bytes and count + len(offsets) <= self.limit
+            if not joins:
+                groups.append([])
+                size = count = 0
+            groups[-1].append((day, offsets))
+            size += day_bytes
+            count += len(offsets)
+        return groups
 
 
 def replay_plan(
@@ -94,6 +120,7 @@ def replay_plan(
     *,
     reload: bool = False,
     limit: int = BACKFILL_CHUNK_MAX,
+    run_bytes: float = 0.0,
 ) -> ReplayPlan:
     """The payloads of ``raw_dir`` in ``[since, until)`` to replay, by date, and how many were skipped as loaded.
 
@@ -112,17 +139,18 @@ def replay_plan(
     here = _named_here(settings, raw_dir, since, until, sources)
     con = None if reload else _open_loaded(settings)
     try:
-        dates, skipped, archived_here = [], 0, set()
+        dates, sizes, skipped, archived_here = [], [], 0, set()
         for day in sorted(by_day):
-            fresh, loaded, named = _fresh_of_day(raw_dir, by_day.pop(day), con, day, here)
+            fresh, loaded, named, size = _fresh_of_day(raw_dir, by_day.pop(day), con, day, here)
             skipped += loaded
             archived_here |= named
             if fresh:
                 dates.append((day, fresh))
+                sizes.append(size)
     finally:
         if con is not None:
             con.close()
-    return ReplayPlan(raw_dir, tuple(dates), skipped, limit, frozenset(archived_here))
+    return ReplayPlan(raw_dir, tuple(dates), skipped, limit, frozenset(archived_here), tuple(sizes), run_bytes)
 
 
 def _named_here(
@@ -142,11 +170,11 @@ def _named_here(
 
 def _fresh_of_day(
     raw_dir: Path, offsets: array[int], con: duckdb.DuckDBPyConnection | None, day: str, here: set[FetchKey]
-) -> tuple[array[int], int, set[FetchKey]]:
+) -> tuple[array[int], int, set[FetchKey], int]:
     """A date's index lines in load order (by time, then URL), one per fetch, without those loaded before.
 
-    Returns their offsets, how many of the date's fetches were skipped as loaded, and which of
-    those left ``here`` (this warehouse's archive) names already.
+    Returns their offsets, how many of the date's fetches were skipped as loaded, which of
+    those left ``here`` (this warehouse's archive) names already, and their bytes.
     """
     entries = sorted(zip(read_index_at(raw_dir, offsets), offsets, strict=True),
                      key=lambda e: (e[0].fetched_at, e[0].url))  # fmt: skip
@@ -154,7 +182,9 @@ def _fresh_of_day(
     unique = {(p.url, p.fetched_at, p.sha256, p.status): offset for p, offset in entries}
     loaded = _loaded_on(con, day) if con is not None else set()
     kept = {key: offset for key, offset in unique.items() if key[:3] not in loaded}
-    return array("q", kept.values()), len(unique) - len(kept), here & kept.keys()
+    kept_offsets = set(kept.values())
+    size = sum(p.bytes for p, offset in entries if offset in kept_offsets)
+    return array("q", kept.values()), len(unique) - len(kept), here & kept.keys(), size
 
 
 def _open_loaded(settings: Settings) -> duckdb.DuckDBPyConnection | None:
@@ -239,8 +269,9 @@ def _date_parts(day: str, group: list[PayloadT], limit: int) -> list[tuple[str, 
 
 
 def chunk_run(base_id: str, label: str, sources: Iterable[str], now: datetime) -> RunRecord:
-    """The run of one backfill chunk: ``<base id>-<yyyymmdd>[-<part>]``, or the base id for a chunk with no date."""
-    suffix = label.replace("-", "").replace("#", "-")
+    """The run of one backfill chunk: ``<base id>-<yyyymmdd>[-<part> | -<last yyyymmdd>]``, or the base id for a
+    chunk with no date."""
+    suffix = label.replace("-", "").replace("..", "-").replace("#", "-")
     return RunRecord(run_id=f"{base_id}-{suffix}" if suffix else base_id, kind="backfill",
                      started_at=now, sources=tuple(sources))  # fmt: skip
 

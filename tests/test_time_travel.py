@@ -294,6 +294,25 @@ def test_backfill_loads_one_run_per_date_oldest_first(
     assert result.out.startswith(f"run {base}: ok; 3 payloads, 3 new observations, 3 new versions")
 
 
+def test_backfill_dates_share_a_run_within_the_run_size_and_give_the_tables_of_a_run_a_date(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
+) -> None:
+    run_import(run_cli, tmp_path, three_days, "all")
+    per_date = use_warehouse(monkeypatch, tmp_path / "per-date")
+    assert run_cli("backfill", "--raw-dir", str(warehouse.parent / "raw")).code == 0
+    grouped = use_warehouse(monkeypatch, tmp_path / "grouped")
+    monkeypatch.setenv("MODELSYNC_BACKFILL_RUN_MB", "1")
+
+    result = run_cli("backfill", "--raw-dir", str(warehouse.parent / "raw"))
+
+    assert result.code == 0, result.err
+    base = result.out.split(":")[0].removeprefix("run ")
+    assert query(grouped, "SELECT run_id, payloads FROM runs") == [(f"{base}-20260801-20260803", 3)]
+    for table in ("endpoint_versions", "model_versions"):
+        current = f"SELECT * EXCLUDE (recorded_at, superseded_at) FROM {table} WHERE superseded_at IS NULL ORDER BY ALL"
+        assert query(grouped, current) == query(per_date, current), table
+
+
 def test_backfill_dry_run_prints_payloads_per_date_and_source_and_changes_nothing(
     warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, three_days: list[dict[str, str]]
 ) -> None:

@@ -59,7 +59,7 @@ def parse_prices(body: bytes) -> Parsed:
         if key in NOT_MODELS or key.startswith("_") or (key == MIRROR_STAMP and isinstance(entry, str)):
             continue
         try:
-            model, endpoint = _records(key, entry)
+            model, endpoint = _remembered_records(key, entry)
         except (UnitError, ValueError, TypeError) as e:  # one bad entry does not sink the other thousands
             rejected.append(RowError("model", key, f"model {key!r}: {e}"))
             continue
@@ -132,6 +132,36 @@ SOURCE = SourceSpec(
     field_precedence={"input_modalities": 5, "output_modalities": 5},
     upstream_docs="https://docs.litellm.ai/docs/completion/token_usage#3-model_cost",
 )
+
+
+_REMEMBERED: dict[tuple[str, object], tuple[Record, Record]] = {}
+_REMEMBER_AT_MOST = 50_000  # entries (about 3 MB a thousand): forgotten all at once past it
+
+
+def _remembered_records(key: str, entry: object) -> tuple[Record, Record]:
+    """``_records``, remembered by the entry's value: a history's versions repeat 99% of the map's entries.
+
+    The value is told apart by each field's type too (``1`` is not ``True`` nor ``1.0`` here). An entry
+    holding a nested object is not remembered. The records are shared: callers copy, never change them.
+    """
+    try:
+        remembered = (key, _frozen(entry))
+        hash(remembered)
+    except TypeError:
+        return _records(key, entry)
+    found = _REMEMBERED.get(remembered)
+    if found is None:
+        found = _records(key, entry)
+        if len(_REMEMBERED) >= _REMEMBER_AT_MOST:
+            _REMEMBERED.clear()
+        _REMEMBERED[remembered] = found
+    return found
+
+
+def _frozen(entry: object) -> object:
+    if not isinstance(entry, Mapping):
+        raise TypeError("not an object")
+    return tuple((k, type(v), tuple(v) if isinstance(v, list) else v) for k, v in entry.items())
 
 
 def _records(key: str, entry: object) -> tuple[Record, Record]:

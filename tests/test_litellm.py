@@ -376,3 +376,14 @@ def test_every_rejected_row_names_the_model_entity_and_its_key() -> None:
         RowError("model", "a", "model 'a': is list, not an object"),
         RowError("model", "b", "model 'b': 'litellm_provider' is 7, not a provider"),
     )
+
+
+def test_an_entry_seen_before_parses_to_the_same_records_and_its_flags_are_told_apart_by_type() -> None:
+    entry = {"litellm_provider": "groq", "mode": "chat", "input_cost_per_token": 1.1e-07, "supports_vision": True}
+    first = parse_prices(_body({GROQ_SCOUT: entry}))
+    again = parse_prices(_body({GROQ_SCOUT: entry}))
+    as_number = parse_prices(_body({GROQ_SCOUT: {**entry, "supports_vision": 1}}))  # equal to True, not a flag
+
+    assert again.records == first.records
+    assert first.records["endpoint"][0]["supported_params"] == ["vision"]
+    assert [r.row_key for r in as_number.rejected] == [GROQ_SCOUT]

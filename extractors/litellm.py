@@ -36,9 +36,9 @@ from decimal import Decimal
 from typing import Any
 
 from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
-from transforms.records import Listing, Parsed, Record, RowError, json_object
+from transforms.records import Listing, Parsed, Record, RowError, json_object, name_set, optional_text
 from transforms.roles import IdentityRole
-from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count
+from transforms.units import UnitError, calendar_date, price_per_mtok, token_count
 
 ORIGIN = "https://raw.githubusercontent.com"
 PRICES_URL = f"{ORIGIN}/BerriAI/litellm/main/model_prices_and_context_window.json"
@@ -195,12 +195,12 @@ def _records(key: str, entry: object) -> tuple[Record, Record]:
         "last_updated": None,
         "open_weights": None,
         "status": None,
-        "input_modalities": _modalities(entry, "supported_modalities"),
-        "output_modalities": _modalities(entry, "supported_output_modalities"),
+        "input_modalities": name_set(entry, "supported_modalities"),
+        "output_modalities": name_set(entry, "supported_output_modalities"),
         "supported_params": None,
         "api_providers": None,
         "capabilities": flags,
-        "mode": _text(entry, "mode"),
+        "mode": optional_text(entry, "mode"),
         "description": None,
     }
     endpoint: Record = {
@@ -246,19 +246,3 @@ def _date(value: object) -> date | None:
     if isinstance(value, str) and (parts := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())):
         value = f"{parts[1]}-{int(parts[2]):02d}-{int(parts[3]):02d}"
     return calendar_date(value)
-
-
-def _text(entry: Mapping[str, Any], name: str) -> str | None:
-    value = entry.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise ValueError(f"'{name}' is {value!r}, not text")
-
-
-def _modalities(entry: Mapping[str, Any], name: str) -> list[str] | None:
-    values = entry.get(name)
-    if values is None:
-        return None
-    if not isinstance(values, list):
-        raise ValueError(f"'{name}' is {values!r}, not a list")
-    return sorted_set(str(v).lower() for v in values if v is not None)

@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
-from transforms.records import Listing, Parsed, ParseError, Record, RowError, json_object
+from transforms.records import Listing, Parsed, ParseError, Record, RowError, json_object, name_set, optional_text
 from transforms.roles import IdentityRole, Key
-from transforms.units import UnitError, calendar_date, price_per_mtok, sorted_set, token_count, yes_no
+from transforms.units import UnitError, calendar_date, price_per_mtok, token_count, yes_no
 
 ORIGIN = "https://models.dev"
 API_URL = f"{ORIGIN}/api.json"
@@ -161,11 +161,11 @@ def _model_record(key: str, item: Mapping[str, Any]) -> Record:
     return {
         "source": SOURCE.id,
         "model_id": key,
-        "name": _text(item, "name"),
+        "name": optional_text(item, "name"),
         "creator": None,
         "canonical_slug": None,
         "hugging_face_id": None,
-        "base_model": _text(item, "base_model"),
+        "base_model": optional_text(item, "base_model"),
         # Limits and prices are per provider: they are on the endpoint record.
         "context_window": None,
         "max_output_tokens": None,
@@ -176,9 +176,9 @@ def _model_record(key: str, item: Mapping[str, Any]) -> Record:
         "expiration_date": None,
         "last_updated": calendar_date(item.get("last_updated")),
         "open_weights": yes_no(_first(item, "open_weights")),
-        "status": _text(item, "status"),
-        "input_modalities": _modalities(modalities, "input"),
-        "output_modalities": _modalities(modalities, "output"),
+        "status": optional_text(item, "status"),
+        "input_modalities": name_set(modalities, "input", "modalities.input"),
+        "output_modalities": name_set(modalities, "output", "modalities.output"),
         "supported_params": None,
         "api_providers": None,
         "capabilities": None,
@@ -194,7 +194,7 @@ def _endpoint_record(key: str, provider_id: str, provider: Mapping[str, Any], it
         "source": SOURCE.id,
         "model_id": key,
         "endpoint_key": provider_id,
-        "provider": _text(provider, "name"),
+        "provider": optional_text(provider, "name"),
         "context_length": token_count(_first(limit, "limit.context")),
         "max_output_tokens": token_count(_first(limit, "limit.output")),
         "max_prompt_tokens": token_count(_first(limit, "limit.input")),
@@ -226,19 +226,3 @@ def _object(item: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ValueError(f"'{name}' is {value!r}, not an object")
     return value
-
-
-def _text(item: Mapping[str, Any], name: str) -> str | None:
-    value = item.get(name)
-    if value is None or isinstance(value, str):
-        return value
-    raise ValueError(f"'{name}' is {value!r}, not text")
-
-
-def _modalities(modalities: Mapping[str, Any], direction: str) -> list[str] | None:
-    values = modalities.get(direction)
-    if values is None:
-        return None
-    if not isinstance(values, list):
-        raise ValueError(f"'modalities.{direction}' is {values!r}, not a list")
-    return sorted_set(str(v).lower() for v in values if v is not None)

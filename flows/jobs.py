@@ -102,16 +102,22 @@ def git_plan(settings: Settings, job: BackfillJob) -> git_history.GitPlan:
 def git_archive(settings: Settings, plan: git_history.GitPlan, run_id: str) -> int:
     """Archive the plan's files as payloads (origin ``git``); returns how many."""
     with task_progress("backfill --git: archiving commits") as bar:
-        done = 0
-
-        def advance(count: int) -> None:
-            nonlocal done
-            done += count
-            if bar:
-                bar(done, len(plan.payloads))
-
+        advance = _counted(bar, len(plan.payloads))
         stored = git_history.archive_git(settings.raw_dir, plan, run_id, advance, int(settings.load_batch_mb * MB))
     return len(stored)
+
+
+def _counted(bar: Callable[[int, int], None] | None, total: int) -> Advance:
+    """An ``advance(count)`` that adds up the counts and draws them on ``bar`` (when there is one) out of ``total``."""
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if bar:
+            bar(done, total)
+
+    return advance
 
 
 def git_cache(settings: Settings) -> Path:
@@ -258,14 +264,7 @@ def _run_chunks(
         return []
     results = []
     with task_progress("backfill: loading payloads") as bar:
-        done = 0
-
-        def advance(count: int) -> None:
-            nonlocal done
-            done += count
-            if bar:
-                bar(done, total)
-
+        advance = _counted(bar, total)
         empty: list[tuple[str, list[ChunkT]]] = [("", [])]
         for n, (label, part) in enumerate(chunks if runs else empty):
             present = {item.source for item in part}

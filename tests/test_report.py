@@ -107,7 +107,7 @@ def screenshot_pixels(chromium: Any, png: bytes, colour: tuple[int, int, int]) -
 
 @pytest.fixture
 def demo_warehouse(warehouse: Path, run_cli) -> Path:  # type: ignore[no-untyped-def]
-    """The warehouse with every demo capture imported (all four sources, six dates)."""
+    """The warehouse with every demo capture imported (all five sources, six dates)."""
     result = run_cli("import", "--manifest", str(DEMO / "manifest.jsonl"))
     assert result.code in (0, 3), result.err
     return warehouse
@@ -190,6 +190,7 @@ def test_report_on_the_demo_opens_offline_in_chromium_with_every_chart_drawn(
     assert [(row[0], row[1][:7], row[2], row[4]) for row in sources if row[1] != "never"] == [
         ("artificial_analysis", "import-", "ok", "2026-08-25 10:26"),
         ("catalog", "import-", "ok", "2026-08-01 02:00"),
+        ("litellm", "import-", "ok", "2026-08-23 02:00"),
         ("models_dev", "import-", "ok", "2026-08-25 10:26"),
         ("openrouter", "import-", "ok", "2026-08-27 02:00"),
     ]

@@ -59,6 +59,25 @@ def json_object(body: bytes, expected: str = "a JSON object") -> Mapping[str, An
     return document
 
 
+def optional_text(record: Mapping[str, Any], name: str) -> str | None:
+    """``record[name]`` when it is text or absent; a ValueError naming the field otherwise."""
+    value = record.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"'{name}' is {value!r}, not text")
+
+
+def name_set(record: Mapping[str, Any], name: str, field: str | None = None) -> list[str] | None:
+    """The list ``record[name]`` as sorted distinct lower-case names (modalities); a ValueError naming
+    ``field`` (default ``name``) when it is not a list."""
+    values = record.get(name)
+    if values is None:
+        return None
+    if not isinstance(values, list):
+        raise ValueError(f"'{field or name}' is {values!r}, not a list")
+    return sorted({text for v in values if v is not None and (text := str(v).strip().lower())})
+
+
 def required(record: Mapping[str, Any], name: str, where: str) -> Any:
     """``record[name]``, or a ParseError naming the field and where it was expected."""
     value = record.get(name) if isinstance(record, Mapping) else None

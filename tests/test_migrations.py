@@ -194,3 +194,26 @@ def test_a_new_warehouse_has_exactly_the_views_and_macros_of_views_sql(tmp_path:
     declared = re.findall(r"CREATE OR REPLACE (VIEW|MACRO) (\w+)", db.views_sql())
     assert views == {name for kind, name in declared if kind == "VIEW"}
     assert macros == {name for kind, name in declared if kind == "MACRO"}
+
+
+def test_migration_9_gives_old_endpoints_their_upstream_model_key_and_old_payloads_no_commit(warehouse: Path) -> None:
+    legacy_warehouse(warehouse, WIDE)
+    con = db.open_for_write(warehouse, datetime(2026, 12, 7, tzinfo=UTC))
+    try:
+        keys = con.execute(
+            "SELECT DISTINCT source, source_key, source_model_key, is_deleted FROM endpoint_history ORDER BY ALL"
+        ).fetchall()
+        git = "SELECT count(*) FROM payloads WHERE repository IS NOT NULL OR git_commit IS NOT NULL"
+        counts = (
+            con.execute(git).fetchall(),
+            con.execute("SELECT count(*) FROM model_history WHERE mode IS NOT NULL").fetchall(),
+        )
+    finally:
+        con.close()
+
+    assert ("models_dev", "groq/meta-llama/llama-4-scout-17b-16e-instruct",
+            "meta-llama/llama-4-scout-17b-16e-instruct", False) in keys  # fmt: skip
+    assert ("openrouter", "meta-llama/llama-4-scout", "meta-llama/llama-4-scout", False) in keys
+    assert all(smk is None for *_, smk, deleted in keys if deleted)  # a retirement row's, as the derivation makes it
+    assert all(smk is not None for *_, smk, deleted in keys if not deleted)
+    assert counts == ([(0,)], [(0,)])

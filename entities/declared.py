@@ -124,11 +124,8 @@ ENDPOINT = EntitySpec(
         "input_price_per_mtok": PRICE, "output_price_per_mtok": PRICE,
         "cache_read_price_per_mtok": PRICE, "cache_write_price_per_mtok": PRICE,
         "quantization": TEXT, "supported_params": STRING_SET, "supported_params_count": SMALL_COUNT,
-        "implicit_caching": FLAG, "status": CODE, "source_model_key": TEXT,
+        "implicit_caching": FLAG, "status": CODE,
     },
-    # the model's key in its source (a LiteLLM map key without its provider prefix): a function of
-    # the key, shown and not hashed, so adding it changed no stored hash
-    volatile=("source_model_key",),
     parent="model",  # a model missing from a complete model list has no endpoints left
 )  # fmt: skip
 

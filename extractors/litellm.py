@@ -89,28 +89,11 @@ def max_output_tokens(entry: Mapping[str, Any], max_input: int | None) -> int | 
     return legacy if legacy is not None and max_input is not None and legacy < max_input else None
 
 
-def source_model_key(key: str, provider: str) -> str:
-    """The map key without its provider prefix: its first path segment when ``litellm_provider`` begins with it.
-
-    ``groq/meta-llama/llama-4-scout-17b-16e-instruct`` (``groq``) is ``meta-llama/llama-4-scout-17b-16e-instruct``;
-    ``vertex_ai/meta/llama-4-scout-17b-16e-instruct-maas`` (``vertex_ai-llama_models``) is
-    ``meta/llama-4-scout-17b-16e-instruct-maas``; ``amazon-nova/nova-micro-v1`` (``amazon_nova``) is
-    ``nova-micro-v1``; ``gpt-4o`` and ``1024-x-1024/dall-e-2`` (``openai``) stay whole.
-    """
-    prefix, slash, rest = key.partition("/")
-    return rest if slash and prefix and rest and _squashed(provider).startswith(_squashed(prefix)) else key
-
-
-def _squashed(name: str) -> str:
-    """``amazon-nova`` and ``amazon_nova`` alike: lower case, without ``-`` and ``_``."""
-    return name.lower().replace("-", "").replace("_", "")
-
-
 def identity_names(key: str, facts: Mapping[str, Any]) -> list[tuple[object, str]]:
     """A key is known by itself without its first path segment (the OpenRouter id after ``openrouter/``), and as is.
 
     Names compare by their last path segment (``transforms.roles.normalized``), so both are one name, that of
-    ``source_model_key`` too (which the identity facts cannot give: they hold no ``litellm_provider``).
+    the endpoint's ``source_model_key`` too (the SQL macro: the key without its provider prefix).
     """
     how = "litellm openrouter/ entry" if key.startswith("openrouter/") else "normalized slug"
     unprefixed = [(key.split("/", 1)[1], how)] if "/" in key else []
@@ -220,7 +203,6 @@ def _records(key: str, entry: object) -> tuple[Record, Record]:
         "supported_params_count": None if flags is None else len(flags),
         "implicit_caching": None,
         "status": None,
-        "source_model_key": source_model_key(key, provider),
     }
     return model, endpoint
 

@@ -207,7 +207,6 @@ def _endpoint_record(key: str, provider_id: str, provider: Mapping[str, Any], it
         "supported_params_count": None,
         "implicit_caching": None,
         "status": None,
-        "source_model_key": key.split("/", 1)[1],  # the model id in api.json (its file path under models/)
     }
 
 

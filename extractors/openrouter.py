@@ -223,7 +223,6 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
             "supported_params_count": None if params is None else len(params),
             "implicit_caching": _bool(item.get("supports_implicit_caching"), f"{where}.supports_implicit_caching"),
             "status": None if item.get("status") is None else int(item["status"]),
-            "source_model_key": model_id,
         }
     except (UnitError, ValueError, TypeError) as e:
         raise ParseError(f"{where}: {e}") from None

@@ -56,7 +56,6 @@ def endpoint(model_id: str, key: str, provider: str, max_out: int, params: int, 
         "input_price_per_mtok": None, "output_price_per_mtok": None,
         "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
         "supported_params": None, "supported_params_count": params, "implicit_caching": caching, "status": None,
-        "source_model_key": model_id,
     }  # fmt: skip
 
 

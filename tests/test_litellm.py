@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 from extractors import litellm
-from extractors.litellm import PRICES_URL, max_output_tokens, parse_prices, source_model_key
+from extractors.litellm import PRICES_URL, max_output_tokens, parse_prices
 from extractors.registry import identity_roles, source_specs
 from tests.conftest import FIXTURES, query
 from transforms.identity import FACT_COLUMNS, crosswalk
 from transforms.records import Listing, ParseError, Record, RowError
+from warehouse import db
 
 LITELLM = FIXTURES / "litellm"
 MAY_2025 = LITELLM / "model_prices_llama4__2025-05-19__ef4f4dc9455c.json"
@@ -83,7 +84,6 @@ def test_the_real_groq_scout_entry_parses_to_exact_records() -> None:
         "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
         "supported_params": ["function_calling", "response_schema", "tool_choice", "vision"],
         "supported_params_count": 4, "implicit_caching": None, "status": None,
-        "source_model_key": "meta-llama/llama-4-scout-17b-16e-instruct",
     }  # fmt: skip
     assert _by_id(parsed.records["model"], GROQ_SCOUT) == {
         "source": "litellm", "model_id": GROQ_SCOUT, "name": None, "creator": None, "canonical_slug": None,
@@ -112,11 +112,7 @@ def test_modalities_cache_prices_and_float_limits_are_read_and_tiered_prices_are
     )
     assert [endpoint[p] for p in prices] == [Decimal("3"), Decimal("15"), Decimal("0.3"), Decimal("3.75")]
     assert endpoint["supported_params_count"] == 10
-    assert (endpoint["provider"], endpoint["source_model_key"], model["mode"]) == (
-        "anthropic",
-        "claude-sonnet-4-5",
-        "chat",
-    )
+    assert (endpoint["provider"], model["mode"]) == ("anthropic", "chat")
 
     tiered = {**CLAUDE_SONNET_4_5, "input_cost_per_token_above_200k_tokens": "six dollars", "input_cost_per_image": []}
     assert _one(tiered, "claude-sonnet-4-5") == (model, endpoint)  # not stored yet, so a malformed one is no matter
@@ -186,9 +182,14 @@ def test_max_tokens_is_the_output_limit_only_when_below_max_input_tokens() -> No
     ],
 )  # fmt: skip
 def test_source_model_key_drops_the_prefix_only_when_the_provider_begins_with_it(
-    key: str, provider: str, expected: str
+    warehouse: Path, key: str, provider: str, expected: str
 ) -> None:
-    assert source_model_key(key, provider) == expected
+    con = db.open_for_write(warehouse, datetime(2026, 12, 7, tzinfo=UTC))  # the views' macros, on a new warehouse
+    try:
+        held = con.execute("SELECT source_model_key('litellm', ?, ?, ?)", [key, key, provider]).fetchall()
+    finally:
+        con.close()
+    assert held == [(expected,)]
 
 
 @pytest.mark.parametrize(

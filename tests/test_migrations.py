@@ -196,7 +196,9 @@ def test_a_new_warehouse_has_exactly_the_views_and_macros_of_views_sql(tmp_path:
     assert macros == {name for kind, name in declared if kind == "MACRO"}
 
 
-def test_migration_9_gives_old_endpoints_their_upstream_model_key_and_old_payloads_no_commit(warehouse: Path) -> None:
+def test_migrations_9_and_10_give_old_endpoints_their_upstream_model_key_and_old_payloads_no_commit(
+    warehouse: Path,
+) -> None:
     legacy_warehouse(warehouse, WIDE)
     con = db.open_for_write(warehouse, datetime(2026, 12, 7, tzinfo=UTC))
     try:
@@ -214,6 +216,5 @@ def test_migration_9_gives_old_endpoints_their_upstream_model_key_and_old_payloa
     assert ("models_dev", "groq/meta-llama/llama-4-scout-17b-16e-instruct",
             "meta-llama/llama-4-scout-17b-16e-instruct", False) in keys  # fmt: skip
     assert ("openrouter", "meta-llama/llama-4-scout", "meta-llama/llama-4-scout", False) in keys
-    assert all(smk is None for *_, smk, deleted in keys if deleted)  # a retirement row's, as the derivation makes it
-    assert all(smk is not None for *_, smk, deleted in keys if not deleted)
+    assert all(smk is not None for *_, smk, _ in keys)
     assert counts == ([(0,)], [(0,)])

@@ -68,7 +68,6 @@ def test_parse_endpoints_reads_every_field_of_the_real_kimi_capture() -> None:
         "cache_read_price_per_mtok": Decimal("0.6"), "cache_write_price_per_mtok": None, "quantization": "fp4",
         "supported_params": sorted(json.loads(KIMI_FILE.read_text())["data"]["endpoints"][3]["supported_parameters"]),
         "supported_params_count": 20, "implicit_caching": False, "status": -2,
-        "source_model_key": "moonshotai/kimi-k3",
     }  # fmt: skip
     assert [listing.key_count for listing in parsed.listings] == [4]
 

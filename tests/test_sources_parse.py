@@ -32,7 +32,7 @@ MODEL_KEYS = {
 ENDPOINT_KEYS = {
     "source", "model_id", "endpoint_key", "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
     "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok", "cache_write_price_per_mtok",
-    "quantization", "supported_params", "supported_params_count", "implicit_caching", "status", "source_model_key",
+    "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
 }  # fmt: skip
 EMPTY_MODEL = dict.fromkeys(MODEL_KEYS)
 
@@ -78,7 +78,6 @@ def test_groq_llama_4_scout_endpoint_carries_limits_and_exact_prices() -> None:
         "input_price_per_mtok": Decimal("0.11"), "output_price_per_mtok": Decimal("0.34"),
         "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
         "supported_params": None, "supported_params_count": None, "implicit_caching": None, "status": None,
-        "source_model_key": "meta-llama/llama-4-scout-17b-16e-instruct",
     }  # fmt: skip
 
 
@@ -214,7 +213,6 @@ def test_models_dev_missing_optional_fields_are_none() -> None:
             "source": "models_dev",
             "model_id": "tiny/t1",
             "endpoint_key": "tiny",
-            "source_model_key": "t1",
         }
     ]
 

@@ -38,6 +38,23 @@ CREATE OR REPLACE MACRO canonical_model_id(src, key, matched) AS coalesce(matche
 CREATE OR REPLACE MACRO provider_key(src, endpoint_key, provider) AS
     CASE WHEN src = 'litellm' THEN provider ELSE split_part(endpoint_key, '/', 1) END;
 
+-- The model's key in its source, so a user can find the upstream entry: OpenRouter's model id and a
+-- catalog page's slug are the key itself; models.dev's is the model id after its provider id
+-- (`groq/meta-llama/x` -> `meta-llama/x`, as api.json and the TOML tree name it); LiteLLM's is the map
+-- key without its first segment when `litellm_provider` begins with it, `-` and `_` alike
+-- (`groq/meta-llama/x` with `groq`, `vertex_ai/meta/x` with `vertex_ai-llama_models`,
+-- `amazon-nova/x` with `amazon_nova`), else the whole key (`gpt-4o`, `1024-x-1024/dall-e-2`).
+CREATE OR REPLACE MACRO source_model_key(src, model_id, endpoint_key, provider) AS
+    CASE
+        WHEN src = 'models_dev' THEN substr(model_id, strpos(model_id, '/') + 1)
+        WHEN src = 'litellm' AND strpos(endpoint_key, '/') > 1 AND strpos(endpoint_key, '/') < length(endpoint_key)
+            AND starts_with(lower(replace(replace(provider, '-', ''), '_', '')),
+                            lower(replace(replace(split_part(endpoint_key, '/', 1), '-', ''), '_', '')))
+            THEN substr(endpoint_key, strpos(endpoint_key, '/') + 1)
+        WHEN src = 'litellm' THEN endpoint_key
+        ELSE model_id
+    END;
+
 CREATE OR REPLACE MACRO price_text(price) AS
     left(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), -6)
     || rtrim(right(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), 6), '0');
@@ -97,7 +114,8 @@ SELECT
       WHERE u.source = v.source AND u.model_id = v.model_id AND u.endpoint_key = v.endpoint_key
         AND u.period = '1d' AND u.observed_at >= v.valid_from
         AND (v.valid_to IS NULL OR u.observed_at < v.valid_to)) AS uptime_1d,
-    v.model_id AS source_key, v.source_model_key, p.provider_id, v.is_deleted, v.valid_from, v.valid_to,
+    v.model_id AS source_key,
+    source_model_key(v.source, v.model_id, v.endpoint_key, v.provider) AS source_model_key, p.provider_id, v.is_deleted, v.valid_from, v.valid_to,
     v.recorded_at
 FROM endpoint_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
@@ -110,7 +128,8 @@ SELECT
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
     v.quantization, v.supported_params, v.supported_params_count,
-    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, v.source_model_key, p.provider_id,
+    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key,
+    source_model_key(v.source, v.model_id, v.endpoint_key, v.provider) AS source_model_key, p.provider_id,
     v.valid_from AS observed_since
 FROM endpoint_versions v
 LEFT JOIN (
@@ -142,7 +161,8 @@ SELECT
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
     v.quantization, v.supported_params, v.supported_params_count,
-    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key, v.source_model_key, v.valid_from,
+    v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key,
+    source_model_key(v.source, v.model_id, v.endpoint_key, v.provider) AS source_model_key, v.valid_from,
     v.valid_to
 FROM endpoint_versions v
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id

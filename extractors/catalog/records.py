@@ -197,7 +197,6 @@ def _endpoint_records(model_id: str, rows: list[dict[str, Any]]) -> list[tuple[R
             ),
             "implicit_caching": converted(flag, row.get("caching"), where + ENDPOINT_LABELS["caching"]),
             "status": None,
-            "source_model_key": model_id,  # the page's slug
         }
         out.append((record, converted(percent, row.get("uptime"), where + ENDPOINT_LABELS["uptime"])))
     return out

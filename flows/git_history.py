@@ -28,7 +28,6 @@ KNOWN_PATHS: Mapping[str, str] = {
         "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json",
 }  # fmt: skip
 """The upstream URL a known history's file mirrors, by its path in the repository (``--as`` overrides it)."""
-ZERO = "0" * 40
 _RAW = re.compile(r":(\d{6}) (\d{6}) ([0-9a-f]{40}) ([0-9a-f]{40}) ([ACDMTU])")
 
 
@@ -38,7 +37,7 @@ class GitHistoryError(Exception):
 
 @dataclass(frozen=True)
 class Change:
-    """One path a commit added, modified or deleted, with the blob it holds after (``ZERO`` when deleted)."""
+    """One path a commit added, modified or deleted, with the blob it holds after (all zeros when deleted)."""
 
     path: str
     blob: str
@@ -187,13 +186,6 @@ def blobs(git_dir: Path, ids: Iterable[str], repo: str) -> Iterator[tuple[str, b
             process.stdout.read(1)  # the newline after the object
             yield blob, body
         process.stdin.close()
-
-
-def tree_paths(git_dir: Path, commit: str, path: str, repo: str) -> list[str]:
-    """Every file under ``path`` (a directory or glob) at ``commit``."""
-    root = path.split("*", 1)[0].rsplit("/", 1)[0] if "*" in path else path.rstrip("/")
-    listing = _git(git_dir, "ls-tree", "-r", "-z", "--name-only", commit, "--", root, what=f"{repo}: ls-tree {commit}")
-    return [p for p in listing.decode("utf-8", "surrogateescape").split("\x00") if p and matches(path, p)]
 
 
 def in_window(commits: Sequence[Commit], since: datetime | None, until: datetime | None) -> list[Commit]:

@@ -52,10 +52,8 @@ def payload_kind_for(url: str) -> tuple[SourceSpec, PayloadKind]:
     origin = origin_of(url)
     path = urlsplit(url).path.rstrip("/") or "/"
     for spec in source_specs().values():
-        if spec.origin != origin:
-            continue
         for kind in spec.payload_kinds:
-            if re.fullmatch(kind.path_pattern, path):
+            if (kind.origin or spec.origin) == origin and re.fullmatch(kind.path_pattern, path):
                 return spec, kind
     known = ", ".join(f"{s.origin} ({s.id})" for s in source_specs().values())
     raise UnknownURL(f"no source serves {url}; known sources: {known}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from extractors.policy import HostPolicy
 from transforms.records import Parsed
@@ -24,10 +25,42 @@ class PayloadKind:
     needs_url: bool = False  # when True the pipeline calls ``parse(body, url)``
     yields_links: bool = False  # its ``links`` are URLs to fetch next (a sync parses it once early to find them)
     media: str = "json"  # what its Content-Type names when right (json, html, xml); the body decides, this explains
+    origin: str | None = None  # served from another origin than its source's (a git mirror's raw files)
+    in_tree: bool = False  # a file (or the listing) of the source's ``GitTree``: parsed with the tree, not alone
 
     def parse_payload(self, body: bytes, url: str) -> Parsed:
         """Parse one payload of this kind fetched from ``url``."""
         return self.parse(body, url) if self.needs_url else self.parse(body)
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    """A file of a git tree as git holds it; a symlink's bytes are its target path."""
+
+    body: bytes
+    symlink: bool = False
+
+
+class TreeState(Protocol):
+    """A source's tree as a replay reaches it, commit by commit."""
+
+    def apply(self, changes: Mapping[str, TreeFile | None]) -> Mapping[str, Parsed]:
+        """Apply one commit's changed files (None: deleted); returns what each changed path makes observed."""
+        ...
+
+    def paths(self) -> set[str]:
+        """The paths present."""
+        ...
+
+
+@dataclass(frozen=True)
+class GitTree:
+    """A source's payloads as a tree of files in a git repository (``backfill --git REPO --path FOLDER``)."""
+
+    url_base: str  # the raw URL a path of the repository is appended to (its default branch)
+    folders: tuple[str, ...]  # the folders the tree is read from, each ending in "/"
+    state: Callable[[], TreeState]  # an empty tree
+    suffix: str = ""  # only files whose name ends so are read
 
 
 @dataclass(frozen=True)
@@ -65,3 +98,4 @@ class SourceSpec:
     policy: HostPolicy = field(default_factory=HostPolicy)
     field_precedence: Mapping[str, int] = field(default_factory=dict)  # `models` field -> rank (1 wins) among sources
     upstream_docs: str = ""  # the source's own documentation of what modelsync reads
+    tree: GitTree | None = None  # where its payloads are also a git tree of files (models.dev's TOML)

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from extractors.policy import origin_of
-from extractors.spec import PayloadKind, SourceSpec
+from extractors.spec import PayloadKind, SourceSpec, TreeFile
 from transforms.frames import KEYS, SCHEMAS, entity_frame
 from transforms.records import Parsed
 from transforms.roles import normalized
@@ -37,6 +37,7 @@ class Recorded:
     path: Path
     url: str
     fetched_at: str
+    content_type: str | None = None  # ``inode/symlink`` for a git tree's symlink
 
 
 def recorded_payloads(fixtures: Path, source_id: str) -> list[Recorded]:
@@ -45,13 +46,16 @@ def recorded_payloads(fixtures: Path, source_id: str) -> list[Recorded]:
     if not manifest.is_file():
         return []
     rows = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [Recorded(manifest.parent / row["path"], row["url"], row["fetched_at"]) for row in rows]
+    return [
+        Recorded(manifest.parent / row["path"], row["url"], row["fetched_at"], row.get("content_type")) for row in rows
+    ]
 
 
 def contract_failures(spec: SourceSpec, *, fixtures: Path, docs: Path, others: Sequence[SourceSpec] = ()) -> list[str]:
     """What ``spec`` lacks or gets wrong, one ``<id>: <piece>: <why>`` line each (empty when it keeps the contract)."""
     recorded = recorded_payloads(fixtures, spec.id)
-    parsed = [(r, _parse(spec, r)) for r in recorded]
+    alone = [r for r in recorded if not ((kind := kind_of(spec, r.url)) and kind.in_tree)]
+    parsed = [*((r, _parse(spec, r)) for r in alone), *_parse_tree(spec, [r for r in recorded if r not in alone])]
     failures = [
         *_recorded(spec, recorded),
         *_entities(spec, parsed),
@@ -67,10 +71,15 @@ def contract_failures(spec: SourceSpec, *, fixtures: Path, docs: Path, others: S
 
 def kind_of(spec: SourceSpec, url: str) -> PayloadKind | None:
     """The payload kind of ``spec`` that serves ``url``, if any."""
-    if origin_of(url) != spec.origin:
-        return None
     path = urlsplit(url).path.rstrip("/") or "/"
-    return next((kind for kind in spec.payload_kinds if re.fullmatch(kind.path_pattern, path)), None)
+    return next(
+        (
+            k
+            for k in spec.payload_kinds
+            if (k.origin or spec.origin) == origin_of(url) and re.fullmatch(k.path_pattern, path)
+        ),
+        None,
+    )
 
 
 def _parse(spec: SourceSpec, recorded: Recorded) -> Parsed | str:
@@ -81,6 +90,21 @@ def _parse(spec: SourceSpec, recorded: Recorded) -> Parsed | str:
         return kind.parse_payload(recorded.path.read_bytes(), recorded.url)
     except Exception as e:  # noqa: BLE001 - the contract reports any failure to parse, whatever it is
         return f"{type(e).__name__}: {e}"
+
+
+def _parse_tree(spec: SourceSpec, recorded: list[Recorded]) -> list[tuple[Recorded, Parsed | str]]:
+    """The recorded files of a source's git tree, parsed together as one commit that adds them all."""
+    if not recorded:
+        return []
+    if spec.tree is None:
+        return [(r, "a payload kind in a tree, but the source declares no tree") for r in recorded]
+    files = {r.url.removeprefix(spec.tree.url_base): r for r in recorded if r.url.endswith(spec.tree.suffix)}
+    try:
+        changes = {p: TreeFile(r.path.read_bytes(), r.content_type == "inode/symlink") for p, r in files.items()}
+        parsed = spec.tree.state().apply(changes)
+    except Exception as e:  # noqa: BLE001 - the contract reports any failure to parse, whatever it is
+        return [(r, f"{type(e).__name__}: {e}") for r in recorded]
+    return [(files[path], result) for path, result in parsed.items()]
 
 
 def _recorded(spec: SourceSpec, recorded: list[Recorded]) -> Iterable[str]:

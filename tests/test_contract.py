@@ -12,6 +12,7 @@ import pytest
 
 from extractors.registry import REGISTERED, field_precedence, source_specs
 from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
+from flows.pipeline.trees import SYMLINK
 from tests.conftest import FIXTURES, ROOT, query
 from tests.source_contract import RECORDED, contract_failures, recorded_payloads
 from transforms.records import Listing, Parsed
@@ -40,6 +41,8 @@ def test_every_registered_source_keeps_its_contract(source: str) -> None:
 def test_a_second_import_of_the_same_payloads_is_a_no_op(source: str, warehouse, run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     def import_all() -> None:
         for recorded in recorded_payloads(FIXTURES, source):
+            if recorded.content_type == SYMLINK or recorded.url.endswith("/providers/"):
+                continue  # a git tree's symlink (and so the listing naming it) comes from git, never by hand
             result = run_cli("import", str(recorded.path), "--url", recorded.url, "--fetched-at", recorded.fetched_at)
             assert result.code == 0, result.err
 

@@ -14,6 +14,7 @@ import pandas as pd
 from extractors.registry import field_precedence, payload_kind_for
 from flows.pipeline.base import LOADABLE_STATUSES
 from flows.pipeline.hooks import identity_resolver, identity_rules_version, provider_resolver
+from flows.pipeline.trees import in_tree, parse_tree_payloads, whole_commits
 from flows.settings import Settings
 from transforms.frames import arrow_backed, entity_frame
 from transforms.hashing import row_hashes
@@ -108,7 +109,9 @@ def parse_archived(
     started = time.perf_counter()
     parsing = _Parsing(run, recorded_at)
     # The same fetch listed twice (a manifest naming a file twice, an index replayed twice) is one observation.
-    payloads = list({(p.url, p.fetched_at, p.sha256, p.status): p for p in payloads}.values())
+    payloads = list(
+        {(p.url, p.fetched_at, p.sha256, p.status): p for p in whole_commits(settings.raw_dir, payloads)}.values()
+    )
     _parse_payloads(settings, payloads, dict(bodies or {}), parsing)
     frames = _validate_records(parsing, payloads)
     meta: dict[str, Any] = {"recorded_at": recorded_at, "run_id": run.run_id}
@@ -183,11 +186,17 @@ class _Parsing:
 def _parse_payloads(
     settings: Settings, payloads: Sequence[ArchivedPayload], bodies: dict[str, bytes], parsing: _Parsing
 ) -> None:
-    """Parse each payload into ``parsing``; those that cannot load are reported, those that do not parse refused."""
-    for payload in payloads:
+    """Parse each payload into ``parsing``; those that cannot load are reported, those that do not parse refused.
+
+    The files of a git tree are parsed together, commit by commit (``flows.pipeline.trees``).
+    """
+    tree = [p for p in payloads if in_tree(p)]
+    for payload in payloads if not tree else [p for p in payloads if not in_tree(p)]:
         parsed = _parse_payload(settings, payload, bodies, parsing)
         if parsed is not None:
             parsing.add(payload, parsed)
+    if tree:
+        parse_tree_payloads(settings.raw_dir, tree, bodies, parsing.add, parsing.refuse)
 
 
 def _parse_payload(

@@ -91,8 +91,8 @@ def git_plan(settings: Settings, job: BackfillJob) -> git_history.GitPlan:
     assert job.git is not None
     plan = git_history.plan_git(
         job.git.repo, job.git.path, job.git.as_url, cache_root=git_cache(settings),
-        archived=git_history.archived_commits(settings.raw_dir), source_of=git_source, since=job.since,
-        until=job.until,
+        archived=git_history.archived_commits(settings.raw_dir), source_of=git_source, trees=git_trees(),
+        since=job.since, until=job.until,
     )  # fmt: skip
     held = f", {plan.archived} archived before" if plan.archived else ""
     note(f"backfill --git: {plan.commits} commits changed {plan.path}; {len(plan.payloads)} to archive{held}")
@@ -123,6 +123,17 @@ def _counted(bar: Callable[[int, int], None] | None, total: int) -> Advance:
 def git_cache(settings: Settings) -> Path:
     """Where clones of bundles and URLs are kept: beside the archive."""
     return settings.raw_dir.parent / f"{settings.raw_dir.name}-git"
+
+
+def git_trees() -> dict[str, git_history.Tree]:
+    """The trees of files sources read from git, by the folder ``--path`` names (models.dev: ``providers/``)."""
+    from extractors.registry import source_specs
+
+    return {
+        spec.tree.folders[0]: git_history.Tree(spec.tree.folders, spec.tree.suffix, spec.tree.url_base)
+        for spec in source_specs().values()
+        if spec.tree is not None
+    }
 
 
 def git_source(url: str) -> str:

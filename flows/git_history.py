@@ -18,7 +18,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from warehouse.archive import ArchivedPayload, archive_payloads, read_index, sha256_hex
@@ -165,9 +165,19 @@ def first_parent_commits(git_dir: Path, path: str, repo: str, *more: str) -> lis
                what=f"{repo}: git log -- {' '.join(paths)}")  # fmt: skip
     commits = [c for c in commits_of(log) if c.changes]
     return [
-        Commit(c.sha, c.committed_at, tuple(ch for ch in c.changes if any(matches(p, ch.path) for p in paths)))
-        for c in commits
+        Commit(c.sha, at, tuple(ch for ch in c.changes if any(matches(p, ch.path) for p in paths)))
+        for c, at in zip(commits, published_times([c.committed_at for c in commits]), strict=True)
     ]
+
+
+def published_times(times: Sequence[datetime]) -> list[datetime]:
+    """Each commit's time, made strictly increasing along the branch: a commit whose committer time
+    equals or precedes its predecessor's is taken a microsecond after it. Two commits are two instants,
+    in the order they were published, so history never has to choose between them."""
+    out: list[datetime] = []
+    for at in times:
+        out.append(at if not out or at > out[-1] else out[-1] + timedelta(microseconds=1))
+    return out
 
 
 class BlobReader:
@@ -364,7 +374,8 @@ def plan_tree(
         if commit.sha not in window:
             continue
         # The window's first commit, after earlier ones, holds every file present (the archive lacks them).
-        files = [present[p] for p in sorted(present)] if first and commit is not every[0] else changes
+        snapshot = first and commit is not every[0]
+        files = [*(present[p] for p in sorted(present)), *(c for c in changes if c.deleted)] if snapshot else changes
         first = False
         planned = [_tree_payload(source, tree, commit, change) for change in files]
         planned.append(GitPayload(source, listing_url, commit.committed_at, commit.sha, "", content_type=LISTING,

@@ -74,13 +74,17 @@ class ModelsDevTree:
         key = key_of(path)
         return key is not None and path in self.files and provider_file(key.split("/", 1)[0]) in self.files
 
+    def served(self, path: str) -> bool:
+        """Whether ``path`` is present and, through its symlinks, reaches a file (a broken symlink is not served)."""
+        return self.present(path) and not self._dangling(path)
+
     def apply(self, changes: Mapping[str, TreeFile | None]) -> dict[str, Parsed]:
         """Apply one commit's changes (None: deleted); returns what each changed path makes observed.
 
         The records of a key are given under the changed path that touched it (its own file first).
         """
         touched = self._touched(changes)
-        was = {path: self.present(path) for path in touched}
+        was = {path: self.served(path) for path in touched}
         for path, file in changes.items():
             self._forget(path)
             if file is None:
@@ -94,9 +98,7 @@ class ModelsDevTree:
         parsed: dict[str, Parsed] = {}
         for path in sorted(touched):
             cause = self._cause(path, changes)
-            if self.present(path) and self._dangling(path):  # a broken symlink is not served (nor an error)
-                part = gone(path, "its symlink's target left the tree") if was[path] else Parsed()
-            elif self.present(path):
+            if self.served(path):
                 part = self._served(path)
             elif was[path]:
                 part = gone(path, "its file left the tree")

@@ -92,13 +92,17 @@ def parse_tree_payloads(
                 body = _body(raw_dir, payload, bodies)
                 changes[path] = None if body is None else TreeFile(body, payload.content_type == SYMLINK)
                 by_path[path] = payload
+            for listing in listings:  # a complete listing: what it lacks is gone, whatever the archive said before
+                listed = _listed(_body(raw_dir, listing, bodies) or b"", tree)
+                for path in state.paths() - listed - changes.keys():
+                    changes[path], by_path[path] = None, listing
             for path, parsed in (state.apply(changes) if changes else {}).items():
                 add(by_path[path], parsed)
             for listing in listings:
-                missing = _listing_mismatch(_body(raw_dir, listing, bodies) or b"", state.paths(), tree)
-                if missing:
-                    refuse(listing, f"{source}: the archive's tree at commit {listing.commit} differs from its "
-                                    f"listing ({missing}); backfill --git again to archive its files")  # fmt: skip
+                lacking = sorted(_listed(_body(raw_dir, listing, bodies) or b"", tree) - state.paths())
+                if lacking:
+                    refuse(listing, f"{source}: the archive lacks {len(lacking)} files the tree held at "
+                                    f"commit {listing.commit} (e.g. {lacking[0]}); backfill --git again")  # fmt: skip
             _HELD[(source, base)] = _Held(at, state)
 
 
@@ -175,11 +179,7 @@ def _state_before(raw_dir: Path, spec: SourceSpec, tree: GitTree, base: str, fir
     return state
 
 
-def _listing_mismatch(body: bytes, paths: set[str], tree: GitTree) -> str:
-    """How a commit's listing differs from the tree's paths ("" when it does not)."""
-    listed = {line.split(" ", 1)[-1] for line in body.decode("utf-8", "surrogateescape").splitlines() if line}
-    listed = {p for p in listed if p.endswith(tree.suffix)}
-    lacking, extra = sorted(listed - paths), sorted(paths - listed)
-    parts = [f"{len(lacking)} listed paths missing, e.g. {lacking[0]}"] if lacking else []
-    parts += [f"{len(extra)} paths not listed, e.g. {extra[0]}"] if extra else []
-    return "; ".join(parts)
+def _listed(body: bytes, tree: GitTree) -> set[str]:
+    """The paths a listing names (``<mode> <path>`` lines) that the tree reads."""
+    paths = (line.split(" ", 1)[-1] for line in body.decode("utf-8", "surrogateescape").splitlines() if line)
+    return {p for p in paths if p.endswith(tree.suffix)}

@@ -27,12 +27,13 @@ def median_ms(run: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(times) * 1000
 
 
-def timed_command(command: list[str], env: dict[str, str]) -> float:
-    """Wall seconds of ``command`` run as a child process; its failure ends the benchmark, naming it."""
+def timed_command(command: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
+    """Wall seconds of ``command`` run as a child process; its failure (an exit code not in ``ok``) ends the
+    benchmark, naming it."""
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     took = time.perf_counter() - started
-    if done.returncode:
+    if done.returncode not in ok:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr[-2000:]}")
     return took
 

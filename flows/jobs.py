@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from flows import git_history, pipeline, wayback
+from flows import git_history, git_replay, pipeline, wayback
 from flows.lock import warehouse_lock
 from flows.pipeline.load import MB
 from flows.progress import fetch_progress, note, task_progress
@@ -86,12 +86,12 @@ def load(settings: Settings, run: RunRecord, archived: pipeline.Archived, parsed
     return pipeline.load_parsed(settings, run, archived, parsed, pipeline.utc_now())
 
 
-def git_plan(settings: Settings, job: BackfillJob) -> git_history.GitPlan:
+def git_plan(settings: Settings, job: BackfillJob) -> git_replay.GitPlan:
     """Read the repository's first-parent history of the path: the commits the archive lacks."""
     assert job.git is not None
-    plan = git_history.plan_git(
+    plan = git_replay.plan_git(
         job.git.repo, job.git.path, job.git.as_url, cache_root=git_cache(settings),
-        archived=git_history.archived_commits(settings.raw_dir), source_of=git_source, trees=git_trees(),
+        archived=git_replay.archived_commits(settings.raw_dir), source_of=git_source, trees=git_trees(),
         since=job.since, until=job.until,
     )  # fmt: skip
     held = f", {plan.archived} archived before" if plan.archived else ""
@@ -99,11 +99,11 @@ def git_plan(settings: Settings, job: BackfillJob) -> git_history.GitPlan:
     return plan
 
 
-def git_archive(settings: Settings, plan: git_history.GitPlan, run_id: str) -> int:
+def git_archive(settings: Settings, plan: git_replay.GitPlan, run_id: str) -> int:
     """Archive the plan's files as payloads (origin ``git``); returns how many."""
     with task_progress("backfill --git: archiving commits") as bar:
         advance = _counted(bar, len(plan.payloads))
-        stored = git_history.archive_git(settings.raw_dir, plan, run_id, advance, int(settings.load_batch_mb * MB))
+        stored = git_replay.archive_git(settings.raw_dir, plan, run_id, advance, int(settings.load_batch_mb * MB))
     return len(stored)
 
 
@@ -125,12 +125,12 @@ def git_cache(settings: Settings) -> Path:
     return settings.raw_dir.parent / f"{settings.raw_dir.name}-git"
 
 
-def git_trees() -> dict[str, git_history.Tree]:
+def git_trees() -> dict[str, git_replay.Tree]:
     """The trees of files sources read from git, by the folder ``--path`` names (models.dev: ``providers/``)."""
     from extractors.registry import source_specs
 
     return {
-        spec.tree.folders[0]: git_history.Tree(spec.tree.folders, spec.tree.suffix, spec.tree.url_base)
+        spec.tree.folders[0]: git_replay.Tree(spec.tree.folders, spec.tree.suffix, spec.tree.url_base)
         for spec in source_specs().values()
         if spec.tree is not None
     }

@@ -92,14 +92,14 @@ def parse_tree_payloads(
                 body = _body(raw_dir, payload, bodies)
                 changes[path] = None if body is None else TreeFile(body, payload.content_type == SYMLINK)
                 by_path[path] = payload
-            for listing in listings:  # a complete listing: what it lacks is gone, whatever the archive said before
-                listed = _listed(_body(raw_dir, listing, bodies) or b"", tree)
-                for path in state.paths() - listed - changes.keys():
+            listed = {listing: _listed(_body(raw_dir, listing, bodies) or b"", tree) for listing in listings}
+            for listing, paths in listed.items():  # a complete listing: what it lacks is gone, whatever came before
+                for path in state.paths() - paths - changes.keys():
                     changes[path], by_path[path] = None, listing
             for path, parsed in (state.apply(changes) if changes else {}).items():
                 add(by_path[path], parsed)
-            for listing in listings:
-                lacking = sorted(_listed(_body(raw_dir, listing, bodies) or b"", tree) - state.paths())
+            for listing, paths in listed.items():
+                lacking = sorted(paths - state.paths())
                 if lacking:
                     refuse(listing, f"{source}: the archive lacks {len(lacking)} files the tree held at "
                                     f"commit {listing.commit} (e.g. {lacking[0]}); backfill --git again")  # fmt: skip

@@ -44,8 +44,9 @@ class TreeFile:
 class TreeState(Protocol):
     """A source's tree as a replay reaches it, commit by commit."""
 
-    def apply(self, changes: Mapping[str, TreeFile | None]) -> Mapping[str, Parsed]:
-        """Apply one commit's changed files (None: deleted); returns what each changed path makes observed."""
+    def apply(self, changes: Mapping[str, TreeFile | None]) -> list[tuple[str, Parsed]]:
+        """Apply one commit's changed files (None: deleted); returns what it makes observed, each part with
+        the changed path that caused it."""
         ...
 
     def paths(self) -> set[str]:

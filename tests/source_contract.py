@@ -104,7 +104,7 @@ def _parse_tree(spec: SourceSpec, recorded: list[Recorded]) -> list[tuple[Record
         parsed = spec.tree.state().apply(changes)
     except Exception as e:  # noqa: BLE001 - the contract reports any failure to parse, whatever it is
         return [(r, f"{type(e).__name__}: {e}") for r in recorded]
-    return [(files[path], result) for path, result in parsed.items()]
+    return [(files[path], result) for path, result in parsed]
 
 
 def _recorded(spec: SourceSpec, recorded: list[Recorded]) -> Iterable[str]:

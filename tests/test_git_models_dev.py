@@ -18,6 +18,7 @@ from conftest import FIXTURES, query
 
 from extractors.models_dev.tree import ModelsDevTree, deep_merge
 from extractors.spec import TreeFile
+from transforms.records import Parsed
 
 BUNDLE = FIXTURES / "git" / "models.dev-excerpt.bundle"
 HISTORY = ("endpoint_versions", "model_versions")
@@ -154,15 +155,25 @@ def _file(path: str) -> TreeFile:
     return TreeFile((TREE / path).read_bytes(), symlink=path.startswith("providers/vercel/models/"))
 
 
-def _keys(parsed: dict[str, Any]) -> dict[str, set[str]]:
-    return {cause: {r["model_id"] for r in p.records.get("endpoint", [])} for cause, p in parsed.items()}
+def _keys(parsed: list[tuple[str, Parsed]]) -> dict[str, set[str]]:
+    """The endpoint keys observed, by the changed path that caused them."""
+    keys: dict[str, set[str]] = {}
+    for cause, part in parsed:
+        keys.setdefault(cause, set()).update(r["model_id"] for r in part.records.get("endpoint", []))
+    return keys
 
 
 def test_a_changed_base_model_or_provider_file_touches_the_models_that_read_it() -> None:
     tree = ModelsDevTree()
     paths = [str(p.relative_to(TREE)) for p in sorted(TREE.rglob("*.toml"))]
     first = tree.apply({path: _file(path) for path in paths})
-    assert sum(len(p.records.get("endpoint", [])) for p in first.values()) == 5
+    assert set().union(*_keys(first).values()) == {
+        "cloudflare-workers-ai/@cf/meta/llama-4-scout-17b-16e-instruct",
+        "deepinfra/meta-llama/Llama-4-Scout-17B-16E-Instruct",
+        "groq/meta-llama/llama-4-scout-17b-16e-instruct",
+        "llama/llama-4-scout-17b-16e-instruct-fp8",
+        "vercel/meta/llama-4-scout",
+    }
 
     base = "models/meta/llama-4-scout-17b-instruct.toml"
     changed = TreeFile(_file(base).body.replace(b"output = 16_384", b"output = 32_768"))
@@ -184,7 +195,8 @@ def test_a_model_whose_provider_file_goes_is_gone_with_its_endpoint() -> None:
     paths = [str(p.relative_to(TREE)) for p in sorted(TREE.rglob("*.toml"))]
     tree.apply({path: _file(path) for path in paths})
 
-    parsed = tree.apply({"providers/groq/provider.toml": None})["providers/groq/provider.toml"]
+    [(cause, parsed)] = tree.apply({"providers/groq/provider.toml": None})
+    assert cause == "providers/groq/provider.toml"
     assert [(m["model_id"], m["status"]) for m in parsed.records["model"]] == [
         ("groq/meta-llama/llama-4-scout-17b-16e-instruct", "gone")
     ]

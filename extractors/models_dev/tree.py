@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from extractors.spec import TreeFile
-from transforms.records import MODEL_FIELDS, Listing, Parsed, Record, RowError
+from transforms.records import MODEL_FIELDS, Listing, Parsed, RowError
 from transforms.units import UnitError
 
 from .records import SOURCE_ID, endpoint_record, model_record
@@ -78,11 +78,9 @@ class ModelsDevTree:
         """Whether ``path`` is present and, through its symlinks, reaches a file (a broken symlink is not served)."""
         return self.present(path) and not self._dangling(path)
 
-    def apply(self, changes: Mapping[str, TreeFile | None]) -> dict[str, Parsed]:
-        """Apply one commit's changes (None: deleted); returns what each changed path makes observed.
-
-        The records of a key are given under the changed path that touched it (its own file first).
-        """
+    def apply(self, changes: Mapping[str, TreeFile | None]) -> list[tuple[str, Parsed]]:
+        """Apply one commit's changes (None: deleted); returns what it makes observed, key by key, each
+        with the changed path that touched the key (its own file first)."""
         touched = self._touched(changes)
         was = {path: self.served(path) for path in touched}
         for path, file in changes.items():
@@ -95,16 +93,12 @@ class ModelsDevTree:
             self._remember(path)
         touched |= self._touched(changes)
         was.update({path: False for path in touched if path not in was})
-        parsed: dict[str, Parsed] = {}
+        parsed: list[tuple[str, Parsed]] = []
         for path in sorted(touched):
-            cause = self._cause(path, changes)
             if self.served(path):
-                part = self._served(path)
+                parsed.append((self._cause(path, changes), self._served(path)))
             elif was[path]:
-                part = gone(path, "its file left the tree")
-            else:
-                continue
-            parsed[cause] = merge(parsed.get(cause), part)
+                parsed.append((self._cause(path, changes), gone(path, "its file left the tree")))
         return parsed
 
     def _touched(self, changes: Iterable[str]) -> set[str]:
@@ -257,15 +251,3 @@ def gone(path: str, why: str) -> Parsed:
     assert key is not None
     model = {**dict.fromkeys(MODEL_FIELDS), "source": SOURCE_ID, "model_id": key, "status": "gone"}
     return Parsed(records={"model": [model]}, listings=(Listing("endpoint", key, 0, evidence=why),))
-
-
-def merge(first: Parsed | None, second: Parsed) -> Parsed:
-    """Two parses as one: records, listings and rejected rows together."""
-    if first is None:
-        return second
-    records: dict[str, list[Record]] = {k: list(v) for k, v in first.records.items()}
-    for entity, rows in second.records.items():
-        records.setdefault(entity, []).extend(rows)
-    return Parsed(
-        records, first.listings + second.listings, first.links + second.links, first.rejected + second.rejected
-    )

@@ -190,8 +190,8 @@ def _parse_payloads(
 
     The files of a git tree are parsed together, commit by commit (``flows.pipeline.trees``).
     """
-    tree = [p for p in payloads if in_tree(p)]
-    for payload in payloads if not tree else [p for p in payloads if not in_tree(p)]:
+    tree = [p for p in payloads if in_tree(p.url)]
+    for payload in payloads if not tree else [p for p in payloads if not in_tree(p.url)]:
         parsed = _parse_payload(settings, payload, bodies, parsing)
         if parsed is not None:
             parsing.add(payload, parsed)

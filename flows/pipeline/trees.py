@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from extractors.registry import payload_kind_for
 from extractors.spec import GitTree, SourceSpec, TreeFile, TreeState
@@ -35,8 +34,8 @@ class _Held:
     state: TreeState
 
 
-_INDEX: list[Any] = [None, []]
-"""The archive index's tree payloads as last read: (path, size, mtime) of the file, then the payloads."""
+_INDEX: dict[tuple[str, int, int], list[ArchivedPayload]] = {}
+"""The archive index's git and tree payloads as last read, under the (path, size, mtime) of the file."""
 _HELD: dict[tuple[str, str], _Held] = {}
 """(source, URL base) -> the state the last run left, reused when the next run starts right after it."""
 
@@ -50,11 +49,6 @@ def tree_base(url: str) -> str:
 
 def point(payload: ArchivedPayload) -> Point:
     return payload.fetched_at, payload.commit or ""
-
-
-def in_tree(payload: ArchivedPayload) -> bool:
-    """Whether a payload is a file (or the listing) of its source's git tree."""
-    return in_git_tree(payload.url)
 
 
 def parse_tree_payloads(
@@ -96,7 +90,7 @@ def parse_tree_payloads(
             for listing, paths in listed.items():  # a complete listing: what it lacks is gone, whatever came before
                 for path in state.paths() - paths - changes.keys():
                     changes[path], by_path[path] = None, listing
-            for path, parsed in (state.apply(changes) if changes else {}).items():
+            for path, parsed in state.apply(changes) if changes else []:
                 add(by_path[path], parsed)
             for listing, paths in listed.items():
                 lacking = sorted(paths - state.paths())
@@ -111,7 +105,7 @@ def whole_commits(raw_dir: Path, payloads: Sequence[ArchivedPayload]) -> list[Ar
 
     Only an ``import`` of a tree's files one by one splits a commit between runs; a backfill never does.
     """
-    points = {(p.source, tree_base(p.url), point(p)) for p in payloads if in_tree(p)}
+    points = {(p.source, tree_base(p.url), point(p)) for p in payloads if in_tree(p.url)}
     if not points:
         return list(payloads)
     held = {(p.url, p.fetched_at, p.sha256, p.status) for p in payloads}
@@ -127,13 +121,14 @@ def _archived(raw_dir: Path) -> list[ArchivedPayload]:
     index = raw_dir / "index.jsonl"
     stat = index.stat()
     stamp = (str(index.resolve()), stat.st_size, stat.st_mtime_ns)
-    if _INDEX[0] != stamp:
-        _INDEX[:] = [stamp, [p for p in read_index(raw_dir) if p.commit is not None or in_git_tree(p.url)]]
-    payloads: list[ArchivedPayload] = _INDEX[1]
-    return payloads
+    if stamp not in _INDEX:
+        _INDEX.clear()
+        _INDEX[stamp] = [p for p in read_index(raw_dir) if p.commit is not None or in_tree(p.url)]
+    return _INDEX[stamp]
 
 
-def in_git_tree(url: str) -> bool:
+def in_tree(url: str) -> bool:
+    """Whether a URL is a file (or the listing) of its source's git tree."""
     try:
         return payload_kind_for(url)[1].in_tree
     except ValueError:

@@ -117,7 +117,7 @@ SOURCE = SourceSpec(
 )
 
 
-_REMEMBERED: dict[tuple[str, object], tuple[Record, Record]] = {}
+_REMEMBERED: dict[tuple[object, ...], tuple[Record, Record]] = {}
 _REMEMBER_AT_MOST = 50_000  # entries (about 3 MB a thousand): forgotten all at once past it
 
 
@@ -127,12 +127,17 @@ def _remembered_records(key: str, entry: object) -> tuple[Record, Record]:
     The value is told apart by each field's type too (``1`` is not ``True`` nor ``1.0`` here). An entry
     holding a nested object is not remembered. The records are shared: callers copy, never change them.
     """
-    try:
-        remembered = (key, _frozen(entry))
-        hash(remembered)
-    except TypeError:
+    if not isinstance(entry, Mapping):
         return _records(key, entry)
-    found = _REMEMBERED.get(remembered)
+    try:  # most entries hold scalars only: their items and the types of their values, read in C
+        remembered: tuple[object, ...] = (key, tuple(entry.items()), tuple(map(type, entry.values())))
+        found = _REMEMBERED.get(remembered)
+    except TypeError:  # a list among them (supported regions, modalities)
+        try:
+            remembered = (key, _frozen(entry))
+            found = _REMEMBERED.get(remembered)
+        except TypeError:
+            return _records(key, entry)
     if found is None:
         found = _records(key, entry)
         if len(_REMEMBERED) >= _REMEMBER_AT_MOST:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from entities import ENDPOINT
 from extractors.openrouter import parse_endpoints, parse_models
 from tests.conftest import FIXTURES, KIMI_FILE, synthetic_endpoint, synthetic_endpoints
-from transforms.frames import entity_frame
-from transforms.hashing import row_hash
+from transforms.frames import entity_frame, observed_frame
+from transforms.hashing import row_hash, row_hashes
 from transforms.records import ParseError
 from transforms.units import UnitError, price_per_mtok, sorted_set, token_count
 
@@ -128,6 +130,42 @@ def test_a_row_that_breaks_its_schema_is_rejected_with_the_reason() -> None:
         ("moonshotai/kimi-k3/fireworks/fast",
          "cache_read_price_per_mtok: a price below 1,000,000,000 USD per million tokens (got Decimal('1E+10'))"),
     ]  # fmt: skip
+
+
+def _kimi_with_one_bad_price() -> list[dict[str, object]]:
+    records = parse_endpoints(KIMI_FILE.read_bytes()).records["endpoint"]
+    records[1]["output_price_per_mtok"] = Decimal("-0.5")
+    return records
+
+
+def test_a_record_repeated_across_payloads_gives_the_rows_and_rejects_of_each_occurrence() -> None:
+    records = _kimi_with_one_bad_price()  # the same record objects, as a memo hands them out, in two payloads
+    first, second = pd.Timestamp("2026-08-25T10:00:00Z"), pd.Timestamp("2026-08-26T10:00:00Z")
+    occurrences = [(r, first, "a" * 64) for r in records] + [(r, second, "b" * 64) for r in records]
+    apart = [({**r}, at, sha) for r, at, sha in occurrences]  # every occurrence its own object
+    attributes = ENDPOINT.attributes
+
+    shared, shared_rejected = observed_frame("endpoint", occurrences, attributes)
+    each, each_rejected = observed_frame("endpoint", apart, attributes)
+
+    pd.testing.assert_frame_equal(shared, each)
+    assert shared_rejected == each_rejected
+    assert [(r.row_key, r.payload_sha256) for r in shared_rejected] == [
+        ("moonshotai/kimi-k3/alibaba", "a" * 64),
+        ("moonshotai/kimi-k3/alibaba", "b" * 64),
+    ]
+    assert list(shared["attr_hash"]) == list(row_hashes(shared, attributes))
+
+
+def test_one_record_twice_in_one_payload_is_still_a_duplicate_key() -> None:
+    records = _kimi_with_one_bad_price()[2:3]
+    at = pd.Timestamp("2026-08-25T10:00:00Z")
+
+    frame, rejected = observed_frame("endpoint", [(records[0], at, "a" * 64), (records[0], at, "a" * 64)])
+
+    assert frame.empty
+    assert {r.row_key for r in rejected} == {"moonshotai/kimi-k3/fireworks/fast"}
+    assert len(rejected) == 2
 
 
 @given(st.recursive(

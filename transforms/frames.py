@@ -18,6 +18,7 @@ import pyarrow
 
 import entities
 from entities import DECLARATIONS, PRICE, STRING_SET, EntitySpec, Kind, SeriesSpec
+from transforms.hashing import row_hashes
 from transforms.records import Record
 from transforms.units import PRICE_SCALE
 
@@ -129,6 +130,7 @@ class Rejected:
     reason: str
     payload_sha256: str
     observed_at: datetime  # with the sha, which fetch of the payload the row came from
+    position: Any = None  # the row's place among the records validated
 
 
 def entity_frame(entity: str, records: Sequence[Record]) -> tuple[pd.DataFrame, list[Rejected]]:
@@ -154,10 +156,69 @@ def entity_frame(entity: str, records: Sequence[Record]) -> tuple[pd.DataFrame, 
                 "; ".join(reasons[i]),
                 str(bad.at[i, "payload_sha256"]),
                 observed[i],
+                i,
             )
             for i in reasons
         ]
         return schema.validate(frame.drop(index=list(reasons)), lazy=True), rejected
+
+
+Occurrence = tuple[Record, datetime, str]
+"""A record, when it was observed and the sha256 of the payload it came from."""
+
+
+def observed_frame(
+    entity: str, occurrences: Sequence[Occurrence], hashed: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, list[Rejected]]:
+    """``entity_frame`` of records with their origins, plus ``attr_hash`` of the ``hashed`` columns when given.
+
+    A record object seen several times (an extractor hands out the same one for an entry a history's
+    versions repeat: LiteLLM's map keeps 99% of its entries from one version to the next) is validated
+    and hashed once, then repeated for each of its occurrences: the rows and rejects are the ones
+    validating every occurrence gives. Should the repeats break the schema's uniqueness, every
+    occurrence is validated as one row.
+    """
+    position: dict[int, int] = {}  # id of a record -> its place among the distinct ones
+    rows: list[Record] = []
+    where: list[int] = []
+    for row, at, sha in occurrences:
+        place = position.get(id(row))
+        if place is None:
+            place = position[id(row)] = len(rows)
+            rows.append({**row, "observed_at": at, "payload_sha256": sha})
+        where.append(place)
+    if len(rows) < len(where):
+        shared = _repeated(entity, rows, where, occurrences, hashed)
+        if shared is not None:
+            return shared
+        rows = [{**row, "observed_at": at, "payload_sha256": sha} for row, at, sha in occurrences]
+    frame, rejected = entity_frame(entity, rows)
+    return (frame if hashed is None else frame.assign(attr_hash=row_hashes(frame, hashed))), rejected
+
+
+def _repeated(
+    entity: str, rows: list[Record], where: list[int], occurrences: Sequence[Occurrence], hashed: Sequence[str] | None
+) -> tuple[pd.DataFrame, list[Rejected]] | None:
+    """The distinct ``rows`` validated (and hashed), then repeated at each occurrence; None if that breaks
+    uniqueness."""
+    distinct, rejected = entity_frame(entity, rows)
+    if hashed is not None:
+        distinct = distinct.assign(attr_hash=row_hashes(distinct, hashed))
+    valid = set(distinct.index)
+    kept = [i for i, place in enumerate(where) if place in valid]
+    frame = distinct.loc[[where[i] for i in kept]].set_axis(kept)  # labelled by occurrence, as entity_frame labels
+    frame["observed_at"] = pd.Series([occurrences[i][1] for i in kept], kept, distinct["observed_at"].dtype)
+    frame["payload_sha256"] = pd.Series([occurrences[i][2] for i in kept], kept, distinct["payload_sha256"].dtype)
+    unique = [*DECLARATIONS[entity].key, "observed_at", "payload_sha256"]
+    if frame.duplicated(unique).any():
+        return None
+    by_place = {r.position: r for r in rejected}
+    repeated = [
+        Rejected(entity, r.row_key, r.reason, occurrences[i][2], occurrences[i][1], i)
+        for i, place in enumerate(where)
+        if (r := by_place.get(place)) is not None
+    ]
+    return frame, repeated
 
 
 def _typed(schema: pa.DataFrameSchema, records: Sequence[Record]) -> pd.DataFrame:

@@ -16,9 +16,8 @@ from flows.pipeline.base import LOADABLE_STATUSES
 from flows.pipeline.hooks import identity_resolver, identity_rules_version, provider_resolver
 from flows.pipeline.trees import in_tree, parse_tree_payloads, whole_commits
 from flows.settings import Settings
-from transforms.frames import arrow_backed, entity_frame
-from transforms.hashing import row_hashes
-from transforms.records import Listing, Parsed, ParseError, Record
+from transforms.frames import Occurrence, arrow_backed, observed_frame
+from transforms.records import Listing, Parsed, ParseError
 from warehouse.archive import ArchivedPayload, object_path, read_body
 from warehouse.history import ENTITIES, MEASUREMENTS, LoadBatch, RunRecord
 
@@ -142,7 +141,7 @@ class _Parsing:
 
     run: RunRecord
     recorded_at: datetime
-    records: dict[str, list[Record]] = field(default_factory=dict)
+    records: dict[str, list[Occurrence]] = field(default_factory=dict)  # entity -> records, when and whence
     listings: list[tuple[ArchivedPayload, Listing]] = field(default_factory=list)
     quarantine: list[dict[str, object]] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -166,9 +165,8 @@ class _Parsing:
 
     def add(self, payload: ArchivedPayload, parsed: Parsed) -> None:
         """Gather what one payload parsed into: its records, its listings, and its refused rows."""
-        for entity, rows in parsed.records.items():
-            origin = {"observed_at": payload.fetched_at, "payload_sha256": payload.sha256}
-            self.records.setdefault(entity, []).extend({**row, **origin} for row in rows)
+        for entity, rows in parsed.records.items():  # kept as given: a record object repeated is validated once
+            self.records.setdefault(entity, []).extend((row, payload.fetched_at, payload.sha256) for row in rows)
         self.listings.extend((payload, listing) for listing in parsed.listings)
         for error in parsed.rejected:
             self.refuse_row(payload, error.entity, error.row_key, error.reason)
@@ -225,8 +223,9 @@ def _validate_records(parsing: _Parsing, payloads: Sequence[ArchivedPayload]) ->
     """Each entity's valid records as a typed frame; the rows its schema rejects are refused."""
     frames: dict[str, pd.DataFrame] = {}
     fetches = {(p.sha256, p.fetched_at): p for p in payloads}  # one body fetched twice is two fetches
-    for entity, rows in parsing.records.items():
-        frame, rejected = entity_frame(entity, rows)
+    for entity, occurrences in parsing.records.items():
+        spec = ENTITIES.get(entity)
+        frame, rejected = observed_frame(entity, occurrences, None if spec is None else spec.attributes)
         frames[entity] = frame
         for reject in rejected:
             payload = fetches[(reject.payload_sha256, reject.observed_at)]
@@ -235,11 +234,11 @@ def _validate_records(parsing: _Parsing, payloads: Sequence[ArchivedPayload]) ->
 
 
 def _observations(frames: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """The entity frames as observations: hashed attributes and the run's metadata, Arrow-backed."""
+    """The entity frames (hashed already) as observations: with the run's metadata, Arrow-backed."""
     observations = {}
-    for name, spec in ENTITIES.items():
+    for name in ENTITIES:
         if name in frames:
-            frame = frames[name].assign(attr_hash=row_hashes(frames[name], spec.attributes), **meta)
+            frame = frames[name].assign(**meta)  # hashed as it was validated (observed_frame)
             observations[name] = arrow_backed(frame)
     return observations
 

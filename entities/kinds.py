@@ -27,6 +27,10 @@ PRICE = Kind("price", "DECIMAL(38,12)")  # USD per million tokens, exact; its ra
 DATE = Kind("date", "DATE")
 FLAG = Kind("flag", "BOOLEAN")
 STRING_SET = Kind("string set", "VARCHAR[]")  # sorted unique strings
+PRICE_TIERS = Kind("price tiers", "STRUCT(price VARCHAR, above_tokens BIGINT, price_per_mtok DECIMAL(38,12))[]")
+"""Prices that apply above a prompt size: ``{"price": "input", "above_tokens": 200000, "price_per_mtok": Decimal}``
+objects, sorted by price then size; ``price`` names the column it replaces (input, output, cache_read, cache_write)."""
+TIERED_PRICES = ("input", "output", "cache_read", "cache_write")
 PERCENTAGE = Kind("percentage", "DOUBLE", required=True, at_least=0.0, at_most=100.0)  # uptimes, benchmark scores
 NON_NEGATIVE = Kind("non-negative number", "DOUBLE", required=True, at_least=0.0)
 

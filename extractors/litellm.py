@@ -14,8 +14,9 @@ Quirks handled here:
   value that does not read in its unit is one rejected row, never the payload;
 - prices are USD per token as JSON numbers (``1.1e-07`` is ``Decimal("0.11")`` per million), stored as
   published even when upstream's unit is wrong (novita's Llama 4 Scout at ``0.0008`` a token, 2026-01-09 to -13);
-- tiered and special prices (``input_cost_per_token_above_200k_tokens``, ``_batches``, ``_priority``, per
-  image or second) are not read, nor stored yet: a malformed one rejects nothing;
+- prices above a prompt size (``input_cost_per_token_above_200k_tokens``, and the output and cache ones) are
+  the endpoint's ``price_tiers``; other special prices (``_batches``, ``_priority``, ``_above_1hr`` cache
+  writes, per character, image or second) are not read: a malformed one rejects nothing;
 - limits and prices are the deployment's, on the endpoint record only (as models.dev's);
 - ``max_input_tokens`` is stored as the endpoint's ``context_length``; LiteLLM has no
   separate prompt cap, so ``max_prompt_tokens`` stays NULL. For a few models it is the input cap rather than
@@ -35,6 +36,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from entities import TIERED_PRICES
 from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
 from transforms.records import Listing, Parsed, Record, RowError, json_object, name_set, optional_text
 from transforms.roles import IdentityRole
@@ -47,6 +49,15 @@ NOT_MODELS = frozenset({"sample_spec", "fallback_generalizations"})
 MIRROR_STAMP = "last_updated"
 """The key a git mirror of the map adds, a timestamp string (upstream has no such key)."""
 FLAG_PREFIX = "supports_"
+TIER = re.compile(r"(?P<field>input_cost_per_token|output_cost_per_token|cache_read_input_token_cost"
+                  r"|cache_creation_input_token_cost)_above_(?P<thousands>\d+)k_tokens")  # fmt: skip
+"""A price that applies above a prompt size, in thousands of tokens."""
+TIER_PRICES = {
+    "input_cost_per_token": "input",
+    "output_cost_per_token": "output",
+    "cache_read_input_token_cost": "cache_read",
+    "cache_creation_input_token_cost": "cache_write",
+}
 
 
 def parse_prices(body: bytes) -> Parsed:
@@ -203,6 +214,7 @@ def _records(key: str, entry: object) -> tuple[Record, Record]:
         "output_price_per_mtok": output_price,
         "cache_read_price_per_mtok": _price(entry, "cache_read_input_token_cost"),
         "cache_write_price_per_mtok": _price(entry, "cache_creation_input_token_cost"),
+        "price_tiers": price_tiers(entry),
         "quantization": None,
         "supported_params": flags,
         "supported_params_count": None if flags is None else len(flags),
@@ -215,6 +227,23 @@ def _records(key: str, entry: object) -> tuple[Record, Record]:
 def _price(entry: Mapping[str, Any], name: str) -> Decimal | None:
     """USD per million tokens from the USD per token ``name``."""
     return price_per_mtok(entry.get(name), 1, name)
+
+
+def price_tiers(entry: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The per-token prices above a prompt size (``input_cost_per_token_above_200k_tokens``), sorted; None if none.
+
+    Only token prices by prompt size: ``_priority`` prices, cache writes ``_above_1hr`` (a duration) and
+    prices per character, image or second are not tiers of the endpoint's prices.
+    """
+    tiers = []
+    for name, value in entry.items():
+        if value is None or "_above_" not in name or (match := TIER.fullmatch(name)) is None:
+            continue
+        price = TIER_PRICES[match["field"]]
+        tiers.append({"price": price, "above_tokens": int(match["thousands"]) * 1000,
+                      "price_per_mtok": price_per_mtok(value, 1, name)})  # fmt: skip
+    tiers.sort(key=lambda t: (TIERED_PRICES.index(t["price"]), t["above_tokens"]))
+    return tiers or None
 
 
 def _flags(entry: Mapping[str, Any]) -> list[str] | None:

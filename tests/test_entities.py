@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from entities import DECLARATIONS, ENTITIES, PRICE, SERIES, EntitySpec, Kind
+from entities import DECLARATIONS, ENTITIES, PRICE, PRICE_TIERS, SERIES, EntitySpec, Kind
 from tests.conftest import ROOT
 from transforms.frames import SCHEMAS, entity_frame
 from transforms.hashing import row_hash
@@ -115,6 +115,7 @@ def sample(kind: Kind) -> object:
         "DATE": date(2026, 8, 2),
         PRICE.duckdb_type: Decimal("0.17992692"),
         "VARCHAR[]": ["text", "tools"],
+        PRICE_TIERS.duckdb_type: [{"price": "input", "above_tokens": 200_000, "price_per_mtok": Decimal("6")}],
     }
     return by_type[kind.duckdb_type]
 
@@ -130,7 +131,12 @@ def test_a_record_with_a_value_of_each_declared_kind_passes_its_schema() -> None
 def test_a_value_outside_its_kind_is_refused_with_the_rule_it_breaks() -> None:
     meta = {"observed_at": pd.Timestamp("2026-08-25T10:26:01Z"), "payload_sha256": "0" * 64}
     wrong = {
-        "endpoint": {"endpoint_key": "", "context_length": -1, "supported_params": ["b", "a"]},
+        "endpoint": {
+            "endpoint_key": "",
+            "context_length": -1,
+            "supported_params": ["b", "a"],
+            "price_tiers": [{"price": "input", "above_tokens": 0, "price_per_mtok": Decimal("6")}],
+        },
         "uptime": {"period": "2h", "uptime_pct": 101.0},
         "speed": {"metric": "tokens", "value": -0.5},
     }
@@ -142,7 +148,10 @@ def test_a_value_outside_its_kind_is_refused_with_the_rule_it_breaks() -> None:
         reasons[name] = [(r.row_key, r.reason) for r in rejected]
     assert reasons == {
         "endpoint": [("x/", "endpoint_key: str_length(1, None) (got ''); context_length: greater_than_or_equal_to(0)"
-                            " (got -1); supported_params: sorted list of strings (got ['b', 'a'])")],
+                            " (got -1); price_tiers: tiers sorted by price (input, output, cache_read, cache_write)"
+                            " and size, each an exact price above a positive token count (got [{'price': 'input',"
+                            " 'above_tokens': 0, 'price_per_mtok': Decimal('6')}]); supported_params: sorted list of"
+                            " strings (got ['b', 'a'])")],
         "uptime": [("x/x/2h", "period: isin(['5m', '30m', '1d']) (got '2h'); uptime_pct: in_range(0.0, 100.0)"
                               " (got 101.0)")],
         "speed": [("x/tokens", "metric: isin(['output_tokens_per_s', 'time_to_first_token_s',"
@@ -154,11 +163,12 @@ def test_a_value_outside_its_kind_is_refused_with_the_rule_it_breaks() -> None:
 def test_the_hashed_attribute_names_stay_those_of_the_stored_history() -> None:
     # Each versioned attribute's name is hashed with its value: renaming, dropping or moving one
     # into `volatile` changes every stored hash (and needs a re-hash migration). One value each.
-    # Adding one changes this fingerprint but no stored hash (NULLs are left out): `mode` (009).
+    # Adding one changes this fingerprint but no stored hash (NULLs are left out): `mode` (009),
+    # `price_tiers` (011).
     hashes = {name: row_hash({column: column for column in spec.attributes}) for name, spec in ENTITIES.items()}
     assert hashes == {
         "model": "3172bc6dd19f85e80a58e15d3eb45646",
-        "endpoint": "f48095f4ea4e79342eadd57d2ad01812",
+        "endpoint": "9b0ec499c2a7aac0b579e2f02fbad0c0",
         "benchmark": "afb7f6a3e71687fef670e699cb2c5bfe",
     }
 

@@ -81,8 +81,8 @@ def test_the_real_groq_scout_entry_parses_to_exact_records() -> None:
         "source": "litellm", "model_id": GROQ_SCOUT, "endpoint_key": GROQ_SCOUT, "provider": "groq",
         "context_length": 131072, "max_output_tokens": 8192, "max_prompt_tokens": None,
         "input_price_per_mtok": Decimal("0.11"), "output_price_per_mtok": Decimal("0.34"),  # 1.1e-07, 3.4e-07 a token
-        "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
-        "supported_params": ["function_calling", "response_schema", "tool_choice", "vision"],
+        "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "price_tiers": None,
+        "quantization": None, "supported_params": ["function_calling", "response_schema", "tool_choice", "vision"],
         "supported_params_count": 4, "implicit_caching": None, "status": None,
     }  # fmt: skip
     assert _by_id(parsed.records["model"], GROQ_SCOUT) == {
@@ -96,7 +96,7 @@ def test_the_real_groq_scout_entry_parses_to_exact_records() -> None:
     }  # fmt: skip
 
 
-def test_modalities_cache_prices_and_float_limits_are_read_and_tiered_prices_are_not() -> None:
+def test_modalities_cache_prices_float_limits_and_prices_above_a_prompt_size_are_read() -> None:
     parsed = parse_prices(MAY_2025.read_bytes())
     vertex = _by_id(parsed.records["model"], "vertex_ai/meta/llama-4-scout-17b-16e-instruct-maas")
     served = _by_id(parsed.records["endpoint"], "vertex_ai/meta/llama-4-scout-17b-16e-instruct-maas")
@@ -114,8 +114,24 @@ def test_modalities_cache_prices_and_float_limits_are_read_and_tiered_prices_are
     assert endpoint["supported_params_count"] == 10
     assert (endpoint["provider"], model["mode"]) == ("anthropic", "chat")
 
-    tiered = {**CLAUDE_SONNET_4_5, "input_cost_per_token_above_200k_tokens": "six dollars", "input_cost_per_image": []}
-    assert _one(tiered, "claude-sonnet-4-5") == (model, endpoint)  # not stored yet, so a malformed one is no matter
+    assert endpoint["price_tiers"] == [  # not the cache write above an hour (a duration), nor its 200k tier
+        {"price": "input", "above_tokens": 200_000, "price_per_mtok": Decimal("6")},
+        {"price": "output", "above_tokens": 200_000, "price_per_mtok": Decimal("22.5")},
+        {"price": "cache_read", "above_tokens": 200_000, "price_per_mtok": Decimal("0.6")},
+        {"price": "cache_write", "above_tokens": 200_000, "price_per_mtok": Decimal("7.5")},
+    ]
+    special = {**CLAUDE_SONNET_4_5, "input_cost_per_image": [], "input_cost_per_token_above_200k_tokens_priority": "x"}
+    assert _one(special, "claude-sonnet-4-5") == (model, endpoint)  # prices not read: a malformed one is no matter
+
+
+def test_a_malformed_price_above_a_prompt_size_rejects_its_entry_naming_the_field() -> None:
+    tiered = {**CLAUDE_SONNET_4_5, "input_cost_per_token_above_200k_tokens": "six dollars"}
+
+    parsed = parse_prices(_body({"claude-sonnet-4-5": tiered}))
+
+    assert [(r.row_key, "input_cost_per_token_above_200k_tokens" in r.reason) for r in parsed.rejected] == [
+        ("claude-sonnet-4-5", True)
+    ]
 
 
 def test_a_real_fixture_gives_every_llama_4_key_and_lists_the_whole_map() -> None:
@@ -263,6 +279,20 @@ def test_a_repricing_between_real_versions_is_one_change_of_the_endpoint(warehou
         ("endpoint", NOVITA_SCOUT, "input_price_per_mtok", "800.000000", "0.180000"),
         ("endpoint", NOVITA_SCOUT, "output_price_per_mtok", "4000.000000", "0.590000"),
     ]
+
+
+def test_a_repriced_tier_is_one_change_of_the_endpoint_s_price_tiers(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    repriced = {**CLAUDE_SONNET_4_5, "input_cost_per_token_above_200k_tokens": 7e-06}
+    for day, entry in (("2026-07-01", CLAUDE_SONNET_4_5), ("2026-07-02", repriced)):
+        path = tmp_path / f"synthetic_prices__{day}.json"
+        path.write_bytes(_body({"claude-sonnet-4-5": entry}))
+        assert run_cli("import", str(path), "--url", PRICES_URL, "--fetched-at", f"{day}T02:00:00Z").code == 0
+
+    changes = query(warehouse, "SELECT field, old_value, new_value FROM changes WHERE source = 'litellm'")
+    tiers = "output>200000:22.500000, cache_read>200000:0.600000, cache_write>200000:7.500000"
+    assert changes == [("price_tiers", f"input>200000:6.000000, {tiers}", f"input>200000:7.000000, {tiers}")]
+    held = query(warehouse, "SELECT price_tiers[1] FROM endpoints WHERE source = 'litellm'")
+    assert held == [({"price": "input", "above_tokens": 200_000, "price_per_mtok": Decimal("7")},)]
 
 
 def test_a_key_removed_from_the_map_retires_its_model_and_its_endpoint(

@@ -17,7 +17,7 @@ import pandera.pandas as pa
 import pyarrow
 
 import entities
-from entities import DECLARATIONS, PRICE, STRING_SET, EntitySpec, Kind, SeriesSpec
+from entities import DECLARATIONS, PRICE, PRICE_TIERS, STRING_SET, TIERED_PRICES, EntitySpec, Kind, SeriesSpec
 from transforms.hashing import row_hashes
 from transforms.records import Record
 from transforms.units import PRICE_SCALE
@@ -53,6 +53,24 @@ def _sorted_strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value) and value == sorted(set(value))
 
 
+def _price_tiers(value: object) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, list) or not value:
+        return False
+    order = []
+    for tier in value:
+        if not isinstance(tier, dict) or set(tier) != {"price", "above_tokens", "price_per_mtok"}:
+            return False
+        price, size, per_mtok = tier["price"], tier["above_tokens"], tier["price_per_mtok"]
+        if price not in TIERED_PRICES or not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            return False
+        if per_mtok is None or not (_is_exact_price(per_mtok) and _not_negative(per_mtok) and _below_limit(per_mtok)):
+            return False
+        order.append((TIERED_PRICES.index(price), size))
+    return order == sorted(set(order))
+
+
 def _price_checks() -> list[pa.Check]:
     """A price: USD per million tokens, exact to ``PRICE_SCALE`` decimals (as ``price_per_mtok`` rounds them)."""
     return [
@@ -75,6 +93,10 @@ def _kind_checks(kind: Kind) -> list[pa.Check]:
         checks.extend(_price_checks())
     if kind == STRING_SET:
         checks.append(pa.Check(_sorted_strings, element_wise=True, error="sorted list of strings"))
+    if kind == PRICE_TIERS:
+        order = ", ".join(TIERED_PRICES)
+        error = f"tiers sorted by price ({order}) and size, each an exact price above a positive token count"
+        checks.append(pa.Check(_price_tiers, element_wise=True, error=error))
     return checks
 
 
@@ -87,6 +109,7 @@ _PANDAS_DTYPES: Mapping[str, Any] = {
     "DATE": object,  # datetime.date
     PRICE.duckdb_type: object,  # Decimal
     "VARCHAR[]": object,  # list of str
+    PRICE_TIERS.duckdb_type: object,  # list of dict
 }
 """The pandas dtype a frame holds each DuckDB type's values in before they load."""
 

@@ -59,6 +59,11 @@ CREATE OR REPLACE MACRO price_text(price) AS
     left(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), -6)
     || rtrim(right(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), 6), '0');
 
+-- Price tiers as one line: `input>200000:6, output>200000:22.5` (what `changes` compares and shows).
+CREATE OR REPLACE MACRO tiers_text(tiers) AS
+    array_to_string(list_transform(tiers,
+        lambda t: t.price || '>' || CAST(t.above_tokens AS VARCHAR) || ':' || price_text(t.price_per_mtok)), ', ');
+
 -- ==== The crosswalks ==========================================================================
 
 CREATE OR REPLACE VIEW model_aliases AS
@@ -108,6 +113,7 @@ SELECT
     canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
+    v.price_tiers,
     v.quantization, v.supported_params, v.supported_params_count,
     v.implicit_caching, v.status,
     (SELECT arg_max(u.uptime_pct, u.observed_at) FROM uptime_measurements u
@@ -127,6 +133,7 @@ SELECT
     canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
+    v.price_tiers,
     v.quantization, v.supported_params, v.supported_params_count,
     v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key,
     source_model_key(v.source, v.model_id, v.endpoint_key, v.provider) AS source_model_key, p.provider_id,
@@ -160,6 +167,7 @@ SELECT
     canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
     v.context_length, v.max_output_tokens, v.max_prompt_tokens,
     v.input_price_per_mtok, v.output_price_per_mtok, v.cache_read_price_per_mtok, v.cache_write_price_per_mtok,
+    v.price_tiers,
     v.quantization, v.supported_params, v.supported_params_count,
     v.implicit_caching, v.status, u.uptime_1d, v.model_id AS source_key,
     source_model_key(v.source, v.model_id, v.endpoint_key, v.provider) AS source_model_key, v.valid_from,
@@ -317,6 +325,7 @@ WITH endpoint_fields AS (
             price_text(output_price_per_mtok) AS output_price_per_mtok,
             price_text(cache_read_price_per_mtok) AS cache_read_price_per_mtok,
             price_text(cache_write_price_per_mtok) AS cache_write_price_per_mtok,
+            tiers_text(price_tiers) AS price_tiers,
             CAST(quantization AS VARCHAR) AS quantization,
             array_to_string(supported_params, ',') AS supported_params,
             -- the count is its own field only where the list is unknown (catalog pages)
@@ -327,8 +336,8 @@ WITH endpoint_fields AS (
         FROM endpoint_versions WHERE NOT is_deleted AND superseded_at IS NULL
     ) UNPIVOT INCLUDE NULLS (value FOR field IN (provider, context_length, max_output_tokens,
         max_prompt_tokens, input_price_per_mtok, output_price_per_mtok, cache_read_price_per_mtok,
-        cache_write_price_per_mtok, quantization, supported_params, supported_params_count, implicit_caching,
-        status))
+        cache_write_price_per_mtok, price_tiers, quantization, supported_params, supported_params_count,
+        implicit_caching, status))
 ),
 model_fields AS (
     SELECT * FROM (

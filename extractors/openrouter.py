@@ -218,6 +218,7 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
             "output_price_per_mtok": _price(required(pricing, "completion", f"{where}.pricing"), "completion"),
             "cache_read_price_per_mtok": _price(pricing.get("input_cache_read"), "input_cache_read"),
             "cache_write_price_per_mtok": _price(pricing.get("input_cache_write"), "input_cache_write"),
+            "price_tiers": None,  # pricing.overrides (tiers by prompt size and time) are not read yet
             "quantization": item.get("quantization"),
             "supported_params": params,
             "supported_params_count": None if params is None else len(params),

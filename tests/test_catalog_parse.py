@@ -54,7 +54,8 @@ def endpoint(model_id: str, key: str, provider: str, max_out: int, params: int, 
         "source": "catalog", "model_id": model_id, "endpoint_key": key, "provider": provider,
         "context_length": None, "max_output_tokens": max_out, "max_prompt_tokens": None,
         "input_price_per_mtok": None, "output_price_per_mtok": None,
-        "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
+        "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "price_tiers": None,
+        "quantization": None,
         "supported_params": None, "supported_params_count": params, "implicit_caching": caching, "status": None,
     }  # fmt: skip
 

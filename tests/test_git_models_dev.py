@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import posixpath
 import random
 import shutil
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import FIXTURES, query
 
+from extractors.models_dev.api import parse_api
 from extractors.models_dev.tree import ModelsDevTree, deep_merge
 from extractors.spec import TreeFile
 from transforms.records import Parsed
@@ -203,3 +205,36 @@ def test_a_model_whose_provider_file_goes_is_gone_with_its_endpoint() -> None:
     assert [(listing.entity, listing.scope, listing.key_count) for listing in parsed.listings] == [
         ("endpoint", "groq/meta-llama/llama-4-scout-17b-16e-instruct", 0)
     ]
+
+
+OPUS_302AI = b"""name = "Claude Opus 4.7"
+[cost]
+input = 5.000
+output = 25.000
+cache_read = 0.500
+cache_write = 6.250
+
+[[cost.tiers]]
+tier = { size = 200_000 }
+input = 10.000
+output = 37.500
+cache_read = 1.000
+cache_write = 12.500
+"""  # providers/302ai/models/claude-opus-4-7.toml at f3fc69229967, cost only
+
+
+def test_a_model_s_cost_tiers_are_its_endpoint_s_price_tiers_as_api_json_serves_them() -> None:
+    tree = ModelsDevTree()
+    [(_, parsed)] = tree.apply({
+        "providers/302ai/provider.toml": TreeFile(b'name = "302.AI"\n'),
+        "providers/302ai/models/claude-opus-4-7.toml": TreeFile(OPUS_302AI),
+    })  # fmt: skip
+    [endpoint] = parsed.records["endpoint"]
+    assert endpoint["price_tiers"] == [
+        {"price": price, "above_tokens": 200_000, "price_per_mtok": Decimal(value)}
+        for price, value in (("input", "10"), ("output", "37.5"), ("cache_read", "1"), ("cache_write", "12.5"))
+    ]
+    served = tomllib.loads(OPUS_302AI.decode())  # api.json adds the legacy context_over_200k beside one tier
+    served["cost"]["context_over_200k"] = {k: v for k, v in served["cost"]["tiers"][0].items() if k != "tier"}
+    api = parse_api(json.dumps({"302ai": {"name": "302.AI", "models": {"claude-opus-4-7": served}}}).encode())
+    assert api.records["endpoint"][0]["price_tiers"] == endpoint["price_tiers"]

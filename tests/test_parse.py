@@ -67,7 +67,8 @@ def test_parse_endpoints_reads_every_field_of_the_real_kimi_capture() -> None:
         "source": "openrouter", "model_id": "moonshotai/kimi-k3", "endpoint_key": "morph/fast", "provider": "Morph",
         "context_length": 1048576, "max_output_tokens": 1048576, "max_prompt_tokens": None,
         "input_price_per_mtok": Decimal("6"), "output_price_per_mtok": Decimal("22.5"),
-        "cache_read_price_per_mtok": Decimal("0.6"), "cache_write_price_per_mtok": None, "quantization": "fp4",
+        "cache_read_price_per_mtok": Decimal("0.6"), "cache_write_price_per_mtok": None, "price_tiers": None,
+        "quantization": "fp4",
         "supported_params": sorted(json.loads(KIMI_FILE.read_text())["data"]["endpoints"][3]["supported_parameters"]),
         "supported_params_count": 20, "implicit_caching": False, "status": -2,
     }  # fmt: skip

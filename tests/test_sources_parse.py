@@ -32,7 +32,7 @@ MODEL_KEYS = {
 ENDPOINT_KEYS = {
     "source", "model_id", "endpoint_key", "provider", "context_length", "max_output_tokens", "max_prompt_tokens",
     "input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok", "cache_write_price_per_mtok",
-    "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
+    "price_tiers", "quantization", "supported_params", "supported_params_count", "implicit_caching", "status",
 }  # fmt: skip
 EMPTY_MODEL = dict.fromkeys(MODEL_KEYS)
 
@@ -76,7 +76,8 @@ def test_groq_llama_4_scout_endpoint_carries_limits_and_exact_prices() -> None:
         "source": "models_dev", "model_id": "groq/meta-llama/llama-4-scout-17b-16e-instruct", "endpoint_key": "groq",
         "provider": "Groq", "context_length": 131072, "max_output_tokens": 8192, "max_prompt_tokens": None,
         "input_price_per_mtok": Decimal("0.11"), "output_price_per_mtok": Decimal("0.34"),
-        "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "quantization": None,
+        "cache_read_price_per_mtok": None, "cache_write_price_per_mtok": None, "price_tiers": None,
+        "quantization": None,
         "supported_params": None, "supported_params_count": None, "implicit_caching": None, "status": None,
     }  # fmt: skip
 

@@ -190,6 +190,7 @@ def _endpoint_records(model_id: str, rows: list[dict[str, Any]]) -> list[tuple[R
             "output_price_per_mtok": None,
             "cache_read_price_per_mtok": None,
             "cache_write_price_per_mtok": None,
+            "price_tiers": None,
             "quantization": None,
             "supported_params": params_list,
             "supported_params_count": (

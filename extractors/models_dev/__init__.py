@@ -16,6 +16,8 @@ Quirks handled here:
   ``base_model``; api.json serves the merged result and keeps ``base_model``, which we record;
 - the schema changes over time: the names in ``RENAMES`` are all read, ``models`` may be an
   object keyed by id or a list of objects with ``id``, ``modalities`` may be missing;
+- ``cost.tiers`` (prices above a prompt size) are the endpoint's ``price_tiers`` (``context_over_200k``, the
+  legacy copy of a single tier, only where ``tiers`` is absent);
 - the payload is the whole catalogue, so it lists every model key;
 - unknown fields are ignored; a provider without ``models``, a model that is not an object or a
   value in the wrong unit is a ParseError naming the provider and model.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from entities import TIERED_PRICES
 from transforms.records import Record, name_set, optional_text
 from transforms.units import calendar_date, price_per_mtok, token_count, yes_no
 
@@ -76,12 +77,38 @@ def endpoint_record(key: str, provider_id: str, provider: Mapping[str, Any], ite
         "output_price_per_mtok": price_per_mtok(first(cost, "cost.output"), PER_MILLION, "cost.output"),
         "cache_read_price_per_mtok": price_per_mtok(first(cost, "cost.cache_read"), PER_MILLION, "cost.cache_read"),
         "cache_write_price_per_mtok": price_per_mtok(first(cost, "cost.cache_write"), PER_MILLION, "cost.cache_write"),
+        "price_tiers": price_tiers(cost),
         "quantization": None,
         "supported_params": None,
         "supported_params_count": None,
         "implicit_caching": None,
         "status": None,
     }
+
+
+def price_tiers(cost: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """Prices above a prompt size: ``cost.tiers`` (``tier = { type = "context", size = 200_000 }``), else the
+    legacy ``cost.context_over_200k``; sorted by price, then size. None when there is none."""
+    tiers = cost.get("tiers")
+    if tiers is None and isinstance(cost.get("context_over_200k"), Mapping):
+        tiers = [{**cost["context_over_200k"], "tier": {"size": 200_000}}]
+    if tiers is None:
+        return None
+    if not isinstance(tiers, list):
+        raise ValueError(f"'cost.tiers' is {tiers!r}, not a list")
+    out = []
+    for tier in tiers:
+        rule = tier.get("tier") if isinstance(tier, Mapping) else None
+        if not isinstance(rule, Mapping) or rule.get("type", "context") != "context":
+            continue  # only tiers by prompt size
+        size = token_count(rule.get("size"))
+        for price in TIERED_PRICES:
+            name = f"cost.tiers.{price}"
+            value = price_per_mtok(first(tier, f"cost.{price}"), PER_MILLION, name)
+            if value is not None and size:
+                out.append({"price": price, "above_tokens": size, "price_per_mtok": value})
+    out.sort(key=lambda t: (TIERED_PRICES.index(t["price"]), t["above_tokens"]))
+    return out or None
 
 
 def first(obj: Mapping[str, Any], field: str) -> Any:

@@ -97,7 +97,9 @@ def plan_git(
     url = as_url or default_url(path)
     if url is None:
         known = ", ".join(sorted(KNOWN_PATHS))
-        raise GitHistoryError(f"{path}: which URL does it mirror? pass --as URL (known paths: {known})")
+        raise GitHistoryError(
+            f"{path}: which URL does it mirror? pass --as URL, or --source ID for its source's (known paths: {known})"
+        )
     source = source_of(url)
     git_dir = repository(repo, cache_root)
     every = first_parent_commits(git_dir, path, repo)

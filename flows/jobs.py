@@ -62,6 +62,7 @@ class GitHistory:
     repo: str
     path: str
     as_url: str | None = None
+    source: str | None = None  # the source the file feeds (--source): its URL, when --as names none
 
 
 # The steps: plain functions; Prefect shows each as a task named after it (flows.steps.step_name).
@@ -90,10 +91,12 @@ def git_plan(settings: Settings, job: BackfillJob) -> git_replay.GitPlan:
     """Read the repository's first-parent history of the path: the commits the archive lacks."""
     assert job.git is not None
     plan = git_replay.plan_git(
-        job.git.repo, job.git.path, job.git.as_url, cache_root=git_cache(settings),
+        job.git.repo, job.git.path, job.git.as_url or source_url(job.git), cache_root=git_cache(settings),
         archived=git_replay.archived_commits(settings.raw_dir), source_of=git_source, trees=git_trees(),
         since=job.since, until=job.until,
     )  # fmt: skip
+    if job.git.source is not None and plan.source != job.git.source:
+        raise git_history.GitHistoryError(f"{plan.url} is served by {plan.source}, not --source {job.git.source}")
     held = f", {plan.archived} archived before" if plan.archived else ""
     note(f"backfill --git: {plan.commits} commits changed {plan.path}; {len(plan.payloads)} to archive{held}")
     return plan
@@ -123,6 +126,16 @@ def _counted(bar: Callable[[int, int], None] | None, total: int) -> Advance:
 def git_cache(settings: Settings) -> Path:
     """Where clones of bundles and URLs are kept: beside the archive."""
     return settings.raw_dir.parent / f"{settings.raw_dir.name}-git"
+
+
+def source_url(git: GitHistory) -> str | None:
+    """The URL a file of no known path mirrors when ``--source`` names what it feeds: the source's first seed."""
+    if git.source is None or git_history.default_url(git.path) or git.path.rstrip("/") + "/" in git_trees():
+        return None
+    from extractors.registry import source_specs
+
+    seeds = source_specs()[git.source].seeds
+    return seeds[0] if seeds else None
 
 
 def git_trees() -> dict[str, git_replay.Tree]:

@@ -128,6 +128,15 @@ def test_a_dry_run_counts_the_commits_and_writes_nothing(warehouse: Path, run_cl
     assert not (warehouse.parent / "raw" / "index.jsonl").exists()
 
 
+def test_source_names_the_url_a_file_of_no_known_path_mirrors(
+    warehouse: Path, run_cli, scraped: dict[str, str]
+) -> None:
+    result = run_cli("backfill", "--git", scraped["repo"], "--path", PATH, "--source", "openrouter", "--dry-run")
+
+    assert result.code == 0, result.err
+    assert f"dry run: 3 commits of snapshots/models.json would be archived as {MODELS_URL} (openrouter)" in result.out
+
+
 def test_a_bundle_is_cloned_beside_the_archive_and_fetched_again_next_time(
     warehouse: Path, run_cli, scraped: dict[str, str], tmp_path: Path
 ) -> None:
@@ -188,6 +197,11 @@ def test_a_remote_repository_is_cloned_from_its_url(
         (["--git", "REPO", "--path", PATH, "--as", "https://example.invalid/m.json"], "no source serves"),
         (["--git", "REPO", "--path", PATH], "pass --as URL"),
         (["--git", "REPO", "--path", PATH, "--as", MODELS_URL, "--wayback"], "cannot be combined"),
+        (
+            ["--git", "REPO", "--path", PATH, "--as", MODELS_URL, "--source", "litellm"],
+            f"{MODELS_URL} is served by openrouter, not --source litellm",
+        ),
+        (["--git", "REPO", "--path", PATH, "--source", "openrouter", "--source", "litellm"], "one --source"),
     ],
 )
 def test_a_bad_git_backfill_argument_is_one_usage_error_naming_it(

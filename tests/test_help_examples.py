@@ -132,6 +132,10 @@ NOT_RUN: dict[str, str] = {
         "names a repository on GitHub, and this machine has no network (tests/test_git_backfill.py clones one "
         "that git daemon serves on loopback)"
     ),
+    "modelsync backfill --git https://github.com/anomalyco/models.dev --path providers/": (
+        "names a repository on GitHub, and this machine has no network (tests/test_git_models_dev.py replays "
+        "a real excerpt of it)"
+    ),
     "modelsync serve": SERVES_FOREVER,
     "modelsync serve --cron '30 4 * * *'": SERVES_FOREVER,
     "PREFECT_API_URL=http://127.0.0.1:4200/api modelsync serve": SERVES_FOREVER,
@@ -157,6 +161,9 @@ NEEDS: dict[str, Needs] = {
     "modelsync backfill --git llm-api-price.bundle --path model_prices_and_context_window.json": Needs(
         lambda ws: _litellm_bundle(ws / "llm-api-price.bundle")
     ),
+    "modelsync backfill --git snapshots.git --path data/models.json --source openrouter": Needs(
+        lambda ws: _git_history(ws / "snapshots.git", "data/models.json", sorted(DEMO.glob("*api_v1_models__*.json")))
+    ),
     "modelsync backfill --raw-dir /mnt/old-machine/raw": Needs(
         lambda ws: shutil.copytree(default_raw_dir(ws / WAREHOUSE_NAME), ws / "old-machine" / "raw"),
         {"/mnt/old-machine/raw": "old-machine/raw"},  # another machine's archive: a copy of the demo's
@@ -174,16 +181,24 @@ MADE_THE_WORKSPACE = "modelsync demo"
 def _litellm_bundle(bundle: Path) -> None:
     """A bundle of a synthetic price-map history: the demo's two LiteLLM captures, committed a day after each."""
     repo = bundle.with_suffix(".repo")
+    captures = sorted(DEMO.glob("synthetic_litellm_prices__*.json"))
+    env = _git_history(repo, "model_prices_and_context_window.json", captures)
+    subprocess.run(["git", "-C", str(repo), "bundle", "create", "-q", str(bundle), "main"], check=True, env=env)
+
+
+def _git_history(repo: Path, path: str, captures: list[Path]) -> dict[str, str]:
+    """A repository whose ``path`` holds each capture in turn, committed on its date (``<name>__<date>.json``)."""
     env = {"GIT_AUTHOR_NAME": "scraper", "GIT_AUTHOR_EMAIL": "s@example.invalid", "GIT_COMMITTER_NAME": "scraper",
            "GIT_COMMITTER_EMAIL": "s@example.invalid", "PATH": os.environ.get("PATH", "")}  # fmt: skip
     subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)
-    for capture in sorted(DEMO.glob("synthetic_litellm_prices__*.json")):
+    for capture in captures:
         day = capture.stem.rsplit("__", 1)[1]
-        shutil.copyfile(capture, repo / "model_prices_and_context_window.json")
+        _parent_made(repo / path)
+        shutil.copyfile(capture, repo / path)
         when = {"GIT_AUTHOR_DATE": f"{day}T03:00:00Z", "GIT_COMMITTER_DATE": f"{day}T03:00:00Z"}
         subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
         subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", day], check=True, env={**env, **when})
-    subprocess.run(["git", "-C", str(repo), "bundle", "create", "-q", str(bundle), "main"], check=True, env=env)
+    return env
 
 
 def _parent_made(path: Path) -> Path:

@@ -89,7 +89,8 @@ def sync(sources: tuple[str, ...], task_runner: str, dask_address: str | None) -
               "again next time), e.g. --git llm-api-price.bundle --path "
               "model_prices_and_context_window.json.")  # fmt: skip
 @click.option("--path", "git_path", metavar="PATH",
-              help="With --git: the file in the repository whose every first-parent commit is a payload.")  # fmt: skip
+              help="With --git: the file in the repository whose every first-parent commit is a payload, or a "
+              "source's folder of files (models.dev's providers/).")  # fmt: skip
 @click.option("--as", "git_as", metavar="URL",
               help="With --git: the upstream URL the file mirrors (known files need none), e.g. --as "
               "https://openrouter.ai/api/v1/models.")  # fmt: skip
@@ -100,7 +101,8 @@ def sync(sources: tuple[str, ...], task_runner: str, dask_address: str | None) -
               help="Only payloads fetched (captured) on or before this date (inclusive) or before this time, "
               "e.g. --to 2026-08-31.")  # fmt: skip
 @click.option("--source", "sources", multiple=True, type=click.Choice(SOURCES),
-              help="Only this source (repeatable), e.g. --source openrouter --source catalog.")  # fmt: skip
+              help="Only this source (repeatable), e.g. --source openrouter --source catalog. With --git: the one "
+              "source the file feeds (its URL, when --as names none).")  # fmt: skip
 @click.option("--dry-run", is_flag=True,
               help="Print what would load (payloads per date and source) and change nothing, e.g. --wayback "
               "--dry-run.")  # fmt: skip
@@ -150,6 +152,8 @@ def backfill(
       modelsync backfill --git llm-api-price.bundle --path model_prices_and_context_window.json
       modelsync backfill --git https://github.com/RoCry/llm-api-price \\
         --path model_prices_and_context_window.json --from 2026-01-01 --dry-run
+      modelsync backfill --git https://github.com/anomalyco/models.dev --path providers/
+      modelsync backfill --git snapshots.git --path data/models.json --source openrouter
     """
     start = _day_bound(since, "--from", end=False) if since else None
     end = _day_bound(until, "--to", end=True) if until else None
@@ -167,7 +171,10 @@ def backfill(
     if git_repo is not None and git_path:
         from flows.jobs import GitHistory
 
-        _backfill_git(settings, GitHistory(git_repo, git_path, git_as), start, end, dry_run)
+        if len(sources) > 1:
+            raise click.UsageError("--git takes one --source: the source the file feeds")
+        git = GitHistory(git_repo, git_path, git_as, sources[0] if sources else None)
+        _backfill_git(settings, git, start, end, dry_run)
         return
     if not wayback and raw_dir is None and not (settings.raw_dir / "index.jsonl").is_file():
         raise CommandError(f"nothing to replay: {settings.raw_dir} has no index.jsonl")

@@ -178,14 +178,17 @@ def test_a_bad_concurrency_setting_is_a_usage_error(
     assert result.err.count("\n") == 1
 
 
-def test_import_loads_no_http_client_html_parser_progress_bar_or_orchestrator(warehouse: Path) -> None:
+def test_import_loads_no_http_client_html_parser_progress_bar_orchestrator_or_hypothesis(warehouse: Path) -> None:
     # Start-up counts (issue 18): what only a fetch (httpx and its kin), a catalog page (bs4, lxml),
-    # a progress bar (rich) or a flow (Prefect, Dask) needs is not imported by an import of a JSON payload.
-    heavy = ("httpx", "tenacity", "aiolimiter", "protego", "bs4", "lxml", "rich", "prefect", "dask", "distributed")
+    # a progress bar (rich) or a flow (Prefect, Dask) needs is not imported by an import of a JSON payload,
+    # nor hypothesis, which pandera would import for data synthesis; it stays importable afterwards.
+    heavy = ("httpx", "tenacity", "aiolimiter", "protego", "bs4", "lxml", "rich", "prefect", "dask", "distributed",
+             "hypothesis")  # fmt: skip
     script = (
         "import sys; from flows.cli import main; "
         f"code = main(['import', {str(KIMI_FILE)!r}, '--url', {KIMI_URL!r}, '--fetched-at', {KIMI_AT!r}]); "
-        f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+        f"loaded = sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})); "
+        "import hypothesis.strategies; print(code, loaded)"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
 

@@ -6,6 +6,7 @@ table; they are never loaded as NULLs.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,25 @@ ROUTED_PRICE = Decimal(-1_000_000)
 """The one negative price that is not an error: OpenRouter's router models (``openrouter/auto``) quote
 -1 USD a token for "the price of the model the request is routed to"; stored as published."""
 SPEED_METRICS = entities.SPEED_METRICS  # declared in entities; still importable from here
+
+
+def _import_checks_without_synthesis() -> None:
+    """Import pandera's built-in checks without its data synthesis (which modelsync never uses).
+
+    pandera's first validation imports hypothesis for synthesis when it is installed, as it is
+    with the dev group: 0.1 s of every command's start. Hidden while the checks are imported, it
+    stays importable afterwards; a process that imported it already (the tests) keeps it.
+    """
+    if "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` raises ImportError
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401
+    finally:
+        del sys.modules["hypothesis"]
+
+
+_import_checks_without_synthesis()
 
 
 def _is_exact_price(value: object) -> bool:

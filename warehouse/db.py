@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +18,12 @@ WRITE_MEMORY_LIMIT = "512MB"
 """DuckDB's memory cap on a write connection (its default is 80% of the machine's RAM): past it, a load
 spills to ``<warehouse>.tmp/`` rather than grow, so a backfill or a large import stays in bounded
 memory (issue 18; the figures behind the value are in benchmarks/README.md)."""
+
+
+STORAGE_VERSION = "v1.4.0"
+"""The storage format warehouses are written in. DuckDB 2.0's own format is unreadable to DuckDB 1.x
+(the CLI users open a warehouse with, ``duckdb -readonly``, included); this one DuckDB 1.4 and later
+read. A warehouse written by an older modelsync in DuckDB 2.0's format is rewritten in it once."""
 
 
 class WarehouseError(Exception):
@@ -51,14 +58,53 @@ def open_for_write(
 ) -> duckdb.DuckDBPyConnection:
     """A read-write connection with every migration applied (each recorded in ``schema_migrations``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _retry_busy(lambda: duckdb.connect(str(path)), path, wait_s)
+    new_files_in = {"storage_compatibility_version": STORAGE_VERSION}
+    con = _retry_busy(lambda: duckdb.connect(str(path), config=dict(new_files_in)), path, wait_s)
     try:
+        if _storage_version(con) != f"{STORAGE_VERSION}+":
+            con = _rewritten_in_storage_version(con, path)
         con.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
         apply_migrations(con, now, hooks)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the connection's database file, as DuckDB tags it (``v1.4.0+``)."""
+    found = con.execute(
+        "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    return str(found[0][0])
+
+
+def _rewritten_in_storage_version(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyConnection:
+    """Copy the warehouse whole into a file in ``STORAGE_VERSION``, put it in place; returns a connection to it.
+
+    The copy is complete and on disk before it replaces the file (a rename): a crash leaves the
+    old warehouse, or the new one, never half of either. Callers hold the warehouse lock.
+    """
+    copy = path.with_name(f"{path.name}.rewriting")
+    copy.unlink(missing_ok=True)
+    name = con.execute("SELECT current_database()").fetchall()[0][0]
+    con.execute(f"ATTACH '{_quoted(copy)}' AS rewritten (STORAGE_VERSION '{STORAGE_VERSION}')")
+    con.execute(f'COPY FROM DATABASE "{name}" TO rewritten')
+    con.execute("DETACH rewritten")
+    con.close()
+    with copy.open("rb") as written:
+        os.fsync(written.fileno())
+    os.replace(copy, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return duckdb.connect(str(path))
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def open_for_read(path: Path, wait_s: float = BUSY_WAIT_S) -> duckdb.DuckDBPyConnection:

@@ -18,6 +18,8 @@ Quirks handled here:
 - ``uptime_last_1d`` and ``uptime_last_5m`` are missing from older payloads and may be null;
 - ``max_completion_tokens`` may be null; ``supports_implicit_caching`` is absent from
   older payloads (stored as NULL, not as false);
+- ``expiration_date`` ``2098-12-31`` is OpenRouter's "no expiration" placeholder, not a date: stored as
+  NULL, so the model is not retired in 2098;
 - unknown extra fields are ignored; a missing required field is a ParseError.
 """
 
@@ -44,6 +46,8 @@ from transforms.units import (
 
 ORIGIN = "https://openrouter.ai"
 MODELS_URL = f"{ORIGIN}/api/v1/models"
+NO_EXPIRATION = date(2098, 12, 31)
+"""What OpenRouter puts in ``expiration_date`` for a model with none."""
 UPTIME_FIELDS = (("5m", "uptime_last_5m"), ("30m", "uptime_last_30m"), ("1d", "uptime_last_1d"))
 
 
@@ -181,7 +185,7 @@ def _model_record(item: Any, where: str) -> Record:
             # OpenRouter's `created` is when the model was listed there: the best release date it offers.
             "release_date": _date_from_epoch(item.get("created")),
             "knowledge_cutoff": _date(item.get("knowledge_cutoff")),
-            "expiration_date": _date(item.get("expiration_date")),
+            "expiration_date": _expiration(item.get("expiration_date")),
             "last_updated": None,
             # A Hugging Face repository is published weights; its absence proves nothing.
             "open_weights": True if hf_id else None,
@@ -243,6 +247,11 @@ def _creator(model_id: str, name: object) -> str:
 
 def _date(value: object) -> date | None:
     return calendar_date(value)
+
+
+def _expiration(value: object) -> date | None:
+    found = calendar_date(value)
+    return None if found == NO_EXPIRATION else found
 
 
 def _date_from_epoch(value: object) -> date | None:

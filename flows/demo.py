@@ -25,6 +25,15 @@ from warehouse.archive import parse_rfc3339
 DEMO_MANIFEST = Path(__file__).parent / "demo_captures" / "manifest.jsonl"
 WAREHOUSE_NAME = "modelsync-demo.duckdb"
 REPORT_NAME = "modelsync-demo-report.html"
+USAGE_NAME = "modelsync-demo-usage.csv"
+SYNTHETIC_USAGE = """\
+time,model,provider,input_tokens,output_tokens
+2026-08-23T12:00:00Z,moonshotai/kimi-k3,Alibaba,2000000,400000
+2026-08-24T12:00:00Z,moonshotai/kimi-k3,Alibaba,2000000,400000
+2026-08-25T09:00:00Z,meta-llama/llama-4-scout,DeepInfra,10000000,1000000
+"""
+"""A synthetic usage file the demo writes beside its warehouse, for ``modelsync cost``: its first row falls
+between the last observation of Alibaba's old Kimi K3 price and the first of its new one."""
 
 OUTAGES: Mapping[str, tuple[str, ...]] = {
     "2026-08-24T02:00:00Z": (
@@ -128,6 +137,10 @@ Try next (the demo warehouse is {warehouse}):
   uv run modelsync sql "SELECT endpoint_key, observed_at, uptime_pct FROM uptime WHERE model_id = 'meta-llama/llama-4-scout' AND period = '1d'"
   uv run modelsync sql "SELECT run_id, status, new_versions, failed_urls FROM runs ORDER BY started_at" --format json
   uv run modelsync sql "SELECT * FROM conflicts WHERE model_id = 'meta-llama/llama-4-scout'"
+  uv run modelsync prices --on 2026-08-24 --model kimi-k3    # prices then, and when each took effect
+  uv run modelsync diff --from 2026-08-23 --to 2026-08-27 --source openrouter
+  uv run modelsync cost --usage {usage}    # usage priced at its time
+  uv run modelsync sql "SELECT * FROM retired"
   uv run modelsync report --out {report}    # charts of it all in one page, for a browser
   duckdb -readonly {warehouse}    # the same file, in the DuckDB CLI
 """  # noqa: E501  (commands to copy, one per line)
@@ -161,7 +174,8 @@ def run_demo(workdir: Path, echo: Callable[[str], None]) -> int:
         _summarise(warehouse, echo)
     outcome = "every sync ok but the declared outage day" if not worst else "a sync did not finish cleanly"
     echo(f"Done in {time.perf_counter() - started:.0f} s: {outcome}.\n")
-    echo(NEXT_STEPS.format(warehouse=warehouse, report=workdir / REPORT_NAME))
+    (workdir / USAGE_NAME).write_text(SYNTHETIC_USAGE, encoding="utf-8")
+    echo(NEXT_STEPS.format(warehouse=warehouse, report=workdir / REPORT_NAME, usage=workdir / USAGE_NAME))
     return worst
 
 

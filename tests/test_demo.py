@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.demo import DEMO_MANIFEST, NEXT_STEPS, OUTAGES, REPORT_NAME, WAREHOUSE_NAME
+from flows.demo import DEMO_MANIFEST, NEXT_STEPS, OUTAGES, REPORT_NAME, USAGE_NAME, WAREHOUSE_NAME
 from tests.conftest import ROOT, query
 
 SHARED_SOURCES = Path("/work/shared/sources")
@@ -118,7 +118,8 @@ def test_demo_shows_every_kind_of_change_and_its_outage_day_deletes_nothing(
 
     # Every command the demo suggests next runs on its warehouse.
     monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(warehouse))
-    for line in NEXT_STEPS.format(warehouse=warehouse, report=tmp_path / REPORT_NAME).splitlines():
+    suggestions = NEXT_STEPS.format(warehouse=warehouse, report=tmp_path / REPORT_NAME, usage=tmp_path / USAGE_NAME)
+    for line in suggestions.splitlines():
         if line.strip().startswith("uv run modelsync "):
             args = shlex.split(line, comments=True)[3:]
             suggested = run_cli(*args)

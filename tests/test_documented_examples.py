@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.demo import NEXT_STEPS, WAREHOUSE_NAME, run_demo
+from flows.demo import NEXT_STEPS, USAGE_NAME, WAREHOUSE_NAME, run_demo
 from tests.conftest import ROOT
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -73,7 +73,9 @@ def test_every_suggested_command_works_on_the_demo_warehouse(
     monkeypatch.delenv("MODELSYNC_RAW_DIR", raising=False)
     monkeypatch.chdir(demo_dir)
     args = shlex.split(
-        command.split("  #", maxsplit=1)[0].format(warehouse=demo_dir / WAREHOUSE_NAME, report="report.html")
+        command.split("  #", maxsplit=1)[0].format(
+            warehouse=demo_dir / WAREHOUSE_NAME, report="report.html", usage=demo_dir / USAGE_NAME
+        )
     )
 
     result = run_cli(*args[3:])  # past "uv run modelsync"

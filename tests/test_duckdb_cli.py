@@ -36,6 +36,12 @@ MACRO_CALLS = {
     "model_history_as_known": f"SELECT * FROM model_history_as_known({AFTER_THE_DEMO})",
     "benchmark_history_as_known": f"SELECT * FROM benchmark_history_as_known({AFTER_THE_DEMO})",
     "model_aliases_as_known": f"SELECT * FROM model_aliases_as_known({AFTER_THE_DEMO})",
+    "prices_on": f"SELECT * FROM prices_on({AFTER_THE_DEMO})",
+    "diff": f"SELECT * FROM diff(TIMESTAMPTZ '2026-08-01 00:00:00+00', {AFTER_THE_DEMO})",
+    "endpoint_field_values": "SELECT * FROM endpoint_field_values()",
+    "model_field_values": "SELECT * FROM model_field_values()",
+    "is_list_field": "SELECT is_list_field('supported_params')",
+    "items_added": "SELECT items_added('supported_params', 'tools', 'tools,top_k')",
 }
 """One call of each macro the warehouse defines, returning rows on the demo."""
 

@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from flows.cli import cli, main
-from flows.demo import DEMO_ENV, DEMO_MANIFEST, WAREHOUSE_NAME
+from flows.demo import DEMO_ENV, DEMO_MANIFEST, USAGE_NAME, WAREHOUSE_NAME
 from flows.doubles.mirror import Mirror, WaybackMirror, read_manifest
 from flows.settings import SOURCES, default_raw_dir
 from tests.conftest import DEMO, KIMI_FILE, CliResult
@@ -154,6 +154,9 @@ class Needs:
 NEEDS: dict[str, Needs] = {
     "modelsync import endpoints.json --url https://openrouter.ai/api/v1/models/moonshotai/kimi-k3/endpoints "
     "--fetched-at 2026-08-25T10:26:01Z": Needs(lambda ws: shutil.copyfile(KIMI_FILE, ws / "endpoints.json")),
+    "modelsync cost --usage usage.csv": Needs(
+        lambda ws: shutil.copyfile(ws / USAGE_NAME, ws / "usage.csv")  # the synthetic usage the demo wrote
+    ),
     "modelsync import --manifest captures/manifest.jsonl": Needs(lambda ws: shutil.copytree(DEMO, ws / "captures")),
     "MODELSYNC_WAREHOUSE=demo/modelsync.duckdb modelsync status": Needs(
         lambda ws: shutil.copyfile(ws / WAREHOUSE_NAME, _parent_made(ws / "demo" / "modelsync.duckdb"))

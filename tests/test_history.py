@@ -222,6 +222,11 @@ def test_a_model_past_its_expiration_date_is_retired_with_its_endpoints(
     assert query(warehouse, "SELECT count(*) FROM endpoints") == [(0,)]
     assert query(warehouse, "SELECT entity, strftime(changed_at, '%d') FROM changes WHERE field = 'deleted' "
                             "ORDER BY entity") == [("endpoint", "03"), ("model", "03")]  # fmt: skip
+    assert query(warehouse, "SELECT entity, strftime(last_seen, '%d'), strftime(retired_at, '%d'), evidence, "
+                            "came_back FROM retired ORDER BY entity") == [
+        ("endpoint", "01", "03", "model retired: expiration date 2026-08-02", False),
+        ("model", "01", "03", "expiration date 2026-08-02", False),
+    ]  # fmt: skip
 
 
 def test_a_warehouse_hashed_the_old_way_is_rehashed_by_its_migration_and_reloads_as_a_no_op(

@@ -162,3 +162,64 @@ UNION SELECT canonical_slug FROM model_attributes WHERE source = $1 AND canonica
 UNION SELECT model_id FROM endpoint_attributes WHERE source = $1
 """
 """Every model key of one source the warehouse has observed: ids, canonical slugs, models with endpoints."""
+
+PRICES = """
+SELECT model_id, provider, source, input_price_per_mtok, output_price_per_mtok, cache_read_price_per_mtok,
+    cache_write_price_per_mtok, tiers_text(price_tiers) AS price_tiers, effective_after, effective_by, seen_until,
+    next_effective_by, endpoint_key, source_key
+FROM prices_on(CAST($on AS TIMESTAMPTZ))
+WHERE ($model IS NULL OR model_id ILIKE '%' || $model || '%')
+  AND ($provider IS NULL OR provider ILIKE '%' || $provider || '%')
+ORDER BY model_id, provider, source, endpoint_key
+"""
+"""Each endpoint's prices in force at ``$on``, with the brackets of when they took effect and ended, filtered as
+``CHANGES`` is."""
+
+DIFF = """
+SELECT entity, change, model_id, provider, endpoint_key, field, old_value, new_value, relative_change, added,
+    removed, source, source_key
+FROM diff(CAST($from AS TIMESTAMPTZ), CAST($to AS TIMESTAMPTZ))
+WHERE ($model IS NULL OR model_id ILIKE '%' || $model || '%')
+  AND ($provider IS NULL OR provider ILIKE '%' || $provider || '%')
+  AND ($source IS NULL OR source = $source)
+ORDER BY entity DESC, model_id, provider, endpoint_key, source, change, field
+"""
+"""What differs between the states at ``$from`` and ``$to``; filters as ``CHANGES`` (``$source`` exact)."""
+
+COST = """
+WITH usage AS (
+    SELECT unnest($rows::STRUCT(line INTEGER, used_at TIMESTAMPTZ, model VARCHAR, provider VARCHAR,
+                                input_tokens BIGINT, output_tokens BIGINT)[], recursive := true)
+),
+priced AS (
+    SELECT u.line, p.source, p.endpoint_key, p.seen_until, p.next_effective_by,
+        coalesce(struct_extract(list_sort(list_filter(p.price_tiers,
+                     lambda t: t.price = 'input' AND t.above_tokens < u.input_tokens))[-1], 'price_per_mtok'),
+                 p.input_price_per_mtok) AS input_price_per_mtok,
+        coalesce(struct_extract(list_sort(list_filter(p.price_tiers,
+                     lambda t: t.price = 'output' AND t.above_tokens < u.input_tokens))[-1], 'price_per_mtok'),
+                 p.output_price_per_mtok) AS output_price_per_mtok
+    FROM usage u JOIN price_periods p
+        ON (lower(p.model_id) = lower(u.model) OR lower(p.source_key) = lower(u.model))
+        AND (lower(p.provider) = lower(u.provider) OR lower(p.provider_id) = lower(u.provider))
+        AND p.effective_by <= u.used_at AND (p.next_effective_by IS NULL OR p.next_effective_by > u.used_at)
+        AND ($source IS NULL OR p.source = $source)
+    QUALIFY row_number() OVER (PARTITION BY u.line ORDER BY list_position($preference, p.source), p.endpoint_key) = 1
+)
+SELECT u.line, u.used_at AS time, u.model, u.provider, u.input_tokens, u.output_tokens, p.source, p.endpoint_key,
+    p.input_price_per_mtok, p.output_price_per_mtok,
+    CAST(CAST(u.input_tokens AS DECIMAL(18, 0)) * p.input_price_per_mtok * 0.000001
+         + CAST(u.output_tokens AS DECIMAL(18, 0)) * p.output_price_per_mtok * 0.000001 AS DECIMAL(38, 12)) AS cost_usd,
+    coalesce(p.next_effective_by IS NOT NULL AND u.used_at > p.seen_until, false) AS uncertain,
+    CASE WHEN p.line IS NULL THEN 'no price known for this model and provider at this time'
+         WHEN p.next_effective_by IS NOT NULL AND u.used_at > p.seen_until
+         THEN 'the price changed between ' || strftime(p.seen_until, '%Y-%m-%d %H:%M') || ' and '
+              || strftime(p.next_effective_by, '%Y-%m-%d %H:%M') || ' UTC: priced at the earlier one'
+    END AS note
+FROM usage u LEFT JOIN priced p USING (line)
+ORDER BY u.line
+"""
+"""Each usage row (``$rows``) priced at its time: the endpoint of that model and provider (by canonical id or source
+key, provider name or id, case-insensitive) from ``$source`` or the first source of ``$preference`` that has one;
+prompt-size tiers applied. ``uncertain`` when the time falls between the price's last observation and the next's
+first."""

@@ -187,6 +187,63 @@ SELECT * EXCLUDE (attr_hash, payload_sha256)
 FROM endpoint_versions
 WHERE held_at(recorded_at, superseded_at, known_at);
 
+-- Each endpoint's prices, one row per period a price was in force: upstream rarely says when a price
+-- changed, so its start is a bracket, as far as the archive can tell: `effective_after` (the last
+-- observation of the price before, NULL when none was seen) and `effective_by` (the first
+-- observation of this one). Likewise its end: `seen_until` (its last observation) and
+-- `next_effective_by` (the first observation of the next price, or of the endpoint gone; NULL while
+-- it is current). Versions that differ in other fields only are one price; a retirement ends one.
+-- Endpoints whose source gives no price (catalog pages) have none.
+CREATE OR REPLACE VIEW price_periods AS
+WITH priced AS (
+    SELECT *, CASE WHEN {'deleted': is_deleted, 'input': input_price_per_mtok, 'output': output_price_per_mtok,
+                         'cache_read': cache_read_price_per_mtok, 'cache_write': cache_write_price_per_mtok,
+                         'tiers': price_tiers}
+                   IS DISTINCT FROM lag({'deleted': is_deleted, 'input': input_price_per_mtok,
+                         'output': output_price_per_mtok, 'cache_read': cache_read_price_per_mtok,
+                         'cache_write': cache_write_price_per_mtok, 'tiers': price_tiers})
+                        OVER (PARTITION BY source, model_id, endpoint_key ORDER BY valid_from)
+              THEN 1 ELSE 0 END AS starts_price
+    FROM endpoint_versions WHERE superseded_at IS NULL
+),
+numbered AS (
+    SELECT *, sum(starts_price) OVER (PARTITION BY source, model_id, endpoint_key ORDER BY valid_from
+                                      ROWS UNBOUNDED PRECEDING) AS price_run
+    FROM priced
+),
+periods AS (
+    SELECT source, model_id, endpoint_key, price_run, arg_max(provider, valid_from) AS provider,
+        any_value(input_price_per_mtok) AS input_price_per_mtok, any_value(output_price_per_mtok) AS output_price_per_mtok,
+        any_value(cache_read_price_per_mtok) AS cache_read_price_per_mtok,
+        any_value(cache_write_price_per_mtok) AS cache_write_price_per_mtok, any_value(price_tiers) AS price_tiers,
+        min(valid_from) AS effective_by,
+        CASE WHEN count(*) = count(valid_to) THEN max(valid_to) END AS next_effective_by
+    FROM numbered WHERE NOT is_deleted GROUP BY source, model_id, endpoint_key, price_run
+)
+SELECT canonical_model_id(f.source, f.model_id, a.model_id) AS model_id, f.provider, f.endpoint_key, f.source,
+    f.input_price_per_mtok, f.output_price_per_mtok, f.cache_read_price_per_mtok, f.cache_write_price_per_mtok,
+    f.price_tiers,
+    (SELECT max(o.observed_at) FROM endpoint_observations o
+      WHERE o.source = f.source AND o.model_id = f.model_id AND o.endpoint_key = f.endpoint_key
+        AND o.observed_at < f.effective_by) AS effective_after,
+    f.effective_by,
+    (SELECT max(o.observed_at) FROM endpoint_observations o
+      WHERE o.source = f.source AND o.model_id = f.model_id AND o.endpoint_key = f.endpoint_key
+        AND o.observed_at >= f.effective_by
+        AND (f.next_effective_by IS NULL OR o.observed_at < f.next_effective_by)) AS seen_until,
+    f.next_effective_by,
+    f.model_id AS source_key, p.provider_id
+FROM periods f
+LEFT JOIN model_aliases a ON a.source = f.source AND a.source_key = f.model_id
+LEFT JOIN provider_aliases p ON p.source = f.source AND p.provider_key = provider_key(f.source, f.endpoint_key, f.provider)
+WHERE coalesce(f.input_price_per_mtok, f.output_price_per_mtok, f.cache_read_price_per_mtok,
+               f.cache_write_price_per_mtok) IS NOT NULL OR f.price_tiers IS NOT NULL;  -- a period without a price is none
+
+-- Each endpoint's prices in force at ts (a bare date is the end of that day, UTC), with their brackets.
+CREATE OR REPLACE MACRO prices_on(ts) AS TABLE
+SELECT * FROM price_periods
+WHERE effective_by <= as_of_instant(ts) AND (next_effective_by IS NULL OR next_effective_by > as_of_instant(ts));
+
 -- ==== Models ==================================================================================
 
 CREATE OR REPLACE VIEW model_history AS
@@ -310,64 +367,77 @@ WHERE held_at(recorded_at, superseded_at, known_at);
 
 -- ==== Across entities =========================================================================
 
+-- The fields whose text is a comma-separated list: a change to one is what it gained and lost.
+CREATE OR REPLACE MACRO is_list_field(field) AS
+    field IN ('supported_params', 'input_modalities', 'output_modalities', 'api_providers', 'capabilities');
+
+-- Items of a list field's text in `new` and not in `old` (NULL for a field that is not a list).
+CREATE OR REPLACE MACRO items_added(field, old, new) AS
+    CASE WHEN is_list_field(field) THEN list_filter(string_split(coalesce(new, ''), ','),
+        lambda x: x <> '' AND NOT list_contains(string_split(coalesce(old, ''), ','), x)) END;
+
+-- Every live version's fields as text, one row per field and version (NULLs kept): what `changes`
+-- compares between consecutive versions and `diff` between two instants.
+CREATE OR REPLACE MACRO endpoint_field_values() AS TABLE
+SELECT * FROM (
+    SELECT source, model_id, endpoint_key, provider AS provider_name, valid_from, valid_to,
+        CAST(provider AS VARCHAR) AS provider,
+        CAST(context_length AS VARCHAR) AS context_length,
+        CAST(max_output_tokens AS VARCHAR) AS max_output_tokens,
+        CAST(max_prompt_tokens AS VARCHAR) AS max_prompt_tokens,
+        price_text(input_price_per_mtok) AS input_price_per_mtok,
+        price_text(output_price_per_mtok) AS output_price_per_mtok,
+        price_text(cache_read_price_per_mtok) AS cache_read_price_per_mtok,
+        price_text(cache_write_price_per_mtok) AS cache_write_price_per_mtok,
+        tiers_text(price_tiers) AS price_tiers,
+        CAST(quantization AS VARCHAR) AS quantization,
+        array_to_string(supported_params, ',') AS supported_params,
+        -- the count is its own field only where the list is unknown (catalog pages)
+        CASE WHEN supported_params IS NULL THEN CAST(supported_params_count AS VARCHAR) END
+            AS supported_params_count,
+        CAST(implicit_caching AS VARCHAR) AS implicit_caching,
+        CAST(status AS VARCHAR) AS status
+    FROM endpoint_versions WHERE NOT is_deleted AND superseded_at IS NULL
+) UNPIVOT INCLUDE NULLS (value FOR field IN (provider, context_length, max_output_tokens,
+    max_prompt_tokens, input_price_per_mtok, output_price_per_mtok, cache_read_price_per_mtok,
+    cache_write_price_per_mtok, price_tiers, quantization, supported_params, supported_params_count,
+    implicit_caching, status));
+
+CREATE OR REPLACE MACRO model_field_values() AS TABLE
+SELECT * FROM (
+    SELECT source, model_id, valid_from, valid_to,
+        CAST(name AS VARCHAR) AS name,
+        CAST(creator AS VARCHAR) AS creator,
+        CAST(canonical_slug AS VARCHAR) AS canonical_slug,
+        CAST(hugging_face_id AS VARCHAR) AS hugging_face_id,
+        CAST(base_model AS VARCHAR) AS base_model,
+        CAST(context_window AS VARCHAR) AS context_window,
+        CAST(max_output_tokens AS VARCHAR) AS max_output_tokens,
+        price_text(input_price_per_mtok) AS input_price_per_mtok,
+        price_text(output_price_per_mtok) AS output_price_per_mtok,
+        CAST(release_date AS VARCHAR) AS release_date,
+        CAST(knowledge_cutoff AS VARCHAR) AS knowledge_cutoff,
+        CAST(expiration_date AS VARCHAR) AS expiration_date,
+        CAST(last_updated AS VARCHAR) AS last_updated,
+        CAST(open_weights AS VARCHAR) AS open_weights,
+        CAST(status AS VARCHAR) AS status,
+        array_to_string(input_modalities, ',') AS input_modalities,
+        array_to_string(output_modalities, ',') AS output_modalities,
+        array_to_string(supported_params, ',') AS supported_params,
+        array_to_string(api_providers, ',') AS api_providers,
+        array_to_string(capabilities, ',') AS capabilities
+    FROM model_versions WHERE NOT is_deleted AND superseded_at IS NULL
+) UNPIVOT INCLUDE NULLS (value FOR field IN (name, creator, canonical_slug, hugging_face_id, base_model,
+    context_window, max_output_tokens, input_price_per_mtok, output_price_per_mtok, release_date,
+    knowledge_cutoff, expiration_date, last_updated, open_weights, status, input_modalities,
+    output_modalities, supported_params, api_providers, capabilities));
+
 -- One row per changed field between consecutive versions of a key; retirements and
 -- returns show as the field `deleted`. Versions are compared live-to-live, so a
 -- field that comes back unchanged after a retirement is not reported.
 CREATE OR REPLACE VIEW changes AS
-WITH endpoint_fields AS (
-    SELECT * FROM (
-        SELECT source, model_id, endpoint_key, provider AS provider_name, valid_from,
-            CAST(provider AS VARCHAR) AS provider,
-            CAST(context_length AS VARCHAR) AS context_length,
-            CAST(max_output_tokens AS VARCHAR) AS max_output_tokens,
-            CAST(max_prompt_tokens AS VARCHAR) AS max_prompt_tokens,
-            price_text(input_price_per_mtok) AS input_price_per_mtok,
-            price_text(output_price_per_mtok) AS output_price_per_mtok,
-            price_text(cache_read_price_per_mtok) AS cache_read_price_per_mtok,
-            price_text(cache_write_price_per_mtok) AS cache_write_price_per_mtok,
-            tiers_text(price_tiers) AS price_tiers,
-            CAST(quantization AS VARCHAR) AS quantization,
-            array_to_string(supported_params, ',') AS supported_params,
-            -- the count is its own field only where the list is unknown (catalog pages)
-            CASE WHEN supported_params IS NULL THEN CAST(supported_params_count AS VARCHAR) END
-                AS supported_params_count,
-            CAST(implicit_caching AS VARCHAR) AS implicit_caching,
-            CAST(status AS VARCHAR) AS status
-        FROM endpoint_versions WHERE NOT is_deleted AND superseded_at IS NULL
-    ) UNPIVOT INCLUDE NULLS (value FOR field IN (provider, context_length, max_output_tokens,
-        max_prompt_tokens, input_price_per_mtok, output_price_per_mtok, cache_read_price_per_mtok,
-        cache_write_price_per_mtok, price_tiers, quantization, supported_params, supported_params_count,
-        implicit_caching, status))
-),
-model_fields AS (
-    SELECT * FROM (
-        SELECT source, model_id, valid_from,
-            CAST(name AS VARCHAR) AS name,
-            CAST(creator AS VARCHAR) AS creator,
-            CAST(canonical_slug AS VARCHAR) AS canonical_slug,
-            CAST(hugging_face_id AS VARCHAR) AS hugging_face_id,
-            CAST(base_model AS VARCHAR) AS base_model,
-            CAST(context_window AS VARCHAR) AS context_window,
-            CAST(max_output_tokens AS VARCHAR) AS max_output_tokens,
-            price_text(input_price_per_mtok) AS input_price_per_mtok,
-            price_text(output_price_per_mtok) AS output_price_per_mtok,
-            CAST(release_date AS VARCHAR) AS release_date,
-            CAST(knowledge_cutoff AS VARCHAR) AS knowledge_cutoff,
-            CAST(expiration_date AS VARCHAR) AS expiration_date,
-            CAST(last_updated AS VARCHAR) AS last_updated,
-            CAST(open_weights AS VARCHAR) AS open_weights,
-            CAST(status AS VARCHAR) AS status,
-            array_to_string(input_modalities, ',') AS input_modalities,
-            array_to_string(output_modalities, ',') AS output_modalities,
-            array_to_string(supported_params, ',') AS supported_params,
-            array_to_string(api_providers, ',') AS api_providers,
-            array_to_string(capabilities, ',') AS capabilities
-        FROM model_versions WHERE NOT is_deleted AND superseded_at IS NULL
-    ) UNPIVOT INCLUDE NULLS (value FOR field IN (name, creator, canonical_slug, hugging_face_id, base_model,
-        context_window, max_output_tokens, input_price_per_mtok, output_price_per_mtok, release_date,
-        knowledge_cutoff, expiration_date, last_updated, open_weights, status, input_modalities,
-        output_modalities, supported_params, api_providers, capabilities))
-),
+WITH endpoint_fields AS (SELECT * FROM endpoint_field_values()),
+model_fields AS (SELECT * FROM model_field_values()),
 field_steps AS (
     SELECT 'endpoint' AS entity, model_id || ' ' || endpoint_key AS key, model_id, endpoint_key,
         provider_name AS provider, field, value, valid_from, source,
@@ -414,22 +484,123 @@ steps AS (
 typed AS (
     SELECT *,
         TRY_CAST(old_value AS DECIMAL(38, 12)) AS old_number,
-        TRY_CAST(new_value AS DECIMAL(38, 12)) AS new_number,
-        field IN ('supported_params', 'input_modalities', 'output_modalities', 'api_providers', 'capabilities')
-            AS is_list,
-        string_split(coalesce(old_value, ''), ',') AS old_items,
-        string_split(coalesce(new_value, ''), ',') AS new_items
+        TRY_CAST(new_value AS DECIMAL(38, 12)) AS new_number
     FROM steps
 )
 SELECT s.entity, s.key, canonical_model_id(s.source, s.model_id, a.model_id) AS model_id, s.provider, s.field,
     s.old_value, s.new_value, s.changed_at, s.source, s.model_id AS source_key, s.endpoint_key,
     s.old_number, s.new_number,
-    CASE WHEN s.is_list THEN list_filter(s.new_items, lambda x: x <> '' AND NOT list_contains(s.old_items, x)) END
-        AS added,
-    CASE WHEN s.is_list THEN list_filter(s.old_items, lambda x: x <> '' AND NOT list_contains(s.new_items, x)) END
-        AS removed
+    items_added(s.field, s.old_value, s.new_value) AS added,
+    items_added(s.field, s.new_value, s.old_value) AS removed
 FROM typed s
 LEFT JOIN model_aliases a ON a.source = s.source AND a.source_key = s.model_id;
+
+-- What differs between the states at two instants (a bare date is the end of that day, UTC):
+-- endpoints and source models present at `to_ts` only (`added`), at `from_ts` only (`retired`),
+-- and per field of those at both, the old and new value (`changed`), with the relative change of a
+-- number and the items a list gained and lost. Changes that came and went in between do not show.
+CREATE OR REPLACE MACRO diff(from_ts, to_ts) AS TABLE
+WITH fields AS (
+    SELECT 'endpoint' AS entity, source, model_id, endpoint_key, provider_name AS provider, field, value,
+        valid_from, valid_to
+    FROM endpoint_field_values()
+    UNION ALL
+    SELECT 'model', source, model_id, NULL, NULL, field, value, valid_from, valid_to FROM model_field_values()
+),
+before AS (
+    SELECT * FROM fields
+    WHERE valid_from <= as_of_instant(from_ts) AND (valid_to IS NULL OR valid_to > as_of_instant(from_ts))
+),
+after AS (
+    SELECT * FROM fields
+    WHERE valid_from <= as_of_instant(to_ts) AND (valid_to IS NULL OR valid_to > as_of_instant(to_ts))
+),
+keys_before AS (SELECT DISTINCT entity, source, model_id, endpoint_key, provider FROM before),
+keys_after AS (SELECT DISTINCT entity, source, model_id, endpoint_key, provider FROM after),
+differences AS (
+    SELECT a.entity, 'added' AS change, a.source, a.model_id, a.endpoint_key, a.provider, NULL AS field,
+        NULL AS old_value, NULL AS new_value
+    FROM keys_after a
+    WHERE NOT EXISTS (SELECT 1 FROM keys_before b WHERE b.entity = a.entity AND b.source = a.source
+                      AND b.model_id = a.model_id AND b.endpoint_key IS NOT DISTINCT FROM a.endpoint_key)
+    UNION ALL
+    SELECT b.entity, 'retired', b.source, b.model_id, b.endpoint_key, b.provider, NULL, NULL, NULL
+    FROM keys_before b
+    WHERE NOT EXISTS (SELECT 1 FROM keys_after a WHERE b.entity = a.entity AND b.source = a.source
+                      AND b.model_id = a.model_id AND b.endpoint_key IS NOT DISTINCT FROM a.endpoint_key)
+    UNION ALL
+    SELECT a.entity, 'changed', a.source, a.model_id, a.endpoint_key, a.provider, a.field, b.value, a.value
+    FROM before b JOIN after a ON b.entity = a.entity AND b.source = a.source AND b.model_id = a.model_id
+        AND b.endpoint_key IS NOT DISTINCT FROM a.endpoint_key AND b.field = a.field
+    WHERE b.value IS DISTINCT FROM a.value
+)
+SELECT d.entity, d.change, canonical_model_id(d.source, d.model_id, m.model_id) AS model_id, d.provider,
+    d.endpoint_key, d.source, d.field, d.old_value, d.new_value,
+    CAST(round((TRY_CAST(d.new_value AS DOUBLE) - TRY_CAST(d.old_value AS DOUBLE))
+               / nullif(TRY_CAST(d.old_value AS DOUBLE), 0), 6) AS DOUBLE) AS relative_change,
+    items_added(d.field, d.old_value, d.new_value) AS added,
+    items_added(d.field, d.new_value, d.old_value) AS removed,
+    d.model_id AS source_key
+FROM differences d
+LEFT JOIN model_aliases m ON m.source = d.source AND m.source_key = d.model_id;
+
+-- Every time a model (per source) or an endpoint left: when it was last seen, when it was retired,
+-- on what evidence, and whether it came back (and when). One row per retirement.
+CREATE OR REPLACE VIEW retired AS
+WITH model_steps AS (
+    SELECT source, model_id, is_deleted, valid_from, valid_to, payload_sha256,
+        lag(is_deleted) OVER (PARTITION BY source, model_id ORDER BY valid_from) AS was_deleted
+    FROM model_versions WHERE superseded_at IS NULL
+),
+model_retirements AS (
+    SELECT r.source, r.model_id, r.valid_from AS retired_at, r.valid_to AS came_back_at,
+        coalesce(
+            (SELECT min(s.evidence) FROM snapshots s WHERE s.source = r.source AND s.observed_at = r.valid_from
+               AND s.payload_sha256 = r.payload_sha256 AND s.evidence IS NOT NULL),
+            (SELECT min(CASE WHEN a.status IN ('deprecated', 'gone') THEN 'status ' || a.status
+                             ELSE 'expiration date ' || CAST(a.expiration_date AS VARCHAR) END)
+               FROM model_observations o JOIN model_attributes a USING (source, model_id, attr_hash)
+              WHERE o.source = r.source AND o.model_id = r.model_id AND o.observed_at = r.valid_from),
+            'absent from a complete model list') AS evidence,
+        (SELECT max(o.observed_at) FROM model_observations o
+          WHERE o.source = r.source AND o.model_id = r.model_id AND o.observed_at < r.valid_from) AS last_seen
+    FROM model_steps r WHERE r.is_deleted AND NOT r.was_deleted
+),
+endpoint_steps AS (
+    SELECT source, model_id, endpoint_key, is_deleted, valid_from, valid_to, payload_sha256,
+        lag(provider) OVER w AS provider, lag(is_deleted) OVER w AS was_deleted
+    FROM endpoint_versions WHERE superseded_at IS NULL
+    WINDOW w AS (PARTITION BY source, model_id, endpoint_key ORDER BY valid_from)
+),
+endpoint_retirements AS (
+    SELECT r.source, r.model_id, r.endpoint_key, r.provider, r.valid_from AS retired_at, r.valid_to AS came_back_at,
+        coalesce(
+            (SELECT min(s.evidence) FROM snapshots s WHERE s.source = r.source AND s.observed_at = r.valid_from
+               AND s.payload_sha256 = r.payload_sha256 AND s.evidence IS NOT NULL),
+            (SELECT min('absent from a complete endpoint list') FROM snapshots s
+              WHERE s.entity = 'endpoint' AND s.source = r.source AND s.scope = r.model_id
+                AND s.observed_at = r.valid_from AND s.complete),
+            (SELECT min('model retired: ' || m.evidence) FROM model_retirements m
+              WHERE m.source = r.source AND m.model_id = r.model_id AND m.retired_at = r.valid_from),
+            'absent from a complete listing') AS evidence,
+        (SELECT max(o.observed_at) FROM endpoint_observations o
+          WHERE o.source = r.source AND o.model_id = r.model_id AND o.endpoint_key = r.endpoint_key
+            AND o.observed_at < r.valid_from) AS last_seen
+    FROM endpoint_steps r WHERE r.is_deleted AND NOT r.was_deleted
+),
+retirements AS (
+    SELECT 'model' AS entity, source, model_id, NULL AS provider, NULL AS endpoint_key, last_seen, retired_at,
+        evidence, came_back_at
+    FROM model_retirements
+    UNION ALL
+    SELECT 'endpoint', source, model_id, provider, endpoint_key, last_seen, retired_at, evidence, came_back_at
+    FROM endpoint_retirements
+)
+SELECT r.entity, canonical_model_id(r.source, r.model_id, a.model_id) AS model_id, r.provider, r.endpoint_key,
+    r.source, r.last_seen, r.retired_at, r.evidence, r.came_back_at IS NOT NULL AS came_back, r.came_back_at,
+    r.model_id AS source_key
+FROM retirements r
+LEFT JOIN model_aliases a ON a.source = r.source AND a.source_key = r.model_id;
 
 -- Fields on which sources disagree about one canonical model: every source's value, two or
 -- more rows per disagreement. Knowledge cut-offs compare by month; benchmark scores by one

@@ -5,8 +5,8 @@ on stderr (``--debug`` shows the traceback). Commands that do not orchestrate
 (``sql``, ``import``, ``--help``) never import Prefect.
 
 The group and ``main`` live here; the commands that write in ``write``, those that
-read in ``read``, what they share in ``common``, formatting in ``output`` and the
-import manifest in ``manifest``.
+read in ``read``, those that answer questions (prices, diff, cost) in ``answers``, what
+they share in ``common``, formatting in ``output`` and the import manifest in ``manifest``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import click
 
+from flows.cli.answers import cost, diff, prices
 from flows.cli.common import EXIT_BUSY, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError, ReaderGone
 from flows.cli.read import changes, export, report, sql, status
 from flows.cli.write import backfill, demo, import_, serve, sync
@@ -36,6 +37,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
       modelsync sync                          # fetch, archive and load every enabled source
       modelsync sql "SELECT * FROM endpoints LIMIT 5"
       modelsync sql "SELECT * FROM conflicts"
+      modelsync prices --on 2026-08-26 --model llama-4-scout
+      modelsync diff --from 2026-08-01 --to 2026-08-27
 
     \b
     Sources: openrouter, models_dev, artificial_analysis (needs ARTIFICIAL_ANALYSIS_API_KEY), catalog.
@@ -48,7 +51,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-for _command in (sync, backfill, import_, sql, changes, demo, serve, export, status, report):
+for _command in (sync, backfill, import_, sql, changes, diff, prices, cost, demo, serve, export, status, report):
     cli.add_command(_command)
 
 

@@ -12,6 +12,7 @@ import click
 
 from flows.cli.common import CommandError, _reading, _settings, _sql_path, _written_whole
 from flows.cli.output import FORMATS, _print_rows, _print_table
+from flows.settings import SOURCES
 
 READ_STATEMENTS = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "CALL"})
 SANDBOX_REFUSALS = ("read-only", "disabled by configuration", "configuration has been locked")
@@ -138,10 +139,11 @@ def changes(since: str, field: str | None, model: str | None, provider: str | No
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["parquet", "csv"]),
+    type=click.Choice(["parquet", "csv", "llm-prices"]),
     default="parquet",
     show_default=True,
-    help="parquet keeps types (decimals, lists, timestamps with zone); csv is for spreadsheets.",
+    help="parquet keeps types (decimals, lists, timestamps with zone); csv is for spreadsheets; llm-prices writes "
+    "one price history file, historical-v1.json, in the shape of llm-prices.com's.",
 )
 @click.option(
     "--out",
@@ -152,7 +154,9 @@ def changes(since: str, field: str | None, model: str | None, provider: str | No
 )
 @click.option("--view", "views", multiple=True, metavar="V",
               help="Export only this view (repeatable). Default: every public view, and runs.")  # fmt: skip
-def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
+@click.option("--source", type=click.Choice(SOURCES), metavar="ID",
+              help="With --format llm-prices: whose endpoint prices to write. Default: openrouter.")  # fmt: skip
+def export(fmt: str, out_dir: Path, views: tuple[str, ...], source: str | None) -> None:
     """Write the public views, history included, as Parquet or CSV files for other tools.
 
     \b
@@ -160,13 +164,23 @@ def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
       modelsync export --out exports/
       modelsync export --format csv --out exports/ --view endpoints --view changes
       duckdb -c "SELECT * FROM 'exports/endpoint_history.parquet'"
+      modelsync export --format llm-prices --out exports/ --source models_dev
 
     One file per view, <view>.parquet or <view>.csv; an existing file of the same name
-    is replaced only once its new version is complete.
+    is replaced only once its new version is complete. --format llm-prices writes
+    exports/historical-v1.json instead: each provider's price periods of each model
+    (see docs/cli.md).
     """
     from flows.progress import note, task_progress
     from warehouse import queries
 
+    if fmt == "llm-prices":
+        if views:
+            raise click.BadParameter("--format llm-prices writes one price file, not views", param_hint="'--view'")
+        _export_llm_prices(out_dir, source or "openrouter")
+        return
+    if source:
+        raise click.BadParameter("only --format llm-prices exports one source's prices", param_hint="'--source'")
     with _reading(_settings().warehouse) as con:
         known = [row[0] for row in con.execute(queries.PUBLIC_VIEWS).fetchall()]
         unknown = [v for v in views if v not in known]
@@ -191,6 +205,26 @@ def export(fmt: str, out_dir: Path, views: tuple[str, ...]) -> None:
                     bar(n, len(chosen))
                 else:
                     note(f"export: {view}: {rows} rows -> {target}")
+
+
+def _export_llm_prices(out_dir: Path, source: str) -> None:
+    """Write ``out_dir/historical-v1.json``: ``source``'s endpoint price periods, in llm-prices.com's shape."""
+    import json
+
+    from warehouse.llm_prices import ENDPOINT_PRICE_VERSIONS, PriceVersion, llm_prices_document
+
+    with _reading(_settings().warehouse) as con:
+        rows = con.execute(ENDPOINT_PRICE_VERSIONS, {"source": source}).fetchall()
+    document = llm_prices_document(PriceVersion(*row) for row in rows)
+    target = out_dir / "historical-v1.json"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with _written_whole(target) as partial:
+            partial.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise CommandError(f"{target}: cannot write the export ({e.strerror})") from None
+    models = len({(price["vendor"], price["id"]) for price in document["prices"]})
+    click.echo(f"export: llm-prices: {source}: {len(document['prices'])} price periods of {models} models -> {target}")
 
 
 @click.command()

@@ -10,24 +10,26 @@ from typing import Any, NamedTuple
 
 ENDPOINT_PRICE_VERSIONS = """
 WITH chosen AS (
-    SELECT *, coalesce(provider_id, lower(provider)) AS vendor FROM endpoint_history WHERE source = $source
+    SELECT *, coalesce(provider_id, lower(provider)) AS vendor,
+        source_model_key(source, source_key, endpoint_key, provider) AS model_key
+    FROM price_periods WHERE source = $source
 ),
 shared AS (  -- a provider serving one model through several endpoints (OpenRouter's `fireworks`, `fireworks/fast`)
-    SELECT vendor, source_model_key FROM chosen GROUP BY ALL HAVING count(DISTINCT endpoint_key) > 1
+    SELECT vendor, model_key FROM chosen GROUP BY ALL HAVING count(DISTINCT endpoint_key) > 1
 )
 SELECT c.vendor,
-    CASE WHEN s.vendor IS NULL THEN c.source_model_key ELSE c.source_model_key || '@' || c.endpoint_key END AS id,
-    coalesce(m.name, c.source_model_key) || CASE WHEN s.vendor IS NULL THEN '' ELSE ' (' || c.endpoint_key || ')' END
+    CASE WHEN s.vendor IS NULL THEN c.model_key ELSE c.model_key || '@' || c.endpoint_key END AS id,
+    coalesce(m.name, c.model_key) || CASE WHEN s.vendor IS NULL THEN '' ELSE ' (' || c.endpoint_key || ')' END
         AS name,
-    c.is_deleted, c.input_price_per_mtok, c.output_price_per_mtok, c.cache_read_price_per_mtok,
-    utc_day(c.valid_from) AS from_date, utc_day(c.valid_to) AS to_date
+    false AS is_deleted, c.input_price_per_mtok, c.output_price_per_mtok, c.cache_read_price_per_mtok,
+    utc_day(c.effective_by) AS from_date, utc_day(c.next_effective_by) AS to_date
 FROM chosen c
-LEFT JOIN shared s ON s.vendor = c.vendor AND s.source_model_key = c.source_model_key
+LEFT JOIN shared s ON s.vendor = c.vendor AND s.model_key = c.model_key
 LEFT JOIN models m ON m.model_id = c.model_id
-ORDER BY c.vendor, id, c.valid_from
+ORDER BY c.vendor, id, c.effective_by
 """
-"""Every endpoint version of source ``$source``, tombstones included, as an llm-prices entry (vendor, id, name) and
-the UTC days it held; ordered by entry, then time."""
+"""Every price period of source ``$source`` (``price_periods``) as an llm-prices entry (vendor, id, name) and the
+UTC days it held; ordered by entry, then time. A retirement is a gap between periods."""
 
 
 class PriceVersion(NamedTuple):

@@ -326,6 +326,9 @@ def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ..
         # after the archive write leaves a `running` run whose payloads the next writer loads.
         started = pipeline.start_run(settings, run, known=False)  # nothing is fetched: no validators
         result = replace(pipeline.import_files(settings, run, items), recovered=started.recovered)
+        from flows.feeds.publish import publish_changes
+
+        publish_changes(settings, result, now)
     _report(result)
 
 

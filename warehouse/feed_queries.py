@@ -1,9 +1,11 @@
-"""The change feeds' query: rows of the ``changes`` view with the time the warehouse recorded each.
+"""The change feeds' query: rows of the ``changes`` view with the time the warehouse first learned each.
 
-``changes`` has no such time; the live version row a change leads to does (``recorded_at``). A change is
-matched to it by entity, source, key (the source's model key, with the endpoint key or the benchmark) and
-``changed_at`` = that version's ``valid_from``. Feeds order by it, so a backfill's old-dated changes still
-come first on the day they are learned.
+``changes`` has no such time; the version rows a change leads to do. A change is matched to the live version
+it leads to by entity, source, key (the source's model key, with the endpoint key or the benchmark) and
+``changed_at`` = that version's ``valid_from``. The live row's own ``recorded_at`` will not do: closing a
+version (setting its ``valid_to`` when the next one comes) records it anew. So a change was learned when the
+first row with that start and those values (``attr_hash``, ``is_deleted``) was recorded, superseded or not.
+Feeds order by it, so a backfill's old-dated changes still come first on the day they are learned.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from datetime import datetime
 
 FEED_CHANGES = """
 WITH learned AS (
-    SELECT 'endpoint' AS entity, source, model_id || ' ' || endpoint_key AS key, valid_from, recorded_at
-    FROM endpoint_versions WHERE superseded_at IS NULL
+    SELECT 'endpoint' AS entity, source, model_id || ' ' || endpoint_key AS key, valid_from,
+        min(recorded_at) AS recorded_at
+    FROM endpoint_versions GROUP BY source, model_id, endpoint_key, valid_from, attr_hash, is_deleted
+    HAVING bool_or(superseded_at IS NULL)
     UNION ALL
-    SELECT 'model', source, model_id, valid_from, recorded_at
-    FROM model_versions WHERE superseded_at IS NULL
+    SELECT 'model', source, model_id, valid_from, min(recorded_at)
+    FROM model_versions GROUP BY source, model_id, valid_from, attr_hash, is_deleted
+    HAVING bool_or(superseded_at IS NULL)
     UNION ALL
-    SELECT 'benchmark', source, model_id || ' ' || benchmark, valid_from, recorded_at
-    FROM benchmark_versions WHERE superseded_at IS NULL
+    SELECT 'benchmark', source, model_id || ' ' || benchmark, valid_from, min(recorded_at)
+    FROM benchmark_versions GROUP BY source, model_id, benchmark, valid_from, attr_hash, is_deleted
+    HAVING bool_or(superseded_at IS NULL)
 )
 SELECT c.entity, c.key, c.model_id, c.provider, c.field, c.old_value, c.new_value, c.changed_at, l.recorded_at,
     c.source, c.source_key, c.endpoint_key, c.old_number, c.new_number, c.added, c.removed

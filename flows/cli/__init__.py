@@ -5,8 +5,8 @@ on stderr (``--debug`` shows the traceback). Commands that do not orchestrate
 (``sql``, ``import``, ``--help``) never import Prefect.
 
 The group and ``main`` live here; the commands that write in ``write``, those that
-read in ``read``, what they share in ``common``, formatting in ``output`` and the
-import manifest in ``manifest``.
+read in ``read`` (the change feed in ``feed``), what they share in ``common``, formatting
+in ``output`` and the import manifest in ``manifest``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import click
 
 from flows.cli.common import EXIT_BUSY, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError, ReaderGone
+from flows.cli.feed import feed
 from flows.cli.read import changes, export, report, sql, status
 from flows.cli.write import backfill, demo, import_, serve, sync
 
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-for _command in (sync, backfill, import_, sql, changes, demo, serve, export, status, report):
+for _command in (sync, backfill, import_, sql, changes, feed, demo, serve, export, status, report):
     cli.add_command(_command)
 
 

@@ -97,7 +97,7 @@ def relative_change(change: Change) -> str | None:
     if change.old_number is None or change.new_number is None or change.old_number == 0:
         return None
     percent = (change.new_number - change.old_number) / abs(change.old_number) * 100
-    return f"{percent:+.4g}%"
+    return f"{float(percent):+.4g}%"
 
 
 def change_text(change: Change) -> str:

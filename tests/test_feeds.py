@@ -342,3 +342,16 @@ def test_the_feed_command_imports_no_orchestrator_or_http_client(warehouse: Path
                           env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
 
     assert done.stdout.strip().endswith("0 []"), done.stdout + done.stderr
+
+
+def test_an_old_dated_change_learned_last_comes_first(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    import_day(run_cli, tmp_path, "2026-08-02", 8192, "0.0000001")
+    import_day(run_cli, tmp_path, "2026-08-03", 4096, "0.0000001")
+    # An older capture, loaded later (as a backfill loads one): Groq's max output was 16384 before 08-02.
+    late = import_day(run_cli, tmp_path, "2026-08-01", 16384, "0.0000001")
+
+    assert late.code == 0, late.err
+    assert [(e["title"], e["published"]) for e in atom_entries(warehouse.with_name("modelsync.atom"))] == [
+        (f"Groq · {SCOUT}: max_output_tokens 16384 -> 8192", "2026-08-02T02:00:00Z"),
+        (f"Groq · {SCOUT}: max_output_tokens 8192 -> 4096", "2026-08-03T02:00:00Z"),
+    ]

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from flows.doubles.mirror import Mirror, Reply
 from flows.feeds.server import start_feed_server
-from tests.conftest import ROOT, query, synthetic_endpoint, synthetic_endpoints
+from tests.conftest import ROOT, query, synthetic_endpoint, synthetic_endpoints, synthetic_models
 
 A = "{http://www.w3.org/2005/Atom}"
 SCOUT = "meta-llama/llama-4-scout"
@@ -354,4 +355,24 @@ def test_an_old_dated_change_learned_last_comes_first(warehouse: Path, run_cli, 
     assert [(e["title"], e["published"]) for e in atom_entries(warehouse.with_name("modelsync.atom"))] == [
         (f"Groq · {SCOUT}: max_output_tokens 16384 -> 8192", "2026-08-02T02:00:00Z"),
         (f"Groq · {SCOUT}: max_output_tokens 8192 -> 4096", "2026-08-03T02:00:00Z"),
+    ]
+
+
+def test_a_sync_that_changed_a_price_writes_the_feeds_and_calls_the_webhook(
+    warehouse: Path, mirror: Mirror, run_cli, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELSYNC_WEBHOOK_URL", receiver.url + "/hook")
+    mirror.script("/api/v1/models", Reply(200, synthetic_models([SCOUT])))
+    path = f"/api/v1/models/{SCOUT}/endpoints"
+    for prompt in ("0.0000001", "0.0000002"):
+        mirror.script(path, Reply(200, synthetic_endpoints(SCOUT, [synthetic_endpoint("groq", "Groq", prompt=prompt)])))
+        result = run_cli("sync")
+        assert result.code == 0, result.err
+
+    run_id = query(warehouse, "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0][0]
+    [(_, _, body)] = receiver.posts
+    assert [(c["field"], c["new_value"]) for c in json.loads(body)["changes"]] == [("input_price_per_mtok", "0.200000")]
+    assert json.loads(body)["run_id"] == run_id
+    assert [e["title"] for e in atom_entries(warehouse.with_name("modelsync.atom"))] == [
+        f"Groq · {SCOUT}: input_price_per_mtok 0.100000 -> 0.200000"
     ]

@@ -5,6 +5,7 @@ retry loop, aiolimiter the per-host request rate; httpx's own transport retries
 only cover connection set-up, so status retries (408/429/5xx, ``Retry-After``)
 are ours. Conditional requests use validators the caller passes in (taken from
 the archive), so a ``304`` comes back as an observation that nothing changed.
+``post_json`` is the one POST (the change webhook): bounded and retried alike.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import urljoin
 import httpx
 from aiolimiter import AsyncLimiter
 from protego import Protego
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 
 from extractors.policy import HostPolicy, Validators, origin_of
 
@@ -218,6 +219,50 @@ class Fetcher:
             except httpx.HTTPError as e:  # e.g. a body that does not decode as its Content-Encoding says
                 raise FetchError(url, f"{type(e).__name__}: {e}") from None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+
+class PostError(Exception):
+    """A POST that got no 2xx answer, the reason in one line; the URL is never in it (it may hold a secret)."""
+
+
+def post_json(url: str, body: bytes, policy: HostPolicy) -> int:
+    """The 2xx status ``url`` answered a JSON POST of ``body`` with; retried with backoff on connection errors,
+    timeouts and 408/429/5xx, up to ``policy.max_attempts``; raises PostError otherwise."""
+    attempts = 0
+    retrying = Retrying(
+        retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+        wait=lambda state: _wait_s(state, policy),
+        stop=lambda state: _should_stop(state, policy),
+        reraise=True,
+    )
+    timeout = httpx.Timeout(policy.read_timeout_s, connect=policy.connect_timeout_s)
+    headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, headers=headers) as client:
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    return _post_once(client, url, body)
+        except _Retryable as e:
+            raise PostError(f"{e.reason} (gave up after {attempts} attempt{'' if attempts == 1 else 's'})") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _post_once(client: httpx.Client, url: str, body: bytes) -> int:
+    try:
+        response = client.post(url, content=body)
+    except httpx.TimeoutException as e:
+        raise _Retryable(f"timeout ({type(e).__name__})") from None
+    except httpx.TransportError as e:  # its message may quote the URL: only the kind of error is kept
+        raise _Retryable(f"connection error ({type(e).__name__})") from None
+    except httpx.HTTPError as e:
+        raise PostError(type(e).__name__) from None
+    if response.status_code in RETRY_STATUSES:
+        raise _Retryable(f"HTTP {response.status_code}", _retry_after_s(response.headers.get("retry-after"),
+                                                                       datetime.now(UTC)))  # fmt: skip
+    if not 200 <= response.status_code < 300:
+        raise PostError(f"HTTP {response.status_code}")
+    return response.status_code
 
 
 def _root_cause(error: BaseException) -> str:

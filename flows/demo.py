@@ -52,6 +52,7 @@ DEMO_ENV = {
     "MODELSYNC_RETRY_WAIT_S": "1",
     # The mirror is on loopback: no politeness delay (the catalog's 1 request/s would cost ~3 s a date).
     **{f"MODELSYNC_{source.upper()}_RATE": "100" for source in SOURCES},
+    "MODELSYNC_WEBHOOK_URL": "",  # the demo's replayed changes are not news: no webhook is called
 }
 """Environment every demo sync runs with, besides the warehouse, the archive and the mirror's base URL."""
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from flows import git_history, git_replay, pipeline, wayback
+from flows.feeds.publish import publish_changes
 from flows.lock import warehouse_lock
 from flows.pipeline.load import MB
 from flows.progress import fetch_progress, note, task_progress
@@ -219,7 +220,11 @@ def sync_job(steps: Steps, job: SyncJob) -> RunResult:
         parses = [steps.submit(parse, settings, run, part, recorded_at) for part in parts or [merged]]
         parsed = pipeline.merged_parsed([future.result() for future in parses])
         loaded = steps.call(load, settings, run, merged, parsed)
-    return replace(loaded, skipped=tuple(skipped), recovered=started.recovered)
+        result = replace(loaded, skipped=tuple(skipped), recovered=started.recovered)
+        # Still under the lock: the feeds are rewritten by one writer at a time. A replay (as_of) records its
+        # facts at that time, so its changes are those recorded from then on.
+        publish_changes(settings, result, job.as_of or run.started_at)
+    return result
 
 
 def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
@@ -231,7 +236,8 @@ def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
     """
     settings = settings_from_env(job.env_overrides)
     chosen = tuple(job.sources or SOURCES)
-    base_id = pipeline.new_run("backfill", chosen, pipeline.utc_now()).run_id
+    began = pipeline.utc_now()
+    base_id = pipeline.new_run("backfill", chosen, began).run_id
     # Before planning: what a killed run archived is loaded under its own id, not planned again.
     recovered = pipeline.recover_interrupted(settings, base_id)
     if job.git is not None:  # archived first, then replayed from this archive like any backfill
@@ -265,7 +271,9 @@ def backfill_job(steps: Steps, job: BackfillJob) -> RunResult:
                               record_empty=False)  # fmt: skip
         skipped = ()
     result = pipeline.combined_result(base_id if results else "", results)
-    return replace(result, skipped=skipped, recovered=(*recovered, *result.recovered))
+    result = replace(result, skipped=skipped, recovered=(*recovered, *result.recovered))
+    publish_changes(settings, result, began)  # the caller holds the lock
+    return result
 
 
 def _run_chunks(

@@ -12,6 +12,7 @@ from typing import Any
 from extractors.policy import HostPolicy
 from extractors.registry import REGISTERED
 from warehouse import DEFAULT_WAREHOUSE, WAREHOUSE_VARIABLE
+from warehouse.feed_queries import ChangeFilter
 
 SOURCES = REGISTERED
 """Source ids this build can fetch, in sync order (the registry's)."""
@@ -25,6 +26,20 @@ WAYBACK_CDX, WAYBACK_CAPTURES = "wayback_cdx", "wayback_captures"
 
 DEFAULT_CRON = "0 2 * * *"
 """`serve` syncs nightly at 02:00 UTC unless MODELSYNC_CRON or --cron says otherwise."""
+
+
+WEBHOOK_POLICY = HostPolicy(max_attempts=3, max_retry_wait_s=10.0, connect_timeout_s=10.0, read_timeout_s=10.0,
+                            backoff_s=0.5)  # fmt: skip
+"""A webhook is tried 3 times, 0.5 s then about 1 s apart, 10 s at most per attempt: a run does not wait long."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where changes are POSTed after a run, which of them, and how hard to try. The URL may hold a secret."""
+
+    url: str = field(repr=False)
+    only: ChangeFilter = field(default_factory=ChangeFilter)  # MODELSYNC_WEBHOOK_MODEL, _PROVIDER, _FIELD
+    policy: HostPolicy = field(default_factory=lambda: WEBHOOK_POLICY)
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,7 @@ class Settings:
     backfill_run_mb: float = 0.0  # consecutive dates of a backfill share a run up to this many MB (0: a run a date)
     cron: str = DEFAULT_CRON  # when `serve` syncs (UTC)
     wayback_base_url: str | None = None  # a mirror standing in for https://web.archive.org
+    webhook: Webhook | None = field(default=None, repr=False)  # POST each run's changes (MODELSYNC_WEBHOOK_URL)
 
     def policy(self, source: str, default: HostPolicy) -> HostPolicy:
         """A source's politeness: its declared policy with the environment's overrides applied."""
@@ -125,6 +141,33 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         backfill_run_mb=_number(env, "MODELSYNC_BACKFILL_RUN_MB", 0.0),
         cron=(env.get("MODELSYNC_CRON") or DEFAULT_CRON).strip(),
         wayback_base_url=wayback_base_url,
+        webhook=_webhook(env),
+    )
+
+
+def _webhook(env: Mapping[str, str]) -> Webhook | None:
+    """The webhook ``MODELSYNC_WEBHOOK_*`` describe, or None when ``MODELSYNC_WEBHOOK_URL`` is unset or empty."""
+    url = (env.get("MODELSYNC_WEBHOOK_URL") or "").strip()
+    if not url:
+        return None
+    if not url.lower().startswith(("http://", "https://")):  # the value itself is never repeated: it may be a secret
+        raise SettingError("MODELSYNC_WEBHOOK_URL must be an http:// or https:// URL")
+    default = WEBHOOK_POLICY
+    policy = replace(
+        default,
+        max_attempts=_whole(env, "MODELSYNC_WEBHOOK_ATTEMPTS", default.max_attempts),
+        backoff_s=_number(env, "MODELSYNC_WEBHOOK_BACKOFF_S", default.backoff_s),
+        read_timeout_s=_number(env, "MODELSYNC_WEBHOOK_TIMEOUT_S", default.read_timeout_s),
+        connect_timeout_s=_number(env, "MODELSYNC_WEBHOOK_TIMEOUT_S", default.connect_timeout_s),
+    )
+    return Webhook(
+        url,
+        only=ChangeFilter(
+            model=env.get("MODELSYNC_WEBHOOK_MODEL") or None,
+            provider=env.get("MODELSYNC_WEBHOOK_PROVIDER") or None,
+            field=env.get("MODELSYNC_WEBHOOK_FIELD") or None,
+        ),
+        policy=policy,
     )
 
 

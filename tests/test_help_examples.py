@@ -138,6 +138,7 @@ NOT_RUN: dict[str, str] = {
     ),
     "modelsync serve": SERVES_FOREVER,
     "modelsync serve --cron '30 4 * * *'": SERVES_FOREVER,
+    "modelsync serve --feed-port 8787": SERVES_FOREVER,
     "PREFECT_API_URL=http://127.0.0.1:4200/api modelsync serve": SERVES_FOREVER,
 }
 """Examples parsed but not run, by exact text: why each cannot run offline here."""

@@ -123,7 +123,8 @@ def test_narrowing_the_observations_of_a_wide_warehouse_keeps_every_view_s_rows(
         con.close()
 
     assert 7 in applied
-    assert {name: rows for name, (_, rows) in after.items()} == {name: rows for name, (_, rows) in before.items()}
+    assert before.keys() <= after.keys()  # views added since (price_periods, retired) have no rows to compare
+    assert {name: after[name][1] for name in before} == {name: rows for name, (_, rows) in before.items()}
     assert narrow_rows == wide_rows
     assert 0 < attribute_rows <= distinct
 

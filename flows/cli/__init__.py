@@ -5,8 +5,9 @@ on stderr (``--debug`` shows the traceback). Commands that do not orchestrate
 (``sql``, ``import``, ``--help``) never import Prefect.
 
 The group and ``main`` live here; the commands that write in ``write``, those that
-read in ``read``, those that answer questions (prices, diff, cost) in ``answers``, what
-they share in ``common``, formatting in ``output`` and the import manifest in ``manifest``.
+read in ``read`` (the change feed in ``feed``), those that answer questions (prices, diff,
+cost) in ``answers``, what they share in ``common``, formatting in ``output`` and the import
+manifest in ``manifest``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import click
 
 from flows.cli.answers import cost, diff, prices
 from flows.cli.common import EXIT_BUSY, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError, ReaderGone
+from flows.cli.feed import feed
 from flows.cli.read import changes, export, report, sql, status
 from flows.cli.write import backfill, demo, import_, serve, sync
 
@@ -51,7 +53,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-for _command in (sync, backfill, import_, sql, changes, diff, prices, cost, demo, serve, export, status, report):
+for _command in (sync, backfill, import_, sql, changes, diff, prices, cost, feed, demo, serve, export, status, report):
     cli.add_command(_command)
 
 

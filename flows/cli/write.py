@@ -326,6 +326,9 @@ def import_(files: tuple[Path, ...], urls: tuple[str, ...], times: tuple[str, ..
         # after the archive write leaves a `running` run whose payloads the next writer loads.
         started = pipeline.start_run(settings, run, known=False)  # nothing is fetched: no validators
         result = replace(pipeline.import_files(settings, run, items), recovered=started.recovered)
+        from flows.feeds.publish import publish_changes
+
+        publish_changes(settings, result, now)
     _report(result)
 
 
@@ -356,7 +359,10 @@ def demo(workdir: Path) -> None:
 @click.command()
 @click.option("--cron", default=None, metavar="EXPR",
               help="When to sync: a cron expression in UTC. Default: MODELSYNC_CRON, else '0 2 * * *'.")  # fmt: skip
-def serve(cron: str | None) -> None:
+@click.option("--feed-port", type=click.IntRange(0, 65535), default=None, metavar="PORT",
+              help="Also serve the change feeds on 127.0.0.1:PORT (/feed.atom, /feed.json; 0: a free port). "
+              "Default: off.")  # fmt: skip
+def serve(cron: str | None, feed_port: int | None) -> None:
     """Run the nightly sync on a schedule (Prefect) until stopped with Ctrl-C or SIGTERM.
 
     Registers the deployment 'sync/nightly' and runs its schedule. With PREFECT_API_URL
@@ -364,20 +370,37 @@ def serve(cron: str | None) -> None:
     Prefect server on 127.0.0.1 (data in ./prefect beside the warehouse, UI at the URL it
     prints) and stops it on exit. Each scheduled run takes the warehouse lock like sync.
 
+    With --feed-port, the feeds written after each run that records changes are served
+    too, with ETag and Last-Modified (304 to a matching If-None-Match or If-Modified-Since);
+    ?model=, ?provider= and ?field= filter them as `modelsync feed` does.
+
     \b
     Examples:
       modelsync serve                             # nightly at 02:00 UTC, local Prefect server
       modelsync serve --cron '30 4 * * *'         # 04:30 UTC
+      modelsync serve --feed-port 8787            # and http://127.0.0.1:8787/feed.atom
       PREFECT_API_URL=http://127.0.0.1:4200/api modelsync serve
     """
     settings = _settings()
     from flows.serve import CronError, ServeError
     from flows.serve import serve as serve_schedule
 
+    feeds = None
+    if feed_port is not None:
+        from flows.feeds.server import start_feed_server
+
+        try:
+            feeds = start_feed_server(settings.warehouse, feed_port)
+        except OSError as e:
+            raise CommandError(f"--feed-port {feed_port}: cannot listen on 127.0.0.1: {e.strerror}") from None
+        click.echo(f"serving the change feeds at {feeds.url}/feed.atom and {feeds.url}/feed.json")
     try:
         serve_schedule(settings, cron or settings.cron, click.echo)
     except ServeError as e:
         raise CommandError(str(e), EXIT_USAGE if isinstance(e, CronError) else EXIT_FAILED) from None
+    finally:
+        if feeds is not None:
+            feeds.stop()
 
 
 def _writable_directory(path: Path, option: str) -> None:

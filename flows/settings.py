@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class Settings:
     cron: str = DEFAULT_CRON  # when `serve` syncs (UTC)
     wayback_base_url: str | None = None  # a mirror standing in for https://web.archive.org
     webhook: Webhook | None = field(default=None, repr=False)  # POST each run's changes (MODELSYNC_WEBHOOK_URL)
+    retire_after: timedelta = timedelta(0)  # how long a key must stay absent from complete listings to be retired
 
     def policy(self, source: str, default: HostPolicy) -> HostPolicy:
         """A source's politeness: its declared policy with the environment's overrides applied."""
@@ -142,6 +144,7 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         cron=(env.get("MODELSYNC_CRON") or DEFAULT_CRON).strip(),
         wayback_base_url=wayback_base_url,
         webhook=_webhook(env),
+        retire_after=_duration(env, "MODELSYNC_RETIRE_AFTER"),
     )
 
 
@@ -191,6 +194,19 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     if not math.isfinite(value) or value <= 0:
         raise SettingError(f"{name}={raw!r} must be a positive number")
     return value
+
+
+DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def _duration(env: Mapping[str, str], name: str) -> timedelta:
+    """A duration such as ``36h`` or ``2d`` (``0`` or unset: none)."""
+    raw = (env.get(name) or "0").strip()
+    if raw == "0":
+        return timedelta(0)
+    if len(raw) > 1 and raw[:-1].isdigit() and raw[-1] in DURATION_UNITS:
+        return timedelta(**{DURATION_UNITS[raw[-1]]: int(raw[:-1])})
+    raise SettingError(f"{name}={raw!r} must be a duration such as 36h or 2d (0 for none)")
 
 
 def _whole(env: Mapping[str, str], name: str, default: int) -> int:

@@ -262,3 +262,55 @@ def test_a_migration_s_hook_runs_in_its_transaction(tmp_path: Path) -> None:
     con = db.open_for_write(tmp_path / "w.duckdb", datetime.now(UTC), hooks={3: lambda c: seen.append(3)})
     con.close()
     assert seen == [3]
+
+
+def model_lists(tmp_path: Path, days: dict[str, list[str]]) -> list[dict[str, str]]:
+    """One synthetic model list per day (fetched at 02:00 UTC); returns manifest lines."""
+    return [capture(tmp_path, "models", synthetic_models(ids), MODELS_URL, day) for day, ids in days.items()]
+
+
+def model_history(warehouse: Path) -> list[tuple[object, ...]]:
+    return query(warehouse, "SELECT model_id, is_deleted, strftime(valid_from, '%d'), strftime(valid_to, '%d') "
+                            "FROM model_history ORDER BY ALL")  # fmt: skip
+
+
+def test_with_a_grace_of_two_days_a_key_absent_one_night_is_not_retired(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELSYNC_RETIRE_AFTER", "2d")
+    a, b, c = "synthetic/a", "synthetic/b", "synthetic/c"
+    days = {"2026-08-01": [a, b, c], "2026-08-02": [a, c], "2026-08-03": [a, b, c]}
+    for n, line in enumerate(model_lists(tmp_path, days)):
+        import_lines(run_cli, tmp_path, [line], f"night{n}")
+
+    assert model_history(warehouse) == [(a, False, "01", None), (b, False, "01", None), (c, False, "01", None)]
+    assert query(warehouse, "SELECT count(*) FROM retired") == [(0,)]
+
+
+def test_with_a_grace_of_two_days_a_key_absent_three_nights_is_retired_at_its_first_absence_in_any_order(
+    warehouse: Path, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELSYNC_RETIRE_AFTER", "2d")
+    a, b, c = "synthetic/a", "synthetic/b", "synthetic/c"
+    lines = model_lists(tmp_path, {"2026-08-01": [a, b, c], "2026-08-02": [a, c], "2026-08-03": [a, c],
+                                   "2026-08-04": [a, c]})  # fmt: skip
+    for n, line in enumerate([lines[3], lines[1], lines[0], lines[2]]):  # the last night first
+        import_lines(run_cli, tmp_path, [line], f"night{n}")
+
+    assert model_history(warehouse) == [
+        (a, False, "01", None), (b, False, "01", "02"), (b, True, "02", None), (c, False, "01", None),
+    ]  # fmt: skip
+    assert query(warehouse, "SELECT model_id, strftime(last_seen, '%d'), strftime(retired_at, '%d') FROM retired") == [
+        (b, "01", "02")
+    ]
+
+
+def test_without_a_grace_a_key_absent_one_night_is_retired_that_night(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    a, b, c = "synthetic/a", "synthetic/b", "synthetic/c"
+    days = {"2026-08-01": [a, b, c], "2026-08-02": [a, c], "2026-08-03": [a, b, c]}
+    import_lines(run_cli, tmp_path, model_lists(tmp_path, days), "nights")
+
+    assert model_history(warehouse) == [
+        (a, False, "01", None), (b, False, "01", "02"), (b, False, "03", None), (b, True, "02", "03"),
+        (c, False, "01", None),
+    ]  # fmt: skip

@@ -129,6 +129,7 @@ def parse_archived(
         resolve_providers=provider_resolver(),
         identity_rules_version=identity_rules_version(),
         field_precedence=tuple(field_precedence()),
+        retire_after=settings.retire_after,
     )
     return ParsedRun(
         batch, tuple(parsing.failures), time.perf_counter() - started, parsing.rows(), parsing.rows_quarantined()

@@ -7,7 +7,7 @@ Each step builds one temp table: ``window_keys`` (the keys and their windows), `
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -18,7 +18,11 @@ from .events import _events, _match, _repeats, _version_starts, _volatile
 
 
 def _derive_versions(
-    con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime, earliest: datetime | None
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    now: datetime,
+    earliest: datetime | None,
+    retire_after: timedelta = timedelta(0),
 ) -> tuple[int, KeyChanges]:
     """Re-derive the versions of the keys in the ``affected`` scopes; returns versions added and key moves.
 
@@ -33,7 +37,7 @@ def _derive_versions(
     if floor is None:
         return 0, KeyChanges()
     repeated = _set_aside_repeats(con, spec, earliest)
-    _derived(con, spec, floor)
+    _derived(con, spec, floor, retire_after)
     _to_insert(con, spec)
     _to_supersede(con, spec)
     new, changed, retired, unchanged, added = _key_changes(con, spec)
@@ -102,7 +106,7 @@ def _set_aside_repeats(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earlies
     return repeated
 
 
-def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) -> None:
+def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime, retire_after: timedelta) -> None:
     """Temp table ``derived``: the window's versions, one row per version start.
 
     Derived narrow (keys, hashes, times): the window functions sort these, not the attribute
@@ -128,7 +132,7 @@ def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime) 
             lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256{vol}
         FROM starts
         """,
-        {"floor": floor},
+        {"floor": floor, "grace": retire_after},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -51,6 +51,7 @@ class LoadBatch:
     resolve_providers: Resolver | None = None  # likewise for providers: (source, provider_key) -> provider_id
     identity_rules_version: str = ""  # when set, an unchanged crosswalk is not re-resolved (see refresh_crosswalk)
     field_precedence: tuple[tuple[str, str, int], ...] = ()  # (field, source, rank) declared; () keeps the table
+    retire_after: timedelta = timedelta(0)  # absent from complete listings this long: retired at the first absence
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,15 @@ def _events(spec: EntitySpec) -> str:
                 AND s.complete AND s.observed_at >= f.since AND s.observed_at > f.first_at
             {_parent_absences(spec)}
         ),
-        tombstones AS (
+        tombstones AS (  -- with a grace ($grace), an absence counts once the key is still absent that long after
             SELECT {key}, observed_at, min(recorded_at) AS recorded_at, min(payload_sha256) AS payload_sha256
             FROM absences f
             WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {_match(spec, "o", "f")} AND o.observed_at = f.observed_at)
+              AND (CAST($grace AS INTERVAL) <= INTERVAL 0 SECOND OR EXISTS (
+                  SELECT 1 FROM absences l
+                  WHERE {_match(spec, "l", "f")} AND l.observed_at >= f.observed_at + CAST($grace AS INTERVAL)
+                    AND NOT EXISTS (SELECT 1 FROM obs o WHERE {_match(spec, "o", "f")}
+                                    AND o.observed_at BETWEEN f.observed_at AND l.observed_at)))
             GROUP BY ALL
         ),
         seeds AS (

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -83,9 +83,9 @@ def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[in
         if has_snaps:
             assert snaps is not None
             listed[name] = _add_snapshots(con, snaps)
-        earliest = _merge_affected(con)
+        earliest = _merge_affected(con, batch.retire_after)
         _settle_completeness(con, spec, earliest)
-        added, keys[name] = _derive_versions(con, spec, batch.recorded_at, earliest)
+        added, keys[name] = _derive_versions(con, spec, batch.recorded_at, earliest, batch.retire_after)
         new_versions += added
     return observations, new_versions, keys
 
@@ -127,10 +127,16 @@ def _add_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> pd.Da
     return pd.DataFrame({"source": since.index, "since": since.to_numpy()})
 
 
-def _merge_affected(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """Collapse ``affected`` to one row per scope; returns the earliest ``since`` of all of them."""
+def _merge_affected(con: duckdb.DuckDBPyConnection, retire_after: timedelta) -> datetime | None:
+    """Collapse ``affected`` to one row per scope; returns the earliest ``since`` of all of them.
+
+    With a grace before retiring, ``since`` reaches back by it: an event at t can confirm (or cancel) the
+    retirement of a key first absent up to ``retire_after`` before t.
+    """
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE affected AS SELECT source, scope, min(since) AS since FROM affected GROUP BY ALL"
+        "CREATE OR REPLACE TEMP TABLE affected AS"
+        " SELECT source, scope, min(since) - CAST($grace AS INTERVAL) AS since FROM affected GROUP BY ALL",
+        {"grace": retire_after},
     )
     # The earliest `since`: a constant bound on every read of history, so zone maps skip older rows.
     earliest: datetime | None = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]

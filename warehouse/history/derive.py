@@ -15,6 +15,7 @@ from entities import EntitySpec
 
 from .entities import KeyChanges
 from .events import _events, _match, _repeats, _version_starts, _volatile
+from .suspects import SuspectRules, held_since, judged_runs, not_held, record_suspects, watches
 
 
 def _derive_versions(
@@ -22,9 +23,11 @@ def _derive_versions(
     spec: EntitySpec,
     now: datetime,
     earliest: datetime | None,
+    *,
     retire_after: timedelta = timedelta(0),
-) -> tuple[int, KeyChanges]:
-    """Re-derive the versions of the keys in the ``affected`` scopes; returns versions added and key moves.
+    rules: SuspectRules | None = None,
+) -> tuple[int, KeyChanges, int]:
+    """Re-derive the versions of the keys in the ``affected`` scopes; returns versions added, key moves, held changes.
 
     Only a window is re-derived per key: from the version in force just before the scope's
     ``since`` (the seed, taken from the versions table) to the end. Versions are a pure function
@@ -35,14 +38,15 @@ def _derive_versions(
     """
     floor = _window_keys(con, spec, earliest)
     if floor is None:
-        return 0, KeyChanges()
+        return 0, KeyChanges(), 0
     repeated = _set_aside_repeats(con, spec, earliest)
-    _derived(con, spec, floor, retire_after)
+    _derived(con, spec, floor, retire_after, rules or SuspectRules())
+    held = record_suspects(con, spec, now) if watches(spec) else 0
     _to_insert(con, spec)
     _to_supersede(con, spec)
     new, changed, retired, unchanged, added = _key_changes(con, spec)
     _apply(con, spec, now)
-    return added, KeyChanges(new, changed, retired, unchanged + repeated)
+    return added, KeyChanges(new, changed, retired, unchanged + repeated), held
 
 
 def _in_window(spec: EntitySpec) -> str:
@@ -78,7 +82,7 @@ def _window_keys(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: dat
             UNION ALL
             SELECT {", ".join(f"t.{c}" for c in spec.key)}, a.since
             FROM {spec.observations} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
-            WHERE t.observed_at >= a.since AND t.observed_at >= $earliest
+            WHERE t.observed_at >= a.since AND t.observed_at >= $earliest{held_since(spec) if watches(spec) else ""}
         ),
         keys AS (SELECT {key}, min(since) AS since FROM candidates GROUP BY ALL)
         SELECT {", ".join(f"k.{c}" for c in spec.key)}, k.since,
@@ -99,29 +103,53 @@ def _set_aside_repeats(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earlies
     The derivation would yield the row such a key holds (``events._repeats`` says when), so
     the window functions are skipped for it: most keys of a night are such repeats.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE repeats AS {_repeats(spec)}", {"earliest": earliest})
+    repeats = _repeats(spec) + (f" AND {not_held(spec, 'h')}" if watches(spec) else "")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE repeats AS {repeats}", {"earliest": earliest})
     repeated: int = con.execute("SELECT count(*) FROM repeats").fetchall()[0][0]
     if repeated:
         con.execute(f"DELETE FROM window_keys t WHERE EXISTS (SELECT 1 FROM repeats r WHERE {_match(spec, 'r', 't')})")
     return repeated
 
 
-def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime, retire_after: timedelta) -> None:
+def _derived(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime, retire_after: timedelta, rules: SuspectRules
+) -> None:
     """Temp table ``derived``: the window's versions, one row per version start.
 
-    Derived narrow (keys, hashes, times): the window functions sort these, not the attribute
-    columns; only the rows that change are widened with their attributes (``_to_insert``).
+    The window's events (``window_events``, numbered in runs of one hash) are judged first where the
+    entity has values to watch (``suspects``): only accepted runs make versions. Derived narrow (keys,
+    hashes, times): only the rows that change are widened with their attributes (``_to_insert``).
     """
     key = ", ".join(spec.key)
     vol = _volatile(spec)
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE derived AS
+        CREATE OR REPLACE TEMP TABLE window_events AS
         WITH {_events(spec)},
+        marked AS (
+            SELECT *, CASE WHEN attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
+                THEN 1 ELSE 0 END AS new_run
+            FROM events
+        )
+        SELECT * EXCLUDE (new_run),
+            sum(new_run) OVER (PARTITION BY {key} ORDER BY observed_at ROWS UNBOUNDED PRECEDING) AS run_no
+        FROM marked
+        """,
+        {"floor": floor, "grace": retire_after},
+    )
+    kept = "SELECT * EXCLUDE (run_no) FROM window_events"
+    if watches(spec):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE judged AS {judged_runs(spec)}", rules.params())
+        kept = f"""SELECT e.* EXCLUDE (run_no) FROM window_events e JOIN judged j USING ({key}, run_no)
+            WHERE j.accepted"""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE derived AS
+        WITH kept AS ({kept}),
         flagged AS (
             SELECT *, CASE WHEN attr_hash IS DISTINCT FROM lag(attr_hash) OVER (PARTITION BY {key} ORDER BY observed_at)
                 THEN 1 ELSE 0 END AS is_start
-            FROM events
+            FROM kept
         ),
         grouped AS (
             SELECT *, sum(is_start) OVER (PARTITION BY {key} ORDER BY observed_at ROWS UNBOUNDED PRECEDING) AS grp
@@ -131,8 +159,7 @@ def _derived(con: duckdb.DuckDBPyConnection, spec: EntitySpec, floor: datetime, 
         SELECT {key}, attr_hash, is_deleted, observed_at AS valid_from,
             lead(observed_at) OVER (PARTITION BY {key} ORDER BY observed_at) AS valid_to, payload_sha256{vol}
         FROM starts
-        """,
-        {"floor": floor, "grace": retire_after},
+        """
     )
 
 

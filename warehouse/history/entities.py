@@ -10,6 +10,8 @@ import pandas as pd
 
 from entities import SERIES
 
+from .suspects import SuspectRules
+
 MEASUREMENTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     name: (spec.table, (*spec.key, "observed_at")) for name, spec in SERIES.items()
 }
@@ -52,6 +54,7 @@ class LoadBatch:
     identity_rules_version: str = ""  # when set, an unchanged crosswalk is not re-resolved (see refresh_crosswalk)
     field_precedence: tuple[tuple[str, str, int], ...] = ()  # (field, source, rank) declared; () keeps the table
     retire_after: timedelta = timedelta(0)  # absent from complete listings this long: retired at the first absence
+    suspect_rules: SuspectRules = field(default_factory=SuspectRules)  # changes held until confirmed or decided
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,4 @@ class LoadCounts:
     keys: Mapping[str, KeyChanges] = field(default_factory=dict)
     unmatched: tuple[tuple[str, str], ...] = ()  # (source, source key) the crosswalk could not match
     incomplete: tuple[tuple[str, str, str, str], ...] = ()  # (entity, source, scope, why) of this run's short lists
+    held: int = 0  # suspect changes this load holds (see the suspect_changes view)

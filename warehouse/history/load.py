@@ -39,13 +39,15 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     quarantined = 0
     if batch.quarantine is not None and not batch.quarantine.empty:
         quarantined = _insert_all(con, "quarantine", batch.quarantine)
-    observations, new_versions, keys = _load_entities(con, batch)
+    observations, new_versions, keys, held = _load_entities(con, batch)
     _set_field_precedence(con, batch.field_precedence)
     measurements = _insert_measurements(con, batch)
     unmatched = _refresh_identities(con, batch)
     _check_invariants(con, batch)
     incomplete = tuple(con.execute(INCOMPLETE_LISTINGS, [batch.run.run_id, f"{SHORT_LISTING}%"]).fetchall())
-    return LoadCounts(payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete)
+    return LoadCounts(
+        payloads, observations, new_versions, measurements, quarantined, keys, unmatched, incomplete, held
+    )
 
 
 def _set_field_precedence(con: duckdb.DuckDBPyConnection, declared: Sequence[tuple[str, str, int]]) -> None:
@@ -59,10 +61,11 @@ def _set_field_precedence(con: duckdb.DuckDBPyConnection, declared: Sequence[tup
     con.executemany("INSERT INTO field_precedence VALUES (?, ?, ?)", sorted(declared))
 
 
-def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[int, int, dict[str, KeyChanges]]:
-    """Insert each entity's observations and snapshots, re-derive its versions; returns counts and key changes."""
+def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[int, int, dict[str, KeyChanges], int]:
+    """Insert each entity's observations and snapshots, re-derive its versions; returns counts, key changes, held."""
     observations = 0
     new_versions = 0
+    suspects_held = 0
     keys: dict[str, KeyChanges] = {}
     listed: dict[str, pd.DataFrame] = {}  # entity -> earliest new listing per source in this batch
     for name, spec in ENTITIES.items():
@@ -85,9 +88,12 @@ def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[in
             listed[name] = _add_snapshots(con, snaps)
         earliest = _merge_affected(con, batch.retire_after)
         _settle_completeness(con, spec, earliest)
-        added, keys[name] = _derive_versions(con, spec, batch.recorded_at, earliest, batch.retire_after)
+        added, keys[name], held = _derive_versions(
+            con, spec, batch.recorded_at, earliest, retire_after=batch.retire_after, rules=batch.suspect_rules
+        )
         new_versions += added
-    return observations, new_versions, keys
+        suspects_held += held
+    return observations, new_versions, keys, suspects_held
 
 
 def _add_parent_scopes(con: duckdb.DuckDBPyConnection, spec: EntitySpec, parent_listed: pd.DataFrame) -> None:

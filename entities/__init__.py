@@ -18,6 +18,7 @@ from .declared import (
     UPTIME,
     EntitySpec,
     SeriesSpec,
+    SuspectRules,
 )
 from .kinds import (
     CODE,
@@ -66,5 +67,6 @@ __all__ = [
     "EntitySpec",
     "Kind",
     "SeriesSpec",
+    "SuspectRules",
     "choice",
 ]

@@ -47,6 +47,8 @@ class EntitySpec:
     retired_when: str | None = None  # SQL over an observation: positive evidence that the key is retired
     complete_fraction: float = 0.5  # a listing under this fraction of the recent median is incomplete
     median_window: int = 7  # how many recent complete listings make the median
+    watched_prices: tuple[str, ...] = ()  # prices whose implausible moves are held (SuspectRules)
+    watched_limits: tuple[str, ...] = ()  # limits whose implausible shrinking is held
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns", _frozen_columns(self.name, self.key, self.columns))
@@ -111,6 +113,8 @@ MODEL = EntitySpec(
     # OpenRouter lists a model with an expiration date until it goes: past that date it is retired;
     # models.dev marks a model `deprecated` before it drops it; a catalog page that answers 404/410
     # is observed with status `gone`.
+    watched_prices=("input_price_per_mtok", "output_price_per_mtok"),
+    watched_limits=("context_window", "max_output_tokens"),
     retired_when="(expiration_date IS NOT NULL AND expiration_date <= CAST(observed_at AS DATE))"
     " OR status IN ('deprecated', 'gone')",
 )  # fmt: skip
@@ -128,6 +132,9 @@ ENDPOINT = EntitySpec(
         "implicit_caching": FLAG, "status": CODE,
     },
     parent="model",  # a model missing from a complete model list has no endpoints left
+    watched_prices=("input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok",
+                    "cache_write_price_per_mtok"),
+    watched_limits=("context_length", "max_output_tokens"),
 )  # fmt: skip
 
 BENCHMARK = EntitySpec(
@@ -162,3 +169,15 @@ SERIES: Mapping[str, SeriesSpec] = {spec.name: spec for spec in (UPTIME, SPEED)}
 
 DECLARATIONS: Mapping[str, EntitySpec | SeriesSpec] = {**ENTITIES, **SERIES}
 """Every kind of record a source's parse returns, by entity name."""
+
+
+@dataclass(frozen=True)
+class SuspectRules:
+    """When a change of a watched price or limit is suspect, and how many later fetches confirm it (0: rule off)."""
+
+    price_factor: float = 10.0  # a price moving more than this many times either way, or to or from zero
+    limit_shrink: float = 0.5  # a limit falling below this fraction of itself
+    confirmations: int = 1  # later fetches of the same value that make a suspect change current
+
+    def params(self) -> dict[str, float | int]:
+        return {"factor": self.price_factor, "shrink": self.limit_shrink, "confirmations": self.confirmations}

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from entities import SuspectRules
 from extractors.policy import HostPolicy
 from extractors.registry import REGISTERED
 from warehouse import DEFAULT_WAREHOUSE, WAREHOUSE_VARIABLE
@@ -60,6 +61,7 @@ class Settings:
     wayback_base_url: str | None = None  # a mirror standing in for https://web.archive.org
     webhook: Webhook | None = field(default=None, repr=False)  # POST each run's changes (MODELSYNC_WEBHOOK_URL)
     retire_after: timedelta = timedelta(0)  # how long a key must stay absent from complete listings to be retired
+    suspect_rules: SuspectRules = field(default_factory=SuspectRules)  # which changes are held for confirmation
 
     def policy(self, source: str, default: HostPolicy) -> HostPolicy:
         """A source's politeness: its declared policy with the environment's overrides applied."""
@@ -145,6 +147,11 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         wayback_base_url=wayback_base_url,
         webhook=_webhook(env),
         retire_after=_duration(env, "MODELSYNC_RETIRE_AFTER"),
+        suspect_rules=SuspectRules(
+            price_factor=_number(env, "MODELSYNC_SUSPECT_PRICE_FACTOR", 10.0),
+            limit_shrink=_number(env, "MODELSYNC_SUSPECT_LIMIT_SHRINK", 0.5),
+            confirmations=_whole(env, "MODELSYNC_SUSPECT_CONFIRMATIONS", 1),
+        ),
     )
 
 

@@ -42,6 +42,7 @@ MACRO_CALLS = {
     "model_field_values": "SELECT * FROM model_field_values()",
     "is_list_field": "SELECT is_list_field('supported_params')",
     "items_added": "SELECT items_added('supported_params', 'tools', 'tools,top_k')",
+    "suspect_id": "SELECT suspect_id('endpoint', 'openrouter', 'synthetic/a', 'groq', 'abc')",
 }
 """One call of each macro the warehouse defines, returning rows on the demo."""
 

@@ -136,6 +136,9 @@ NOT_RUN: dict[str, str] = {
         "names a repository on GitHub, and this machine has no network (tests/test_git_models_dev.py replays "
         "a real excerpt of it)"
     ),
+    "modelsync review accept 3f9c2a1b7d4e --by alice": "an id of a held change; the demo holds none "
+    "(tests/test_suspects.py accepts and rejects real ones)",
+    "modelsync review reject 3f9c2a1b7d4e": "an id of a held change; the demo holds none (tests/test_suspects.py)",
     "modelsync serve": SERVES_FOREVER,
     "modelsync serve --cron '30 4 * * *'": SERVES_FOREVER,
     "modelsync serve --feed-port 8787": SERVES_FOREVER,

@@ -1,8 +1,8 @@
 """Property: any load order, any duplicates, any batching of the same snapshots give the same history.
 
 Snapshots are generated (hypothesis): model lists and endpoints pages over a few days,
-with changed values, re-ordered parameter lists, keys that vanish and return, and
-listings small enough to be judged incomplete. They are loaded once in date order,
+with changed values (some implausible: held until confirmed), re-ordered parameter lists,
+keys that vanish and return, and listings small enough to be judged incomplete. They are loaded once in date order,
 one run each, and once shuffled, duplicated and batched at random; the derived
 tables must match row for row (``recorded_at`` aside: it is when a row was learned),
 volatile columns included, also when one URL answered two bodies at one instant that
@@ -34,8 +34,8 @@ TAGS = ("groq", "deepinfra/fp8", "novita", "together")
 PARAMS = ["max_tokens", "temperature", "tools", "top_p"]
 
 endpoint_values = st.fixed_dictionaries({
-    "max_out": st.sampled_from([4096, 8192, None]),
-    "prompt": st.sampled_from(["0.0000001", "0.00000010", "0.0000002"]),  # the first two are one price
+    "max_out": st.sampled_from([4096, 8192, 1024, None]),  # 1024 after 8192 or 4096: a suspect shrink
+    "prompt": st.sampled_from(["0.0000001", "0.00000010", "0.0000002", "0.00001"]),  # one price twice; a 100x jump
     "params": st.permutations(PARAMS),
 })  # fmt: skip
 
@@ -117,6 +117,7 @@ def derived_tables(
         tables["uptime"] = con.execute(
             "SELECT * EXCLUDE (recorded_at, run_id) FROM uptime_measurements ORDER BY ALL"
         ).fetchall()
+        tables["suspect_runs"] = con.execute("SELECT * EXCLUDE (recorded_at) FROM suspect_runs ORDER BY ALL").fetchall()
         for table in ("endpoint_attributes", "model_attributes", "uptime_days"):
             tables[table] = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
     except BaseException:

@@ -602,6 +602,59 @@ SELECT r.entity, canonical_model_id(r.source, r.model_id, a.model_id) AS model_i
 FROM retirements r
 LEFT JOIN model_aliases a ON a.source = r.source AND a.source_key = r.model_id;
 
+-- Changes held as implausible (a price moving more than 10x or to or from zero, a limit shrinking below
+-- half: see `modelsync review`), one row per watched field that differs: held until a later fetch
+-- confirms them or a person decides; `confirmed`, `accepted`, `rejected` and `unconfirmed` (reverted
+-- before it was confirmed) stay listed. `id` names the change for `modelsync review accept|reject`.
+CREATE OR REPLACE MACRO suspect_id(entity, source, model_id, endpoint_key, attr_hash) AS
+    left(md5(entity || '|' || source || '|' || model_id || '|' || coalesce(endpoint_key, '') || '|' || attr_hash), 12);
+
+CREATE OR REPLACE VIEW suspect_changes AS
+WITH valued AS (
+    SELECT s.*, n.provider, [
+        {'field': 'input_price_per_mtok', 'old': price_text(o.input_price_per_mtok), 'new': price_text(n.input_price_per_mtok)},
+        {'field': 'output_price_per_mtok', 'old': price_text(o.output_price_per_mtok), 'new': price_text(n.output_price_per_mtok)},
+        {'field': 'cache_read_price_per_mtok', 'old': price_text(o.cache_read_price_per_mtok),
+         'new': price_text(n.cache_read_price_per_mtok)},
+        {'field': 'cache_write_price_per_mtok', 'old': price_text(o.cache_write_price_per_mtok),
+         'new': price_text(n.cache_write_price_per_mtok)},
+        {'field': 'context_length', 'old': CAST(o.context_length AS VARCHAR), 'new': CAST(n.context_length AS VARCHAR)},
+        {'field': 'max_output_tokens', 'old': CAST(o.max_output_tokens AS VARCHAR),
+         'new': CAST(n.max_output_tokens AS VARCHAR)}] AS fields
+    FROM suspect_runs s
+    JOIN endpoint_attributes n ON n.source = s.source AND n.model_id = s.model_id AND n.endpoint_key = s.endpoint_key
+        AND n.attr_hash = s.attr_hash
+    LEFT JOIN endpoint_attributes o ON o.source = s.source AND o.model_id = s.model_id
+        AND o.endpoint_key = s.endpoint_key AND o.attr_hash = s.previous_hash
+    WHERE s.entity = 'endpoint'
+    UNION ALL
+    SELECT s.*, NULL, [
+        {'field': 'input_price_per_mtok', 'old': price_text(o.input_price_per_mtok), 'new': price_text(n.input_price_per_mtok)},
+        {'field': 'output_price_per_mtok', 'old': price_text(o.output_price_per_mtok), 'new': price_text(n.output_price_per_mtok)},
+        {'field': 'context_window', 'old': CAST(o.context_window AS VARCHAR), 'new': CAST(n.context_window AS VARCHAR)},
+        {'field': 'max_output_tokens', 'old': CAST(o.max_output_tokens AS VARCHAR),
+         'new': CAST(n.max_output_tokens AS VARCHAR)}]
+    FROM suspect_runs s
+    JOIN model_attributes n ON n.source = s.source AND n.model_id = s.model_id AND n.attr_hash = s.attr_hash
+    LEFT JOIN model_attributes o ON o.source = s.source AND o.model_id = s.model_id AND o.attr_hash = s.previous_hash
+    WHERE s.entity = 'model'
+),
+fields AS (SELECT * EXCLUDE (fields), unnest(fields) AS f FROM valued)
+SELECT suspect_id(v.entity, v.source, v.model_id, v.endpoint_key, v.attr_hash) AS id, v.entity,
+    canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
+    v.f.field AS field, v.f.old AS old_value, v.f.new AS new_value, v.status, v.first_observed_at,
+    v.last_observed_at, v.observations,
+    (SELECT arg_max(d.decision || ' by ' || d.decided_by, d.decided_at) FROM review_decisions d
+      WHERE d.entity = v.entity AND d.source = v.source AND d.model_id = v.model_id
+        AND d.endpoint_key IS NOT DISTINCT FROM v.endpoint_key AND d.attr_hash = v.attr_hash) AS decision,
+    (SELECT max(d.decided_at) FROM review_decisions d
+      WHERE d.entity = v.entity AND d.source = v.source AND d.model_id = v.model_id
+        AND d.endpoint_key IS NOT DISTINCT FROM v.endpoint_key AND d.attr_hash = v.attr_hash) AS decided_at,
+    v.model_id AS source_key
+FROM fields v
+LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
+WHERE v.f.old IS DISTINCT FROM v.f.new;
+
 -- Fields on which sources disagree about one canonical model: every source's value, two or
 -- more rows per disagreement. Knowledge cut-offs compare by month; benchmark scores by one
 -- decimal. A model's context window and max output are limits that providers serve a little

@@ -22,6 +22,7 @@ from flows.cli.answers import cost, diff, prices
 from flows.cli.common import EXIT_BUSY, EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE, CommandError, ReaderGone
 from flows.cli.feed import feed
 from flows.cli.read import changes, export, report, sql, status
+from flows.cli.review import review
 from flows.cli.write import backfill, demo, import_, serve, sync
 
 __all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_PARTIAL", "EXIT_USAGE", "CommandError", "cli", "main"]
@@ -53,7 +54,23 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-for _command in (sync, backfill, import_, sql, changes, diff, prices, cost, feed, demo, serve, export, status, report):
+for _command in (
+    sync,
+    backfill,
+    import_,
+    sql,
+    changes,
+    diff,
+    prices,
+    cost,
+    feed,
+    review,
+    demo,
+    serve,
+    export,
+    status,
+    report,
+):
     cli.add_command(_command)
 
 

@@ -51,6 +51,9 @@ def _report_details(result: Any) -> None:
         click.echo(
             f"  {entity}s: {keys.new} new, {keys.changed} changed, {keys.retired} retired, {keys.unchanged} unchanged"
         )
+    if getattr(counts, "held", 0):
+        click.echo(f"  held: {_count(counts.held, 'suspect change')} (an implausible move, kept out of the views "
+                   "until a later fetch confirms it: modelsync review list)")  # fmt: skip
     if counts.unmatched and result.status != "failed":
         shown = ", ".join(f"{source} {key}" for source, key in counts.unmatched[:5])
         more = f" and {len(counts.unmatched) - 5} more" if len(counts.unmatched) > 5 else ""

@@ -130,6 +130,7 @@ def parse_archived(
         identity_rules_version=identity_rules_version(),
         field_precedence=tuple(field_precedence()),
         retire_after=settings.retire_after,
+        suspect_rules=settings.suspect_rules,
     )
     return ParsedRun(
         batch, tuple(parsing.failures), time.perf_counter() - started, parsing.rows(), parsing.rows_quarantined()

@@ -34,10 +34,12 @@ from .load import _insert_new as _insert_new  # load_batch calls these through h
 from .load import _load as _load
 from .load import load_batch
 from .rehash import Hasher, rehash_attributes
+from .review import DECISIONS, Decided, UnknownSuspect, decide
 from .runs import INTERRUPTED_RUNS, close_interrupted, record_load_time, record_run_end, record_run_start
 
 __all__ = [
     "BENCHMARK",
+    "DECISIONS",
     "ENDPOINT",
     "ENTITIES",
     "EPOCH",
@@ -51,6 +53,7 @@ __all__ = [
     "SEED_LOOKBACK",
     "SHORT_LISTING",
     "UNMATCHED_KEYS",
+    "Decided",
     "EntitySpec",
     "Hasher",
     "InvariantError",
@@ -59,7 +62,9 @@ __all__ = [
     "LoadCounts",
     "Resolver",
     "RunRecord",
+    "UnknownSuspect",
     "close_interrupted",
+    "decide",
     "invariant_violations",
     "load_batch",
     "record_load_time",

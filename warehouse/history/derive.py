@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from entities import EntitySpec
+from entities import EntitySpec, SuspectRules
 
 from .entities import KeyChanges
 from .events import _events, _match, _repeats, _version_starts, _volatile
-from .suspects import SuspectRules, held_since, judged_runs, not_held, record_suspects, watches
+from .suspects import held_since, judged_runs, not_held, record_suspects, watches
 
 
 def _derive_versions(
@@ -36,7 +36,7 @@ def _derive_versions(
     are superseded (``superseded_at = now``), new rows are recorded at ``now``: the versions
     table is bitemporal.
     """
-    floor = _window_keys(con, spec, earliest)
+    floor = _window_keys(con, spec, earliest, retire_after)
     if floor is None:
         return 0, KeyChanges(), 0
     repeated = _set_aside_repeats(con, spec, earliest)
@@ -66,10 +66,14 @@ def _same_row(spec: EntitySpec) -> str:
     )  # fmt: skip
 
 
-def _window_keys(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None) -> datetime | None:
+def _window_keys(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: datetime | None, retire_after: timedelta
+) -> datetime | None:
     """Temp table ``window_keys``: each key of the affected scopes, its ``since``, seed and first version.
 
-    Returns the floor (the earliest ``since``), None when there is no key.
+    With a grace before retiring, a key's window reaches back to its last observation: a listing at any
+    later time can confirm an absence that followed it. Returns the floor (the earliest ``since``), None
+    when there is no key.
     """
     key = ", ".join(spec.key)
     con.execute(
@@ -83,6 +87,11 @@ def _window_keys(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: dat
             SELECT {", ".join(f"t.{c}" for c in spec.key)}, a.since
             FROM {spec.observations} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
             WHERE t.observed_at >= a.since AND t.observed_at >= $earliest{held_since(spec) if watches(spec) else ""}
+            UNION ALL
+            SELECT {", ".join(f"t.{c}" for c in spec.key)}, max(t.observed_at)
+            FROM {spec.observations} t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
+            WHERE CAST($grace AS INTERVAL) > INTERVAL 0 SECOND AND t.observed_at < a.since
+            GROUP BY ALL
         ),
         keys AS (SELECT {key}, min(since) AS since FROM candidates GROUP BY ALL)
         SELECT {", ".join(f"k.{c}" for c in spec.key)}, k.since,
@@ -91,7 +100,7 @@ def _window_keys(con: duckdb.DuckDBPyConnection, spec: EntitySpec, earliest: dat
         FROM keys k LEFT JOIN {spec.versions} v ON {_match(spec, "v", "k")} AND v.superseded_at IS NULL
         GROUP BY ALL
         """,
-        {"earliest": earliest},
+        {"earliest": earliest, "grace": retire_after},
     )
     floor: datetime | None = con.execute("SELECT min(since) FROM window_keys").fetchall()[0][0]
     return floor

@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from entities import SERIES
-
-from .suspects import SuspectRules
+from entities import SERIES, SuspectRules
 
 MEASUREMENTS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     name: (spec.table, (*spec.key, "observed_at")) for name, spec in SERIES.items()

@@ -11,35 +11,14 @@ depends on what was accepted before), a pure function of the observations and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 
 from entities import EntitySpec
 
-WATCHED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "endpoint": (("input_price_per_mtok", "output_price_per_mtok", "cache_read_price_per_mtok",
-                  "cache_write_price_per_mtok"), ("context_length", "max_output_tokens")),
-    "model": (("input_price_per_mtok", "output_price_per_mtok"), ("context_window", "max_output_tokens")),
-}  # fmt: skip
-"""Per entity, the prices and the limits whose implausible moves are held."""
-
-
-@dataclass(frozen=True)
-class SuspectRules:
-    """When a change is suspect, and how many later fetches confirm it (0 turns a rule off)."""
-
-    price_factor: float = 10.0  # a price moving more than this many times either way, or to or from zero
-    limit_shrink: float = 0.5  # a limit falling below this fraction of itself
-    confirmations: int = 1  # later fetches of the same value that make a suspect change current
-
-    def params(self) -> dict[str, float | int]:
-        return {"factor": self.price_factor, "shrink": self.limit_shrink, "confirmations": self.confirmations}
-
 
 def watches(spec: EntitySpec) -> bool:
     """Whether the entity has values whose moves are judged."""
-    return spec.name in WATCHED
+    return bool(spec.watched_prices or spec.watched_limits)
 
 
 def _key_match(spec: EntitySpec, s: str, t: str) -> str:
@@ -50,7 +29,7 @@ def _key_match(spec: EntitySpec, s: str, t: str) -> str:
 
 def _implausible(spec: EntitySpec, old: str, new: str) -> str:
     """SQL: the attributes ``new`` moved implausibly from ``old``."""
-    prices, limits = WATCHED[spec.name]
+    prices, limits = spec.watched_prices, spec.watched_limits
     moves = [
         f"($factor > 0 AND ((({old}.{p} > 0 AND {new}.{p} > 0) AND ({new}.{p} > {old}.{p} * $factor"
         f" OR {old}.{p} > {new}.{p} * $factor)) OR ({old}.{p} = 0 AND {new}.{p} > 0)"
@@ -100,21 +79,29 @@ def judged_runs(spec: EntitySpec) -> str:
             LEFT JOIN {spec.attribute_table} n
                 ON {" AND ".join(f"n.{c} = r.{c}" for c in spec.key)} AND n.attr_hash = r.attr_hash
         )
-        SELECT * EXCLUDE (accepted_hash, accepted_deleted) FROM judged"""
+        SELECT * EXCLUDE (accepted_hash, accepted_deleted),
+            lead(first_at) OVER (PARTITION BY {key} ORDER BY run_no) AS ended_at
+        FROM judged"""
 
 
 def held_since(spec: EntitySpec) -> str:
-    """SQL (a UNION branch of the window's candidates): each key of an affected scope with a held run, and its start."""
+    """SQL (a UNION branch of the window's candidates): each key of an affected scope with a suspect run that a
+    new event may extend or split (its span reaches the scope's ``since``), and the run's start.
+
+    A run is judged whole: an event at ``since`` inside it changes how many fetches it spans, so its window
+    starts where the run does, whatever the order the observations arrive in.
+    """
     return f"""
             UNION ALL
             SELECT {", ".join(f"t.{c}" for c in spec.key)}, t.first_observed_at
             FROM suspect_runs t JOIN affected a ON a.source = t.source AND a.scope = {spec.scope_expr}
-            WHERE t.entity = '{spec.name}' AND t.status = 'held'"""
+            WHERE t.entity = '{spec.name}' AND t.first_observed_at < a.since
+              AND (t.ended_at IS NULL OR t.ended_at >= a.since)"""
 
 
 def not_held(spec: EntitySpec, alias: str) -> str:
-    """SQL: the key of ``alias`` has no held run (its window must be judged again, not skipped as a repeat)."""
-    return f"NOT EXISTS (SELECT 1 FROM suspect_runs s WHERE {_key_match(spec, 's', alias)} AND s.status = 'held')"
+    """SQL: the key of ``alias`` has no open suspect run (a repeat would extend it: judged again, not skipped)."""
+    return f"NOT EXISTS (SELECT 1 FROM suspect_runs s WHERE {_key_match(spec, 's', alias)} AND s.ended_at IS NULL)"
 
 
 def record_suspects(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: object) -> int:
@@ -131,7 +118,7 @@ def record_suspects(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: objec
         f"""
         INSERT INTO suspect_runs
         SELECT '{spec.name}', j.source, j.model_id, {endpoint}, j.previous_hash, j.attr_hash, j.first_at, j.last_at,
-            j.instants,
+            j.instants, j.ended_at,
             CASE WHEN j.decision = 'reject' THEN 'rejected' WHEN j.accepted AND j.decision = 'accept' THEN 'accepted'
                  WHEN j.accepted THEN 'confirmed' WHEN j.later_accepted THEN 'unconfirmed' ELSE 'held' END,
             ?

@@ -11,6 +11,7 @@ CREATE TABLE suspect_runs (
     first_observed_at TIMESTAMPTZ NOT NULL,
     last_observed_at TIMESTAMPTZ NOT NULL,
     observations INTEGER NOT NULL,          -- distinct fetch times of the run
+    ended_at TIMESTAMPTZ,                   -- the first event after the run (NULL: none yet)
     status VARCHAR NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL
 );

@@ -59,10 +59,16 @@ CREATE OR REPLACE MACRO price_text(price) AS
     left(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), -6)
     || rtrim(right(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), 6), '0');
 
--- Price tiers as one line: `input>200000:6, output>200000:22.5` (what `changes` compares and shows).
+-- Price tiers as one line (what `changes` compares and shows): the price it replaces, then its conditions, then
+-- the price: `input>200000:6, output>200000:22.5`; a daily UTC window `input@22:00-06:00:0.5`; weekdays
+-- `input@22:00-06:00(saturday,sunday):0.5`. Tiers of the upstream entries of a list that ranks them (`entry`) are
+-- in that list's order within a price, so a reordering that changes which one wins shows.
 CREATE OR REPLACE MACRO tiers_text(tiers) AS
     array_to_string(list_transform(tiers,
-        lambda t: t.price || '>' || CAST(t.above_tokens AS VARCHAR) || ':' || price_text(t.price_per_mtok)), ', ');
+        lambda t: t.price || coalesce('>' || CAST(t.above_tokens AS VARCHAR), '')
+            || coalesce('@' || t.utc_start || '-' || t.utc_end, '')
+            || coalesce('(' || array_to_string(t.utc_days, ',') || ')', '')
+            || ':' || price_text(t.price_per_mtok)), ', ');
 
 -- ==== The crosswalks ==========================================================================
 

@@ -70,6 +70,26 @@ CREATE OR REPLACE MACRO tiers_text(tiers) AS
             || coalesce('(' || array_to_string(t.utc_days, ',') || ')', '')
             || ':' || price_text(t.price_per_mtok)), ', ');
 
+-- The price tiers set for `which` ('input', 'output', 'cache_read', 'cache_write') on a request of `prompt_tokens`
+-- tokens at `instant`, or NULL when none applies (the base price does). A tier applies when each of its
+-- conditions holds: a prompt of more than `above_tokens`; the UTC time of day in [utc_start, utc_end), a window
+-- that wraps midnight when start > end (an empty one when they are equal); the UTC weekday among `utc_days`.
+-- Of those that apply, the latest upstream entry wins (OpenRouter's rule for `pricing.overrides`), then the
+-- largest prompt size (LiteLLM's and models.dev's tiers, which have no entry).
+CREATE OR REPLACE MACRO tier_price(tiers, which, prompt_tokens, instant) AS
+    struct_extract(list_sort(list_transform(list_filter(tiers,
+        lambda t: t.price = which
+            AND (t.above_tokens IS NULL OR t.above_tokens < prompt_tokens)
+            AND (t.utc_start IS NULL OR CASE
+                WHEN t.utc_start < t.utc_end THEN strftime(timezone('UTC', instant), '%H:%M') >= t.utc_start
+                                              AND strftime(timezone('UTC', instant), '%H:%M') < t.utc_end
+                WHEN t.utc_start > t.utc_end THEN strftime(timezone('UTC', instant), '%H:%M') >= t.utc_start
+                                               OR strftime(timezone('UTC', instant), '%H:%M') < t.utc_end
+                ELSE false END)
+            AND (t.utc_days IS NULL OR list_contains(t.utc_days, lower(dayname(timezone('UTC', instant)))))),
+        lambda t: {'entry': coalesce(t.entry, -1), 'above_tokens': coalesce(t.above_tokens, -1),
+                   'price_per_mtok': t.price_per_mtok}))[-1], 'price_per_mtok');
+
 -- ==== The crosswalks ==========================================================================
 
 CREATE OR REPLACE VIEW model_aliases AS

@@ -20,6 +20,16 @@ Quirks handled here:
   older payloads (stored as NULL, not as false);
 - ``expiration_date`` ``2098-12-31`` is OpenRouter's "no expiration" placeholder, not a date: stored as
   NULL, so the model is not retired in 2098;
+- an endpoint's ``pricing.overrides`` (prices that replace the base ones for a prompt above
+  ``min_prompt_tokens`` tokens, inside a daily UTC window ``utc_start``..``utc_end`` given as HHMM clock
+  numbers (``2200`` is 22:00; the window wraps midnight when start > end), on ``utc_days``) are its
+  ``price_tiers``: one tier a price key of an entry (``prompt``, ``completion``, ``input_cache_read``,
+  ``input_cache_write``; other keys such as ``audio`` are not prices of ours and are skipped), its
+  conditions kept, ``entry`` its place in the list (a later applicable entry wins, per price key);
+  ``min_prompt_tokens`` 0 is no condition (every prompt is longer). A malformed entry (a price that is
+  not a number, a clock that is not HHMM, an unknown weekday) fails the payload naming it, as a
+  malformed base price does. The model list's ``pricing`` may carry overrides too: not read (a model
+  has no tiers; its endpoints' do);
 - unknown extra fields are ignored; a missing required field is a ParseError.
 """
 
@@ -31,6 +41,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
 
+from entities import TIERED_PRICES, WEEKDAYS
 from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
 from transforms.roles import IdentityRole
@@ -49,6 +60,9 @@ MODELS_URL = f"{ORIGIN}/api/v1/models"
 NO_EXPIRATION = date(2098, 12, 31)
 """What OpenRouter puts in ``expiration_date`` for a model with none."""
 UPTIME_FIELDS = (("5m", "uptime_last_5m"), ("30m", "uptime_last_30m"), ("1d", "uptime_last_1d"))
+OVERRIDE_PRICES = {"prompt": "input", "completion": "output", "input_cache_read": "cache_read",
+                   "input_cache_write": "cache_write"}  # fmt: skip
+"""The price keys of ``pricing.overrides`` entries that are tiers, and the price each replaces."""
 
 
 def endpoints_url(model_id: str) -> str:
@@ -222,7 +236,7 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
             "output_price_per_mtok": _price(required(pricing, "completion", f"{where}.pricing"), "completion"),
             "cache_read_price_per_mtok": _price(pricing.get("input_cache_read"), "input_cache_read"),
             "cache_write_price_per_mtok": _price(pricing.get("input_cache_write"), "input_cache_write"),
-            "price_tiers": None,  # pricing.overrides (tiers by prompt size and time) are not read yet
+            "price_tiers": price_tiers(pricing),
             "quantization": item.get("quantization"),
             "supported_params": params,
             "supported_params_count": None if params is None else len(params),
@@ -231,6 +245,61 @@ def _endpoint_record(model_id: str, item: Any, where: str) -> Record:
         }
     except (UnitError, ValueError, TypeError) as e:
         raise ParseError(f"{where}: {e}") from None
+
+
+def price_tiers(pricing: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """An endpoint's ``pricing.overrides`` as tiers: one a price key of each entry, with that entry's conditions
+    and place (``entry``), sorted by price then entry; None when there is none. UnitError naming a malformed field.
+    """
+    overrides = pricing.get("overrides")
+    if overrides is None:
+        return None
+    if not isinstance(overrides, list):
+        raise UnitError(f"pricing.overrides is {overrides!r}, not a list")
+    tiers = []
+    for n, override in enumerate(overrides):
+        where = f"pricing.overrides[{n}]"
+        if not isinstance(override, Mapping):
+            raise UnitError(f"{where} is {override!r}, not an object")
+        conditions = _override_conditions(override, where)
+        for key, price in OVERRIDE_PRICES.items():
+            per_mtok = price_per_mtok(override.get(key), field=f"{where}.{key}")
+            if per_mtok is not None:
+                tiers.append({"price": price, "price_per_mtok": per_mtok, **conditions, "entry": n})
+    tiers.sort(key=lambda t: (TIERED_PRICES.index(t["price"]), t["entry"]))
+    return tiers or None
+
+
+def _override_conditions(override: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The conditions of an override entry, by tier field; only those it states."""
+    found: dict[str, Any] = {}
+    above = token_count(override.get("min_prompt_tokens"))
+    if above:
+        found["above_tokens"] = above
+    start, end = override.get("utc_start"), override.get("utc_end")
+    if (start is None) != (end is None):
+        raise UnitError(f"{where}: a window needs both utc_start and utc_end (got {start!r} and {end!r})")
+    if start is not None:
+        found["utc_start"] = _clock(start, f"{where}.utc_start", latest=2359)
+        found["utc_end"] = _clock(end, f"{where}.utc_end", latest=2400)
+    days = override.get("utc_days")
+    if days is not None:
+        if not isinstance(days, list) or not days or not all(isinstance(d, str) for d in days):
+            raise UnitError(f"{where}.utc_days is {days!r}, not a list of weekdays")
+        named = {d.strip().lower() for d in days}
+        if not named <= set(WEEKDAYS):
+            raise UnitError(f"{where}.utc_days: {sorted(named - set(WEEKDAYS))} are not weekdays")
+        found["utc_days"] = sorted(named)
+    return found
+
+
+def _clock(value: object, where: str, latest: int) -> str:
+    """``"HH:MM"`` from an HHMM clock number (``2200``, ``130``, ``2200.0``)."""
+    number = None if isinstance(value, bool) else exact_decimal(value)
+    if number is None or number != number.to_integral_value() or not 0 <= number <= latest or number % 100 >= 60:
+        raise UnitError(f"{where}: {value!r} is not a UTC clock time HHMM")
+    hours, minutes = divmod(int(number), 100)
+    return f"{hours:02d}:{minutes:02d}"
 
 
 def _price(value: object, name: str) -> Decimal | None:

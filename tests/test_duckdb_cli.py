@@ -25,8 +25,11 @@ MACRO_CALLS = {
     "provider_key": "SELECT provider_key('openrouter', 'groq', 'Groq')",
     "source_model_key": "SELECT source_model_key('openrouter', 'meta-llama/llama-4-scout', 'groq', 'Groq')",
     "price_text": "SELECT price_text(0.11::DECIMAL(38,12))",
-    "tiers_text": "SELECT tiers_text([{'price': 'input_cost_per_token', 'above_tokens': 200000,"
-    " 'price_per_mtok': 2.5::DECIMAL(38,12)}])",
+    "tiers_text": "SELECT tiers_text([{'price': 'input', 'above_tokens': 200000, 'price_per_mtok': 2.5::DECIMAL(38,12),"
+    " 'utc_start': '22:00', 'utc_end': '06:00', 'utc_days': ['saturday'], 'entry': 0}])",
+    "tier_price": "SELECT tier_price([{'price': 'input', 'above_tokens': NULL::BIGINT,"
+    " 'price_per_mtok': 0.5::DECIMAL(38,12), 'utc_start': '22:00', 'utc_end': '06:00', 'utc_days': NULL::VARCHAR[],"
+    " 'entry': 0}], 'input', 1000, TIMESTAMPTZ '2026-08-01 23:30:00+00')",
     "endpoints_as_of": f"SELECT * FROM endpoints_as_of({AFTER_THE_DEMO})",
     "models_as_of": f"SELECT * FROM models_as_of({AFTER_THE_DEMO})",
     "benchmarks_as_of": f"SELECT * FROM benchmarks_as_of({AFTER_THE_DEMO})",

@@ -148,8 +148,9 @@ def test_a_value_outside_its_kind_is_refused_with_the_rule_it_breaks() -> None:
         reasons[name] = [(r.row_key, r.reason) for r in rejected]
     assert reasons == {
         "endpoint": [("x/", "endpoint_key: str_length(1, None) (got ''); context_length: greater_than_or_equal_to(0)"
-                            " (got -1); price_tiers: tiers sorted by price (input, output, cache_read, cache_write)"
-                            " and size, each an exact price above a positive token count (got [{'price': 'input',"
+                            " (got -1); price_tiers: tiers sorted by price (input, output, cache_read, cache_write),"
+                            " entry and size, each an exact price above a positive token count, in a daily UTC window"
+                            " HH:MM-HH:MM or on weekdays (got [{'price': 'input',"
                             " 'above_tokens': 0, 'price_per_mtok': Decimal('6')}]); supported_params: sorted list of"
                             " strings (got ['b', 'a'])")],
         "uptime": [("x/x/2h", "period: isin(['5m', '30m', '1d']) (got '2h'); uptime_pct: in_range(0.0, 100.0)"

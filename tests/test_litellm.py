@@ -292,7 +292,8 @@ def test_a_repriced_tier_is_one_change_of_the_endpoint_s_price_tiers(warehouse: 
     tiers = "output>200000:22.500000, cache_read>200000:0.600000, cache_write>200000:7.500000"
     assert changes == [("price_tiers", f"input>200000:6.000000, {tiers}", f"input>200000:7.000000, {tiers}")]
     held = query(warehouse, "SELECT price_tiers[1] FROM endpoints WHERE source = 'litellm'")
-    assert held == [({"price": "input", "above_tokens": 200_000, "price_per_mtok": Decimal("7")},)]
+    assert held == [({"price": "input", "above_tokens": 200_000, "price_per_mtok": Decimal("7"), "utc_start": None,
+                      "utc_end": None, "utc_days": None, "entry": None},)]  # fmt: skip
 
 
 def test_a_key_removed_from_the_map_retires_its_model_and_its_endpoint(

@@ -18,7 +18,18 @@ import pandera.pandas as pa
 import pyarrow
 
 import entities
-from entities import DECLARATIONS, PRICE, PRICE_TIERS, STRING_SET, TIERED_PRICES, EntitySpec, Kind, SeriesSpec
+from entities import (
+    DECLARATIONS,
+    PRICE,
+    PRICE_TIERS,
+    STRING_SET,
+    TIER_FIELDS,
+    TIERED_PRICES,
+    WEEKDAYS,
+    EntitySpec,
+    Kind,
+    SeriesSpec,
+)
 from transforms.hashing import row_hashes
 from transforms.records import Record
 from transforms.units import PRICE_SCALE
@@ -80,15 +91,42 @@ def _price_tiers(value: object) -> bool:
         return False
     order = []
     for tier in value:
-        if not isinstance(tier, dict) or set(tier) != {"price", "above_tokens", "price_per_mtok"}:
+        if not isinstance(tier, dict) or not {"price", "price_per_mtok"} <= set(tier) <= set(TIER_FIELDS):
             return False
-        price, size, per_mtok = tier["price"], tier["above_tokens"], tier["price_per_mtok"]
-        if price not in TIERED_PRICES or not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+        price, per_mtok, size = tier["price"], tier["price_per_mtok"], tier.get("above_tokens")
+        entry = tier.get("entry")
+        if price not in TIERED_PRICES or not (_whole(size, 1) and _whole(entry, 0)):
             return False
         if per_mtok is None or not (_is_exact_price(per_mtok) and _not_negative(per_mtok) and _below_limit(per_mtok)):
             return False
-        order.append((TIERED_PRICES.index(price), size))
+        if not _window(tier.get("utc_start"), tier.get("utc_end")) or not _weekdays(tier.get("utc_days")):
+            return False
+        order.append((TIERED_PRICES.index(price), -1 if entry is None else entry, size or 0))
     return order == sorted(set(order))
+
+
+def _whole(value: object, least: int) -> bool:
+    """NULL, or a whole number (not a bool) of at least ``least``."""
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= least)
+
+
+def _window(start: object, end: object) -> bool:
+    """No window, or a daily one: ``"HH:MM"`` from 00:00 to 23:59, its end up to 24:00."""
+    if start is None or end is None:
+        return start is None and end is None
+    return _clock(start, "23:59") and _clock(end, "24:00")
+
+
+def _clock(value: object, latest: str) -> bool:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit():
+        return False
+    return value[3] < "6" and value <= latest
+
+
+def _weekdays(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, list) and bool(value) and set(value) <= set(WEEKDAYS) and value == sorted(set(value))
 
 
 def _price_checks() -> list[pa.Check]:
@@ -115,7 +153,10 @@ def _kind_checks(kind: Kind) -> list[pa.Check]:
         checks.append(pa.Check(_sorted_strings, element_wise=True, error="sorted list of strings"))
     if kind == PRICE_TIERS:
         order = ", ".join(TIERED_PRICES)
-        error = f"tiers sorted by price ({order}) and size, each an exact price above a positive token count"
+        error = (
+            f"tiers sorted by price ({order}), entry and size, each an exact price above a positive token count,"
+            " in a daily UTC window HH:MM-HH:MM or on weekdays"
+        )
         checks.append(pa.Check(_price_tiers, element_wise=True, error=error))
     return checks
 

@@ -50,8 +50,9 @@ def defined_canonical_value(value: object) -> object:
     if isinstance(value, str):
         text = value.strip()
         return text or None
-    if isinstance(value, Mapping):  # a price tier: its fields by name
-        return {str(k): defined_canonical_value(v) for k, v in sorted(value.items())}
+    if isinstance(value, Mapping):  # a price tier: its fields by name, NULLs left out as a row's are
+        fields = ((str(k), defined_canonical_value(v)) for k, v in sorted(value.items()))
+        return {k: v for k, v in fields if v is not None}
     if isinstance(value, list | tuple | set) or hasattr(value, "tolist"):
         items: list[object] = value.tolist() if hasattr(value, "tolist") else list(value)  # type: ignore[call-overload]
         return sorted((defined_canonical_value(v) for v in items), key=json.dumps)

@@ -193,11 +193,9 @@ WITH usage AS (
 ),
 priced AS (
     SELECT u.line, p.source, p.endpoint_key, p.seen_until, p.next_effective_by,
-        coalesce(struct_extract(list_sort(list_filter(p.price_tiers,
-                     lambda t: t.price = 'input' AND t.above_tokens < u.input_tokens))[-1], 'price_per_mtok'),
+        coalesce(tier_price(p.price_tiers, 'input', u.input_tokens, u.used_at),
                  p.input_price_per_mtok) AS input_price_per_mtok,
-        coalesce(struct_extract(list_sort(list_filter(p.price_tiers,
-                     lambda t: t.price = 'output' AND t.above_tokens < u.input_tokens))[-1], 'price_per_mtok'),
+        coalesce(tier_price(p.price_tiers, 'output', u.input_tokens, u.used_at),
                  p.output_price_per_mtok) AS output_price_per_mtok
     FROM usage u JOIN price_periods p
         ON (lower(p.model_id) = lower(u.model) OR lower(p.source_key) = lower(u.model))
@@ -221,5 +219,6 @@ ORDER BY u.line
 """
 """Each usage row (``$rows``) priced at its time: the endpoint of that model and provider (by canonical id or source
 key, provider name or id, case-insensitive) from ``$source`` or the first source of ``$preference`` that has one;
-prompt-size tiers applied. ``uncertain`` when the time falls between the price's last observation and the next's
+its tiers applied (``tier_price``: by prompt size, UTC time of day and weekday; a later upstream entry wins, then a
+larger prompt size). ``uncertain`` when the time falls between the price's last observation and the next's
 first."""

@@ -59,10 +59,36 @@ CREATE OR REPLACE MACRO price_text(price) AS
     left(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), -6)
     || rtrim(right(CAST(CAST(price AS DECIMAL(38, 12)) AS VARCHAR), 6), '0');
 
--- Price tiers as one line: `input>200000:6, output>200000:22.5` (what `changes` compares and shows).
+-- Price tiers as one line (what `changes` compares and shows): the price it replaces, then its conditions, then
+-- the price: `input>200000:6, output>200000:22.5`; a daily UTC window `input@22:00-06:00:0.5`; weekdays
+-- `input@22:00-06:00(saturday,sunday):0.5`. Tiers of the upstream entries of a list that ranks them (`entry`) are
+-- in that list's order within a price, so a reordering that changes which one wins shows.
 CREATE OR REPLACE MACRO tiers_text(tiers) AS
     array_to_string(list_transform(tiers,
-        lambda t: t.price || '>' || CAST(t.above_tokens AS VARCHAR) || ':' || price_text(t.price_per_mtok)), ', ');
+        lambda t: t.price || coalesce('>' || CAST(t.above_tokens AS VARCHAR), '')
+            || coalesce('@' || t.utc_start || '-' || t.utc_end, '')
+            || coalesce('(' || array_to_string(t.utc_days, ',') || ')', '')
+            || ':' || price_text(t.price_per_mtok)), ', ');
+
+-- The price tiers set for `which` ('input', 'output', 'cache_read', 'cache_write') on a request of `prompt_tokens`
+-- tokens at `instant`, or NULL when none applies (the base price does). A tier applies when each of its
+-- conditions holds: a prompt of more than `above_tokens`; the UTC time of day in [utc_start, utc_end), a window
+-- that wraps midnight when start > end (an empty one when they are equal); the UTC weekday among `utc_days`.
+-- Of those that apply, the latest upstream entry wins (OpenRouter's rule for `pricing.overrides`), then the
+-- largest prompt size (LiteLLM's and models.dev's tiers, which have no entry).
+CREATE OR REPLACE MACRO tier_price(tiers, which, prompt_tokens, instant) AS
+    struct_extract(list_sort(list_transform(list_filter(tiers,
+        lambda t: t.price = which
+            AND (t.above_tokens IS NULL OR t.above_tokens < prompt_tokens)
+            AND (t.utc_start IS NULL OR CASE
+                WHEN t.utc_start < t.utc_end THEN strftime(timezone('UTC', instant), '%H:%M') >= t.utc_start
+                                              AND strftime(timezone('UTC', instant), '%H:%M') < t.utc_end
+                WHEN t.utc_start > t.utc_end THEN strftime(timezone('UTC', instant), '%H:%M') >= t.utc_start
+                                               OR strftime(timezone('UTC', instant), '%H:%M') < t.utc_end
+                ELSE false END)
+            AND (t.utc_days IS NULL OR list_contains(t.utc_days, lower(dayname(timezone('UTC', instant)))))),
+        lambda t: {'entry': coalesce(t.entry, -1), 'above_tokens': coalesce(t.above_tokens, -1),
+                   'price_per_mtok': t.price_per_mtok}))[-1], 'price_per_mtok');
 
 -- ==== The crosswalks ==========================================================================
 

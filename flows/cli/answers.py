@@ -45,7 +45,8 @@ def prices(on: str, model: str | None, provider: str | None, fmt: str) -> None:
     Upstream rarely says when a price changed, so each price comes with a bracket:
     effective_after (its predecessor's last observation) and effective_by (its own first);
     seen_until and next_effective_by bracket its end the same way. Prices are USD per
-    million tokens; price_tiers are prices above a prompt size.
+    million tokens; price_tiers are prices that replace them above a prompt size (input>200000:6)
+    or in a daily UTC window (input@22:00-06:00:0.5).
 
     \b
     Examples:
@@ -112,7 +113,9 @@ def cost(usage_file: Path, source: str | None, fmt: str) -> None:
     """Price usage rows at their time and total them, flagging rows whose price is uncertain.
 
     Each row is priced with the prices in force at its time for its model (canonical id or
-    the source's key) at its provider (name or id), prompt-size tiers applied. A row whose
+    the source's key) at its provider (name or id), tiers applied: a tier replaces the input or
+    output price when the row's input tokens exceed its size and its UTC time falls in its window
+    (and weekdays); of several, the later upstream entry wins, then the larger size. A row whose
     time falls between a price's last observation and the next price's first is flagged
     uncertain: it is priced at the earlier price, and its note says between what times the
     price changed. A date alone is the end of that day, UTC.

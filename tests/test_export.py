@@ -32,6 +32,7 @@ PUBLIC = (
     "raw_fetches",
     "retired",
     "runs",
+    "schema_drift",
     "speed",
     "unmatched_keys",
     "uptime",

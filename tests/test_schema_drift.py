@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 
 from extractors.litellm import PRICES_FIELDS
 from extractors.models_dev import API_FIELDS
+from extractors.registry import payload_kind_for
+from flows.demo import WAREHOUSE_NAME, run_demo
+from tests.conftest import FIXTURES, CliResult, query
 from transforms.drift import Drift, KnownFields, drift
 
 KNOWN = KnownFields(
@@ -74,3 +79,91 @@ def test_an_example_is_the_first_non_null_value_cut_short() -> None:
     found = drift(document, KnownFields(expected=("data[].id",)))
 
     assert found == Drift(new=(("data[].notes", '"' + "x" * 78 + "…"),))
+
+
+OPENROUTER_MODELS_URL = "https://openrouter.ai/api/v1/models"
+
+
+def synthetic_drifted_models() -> bytes:
+    """A model list in OpenRouter's shape with two fields no parser knows and no ``top_provider`` anywhere."""
+    models = [
+        {"id": m, "name": f"Synthetic: {m}", "created": 1743881519, "context_length": 131072,
+         "pricing": {"prompt": "0.0000001", "completion": "0.0000003",
+                     "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.0000002"}]},
+         "architecture": {"input_modalities": ["text"], "output_modalities": ["text"]},
+         "supported_parameters": ["max_tokens", "tools"], "reasoning_effort": ["low", "high"]}
+        for m in ("synthetic/one", "synthetic/two")
+    ]  # fmt: skip
+    return json.dumps({"data": models}).encode()
+
+
+def import_models(run_cli, tmp_path: Path, body: bytes, day: str) -> CliResult:  # type: ignore[no-untyped-def]
+    path = tmp_path / f"synthetic_models__{day}.json"
+    path.write_bytes(body)
+    return run_cli("import", str(path), "--url", OPENROUTER_MODELS_URL, "--fetched-at", f"{day}T02:00:00Z")
+
+
+def test_two_new_fields_and_a_missing_one_are_three_rows_of_schema_drift_named_in_the_summary(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    result = import_models(run_cli, tmp_path, synthetic_drifted_models(), "2026-07-14")
+
+    assert result.code == 0, result.err
+    at = datetime(2026, 7, 14, 2, tzinfo=UTC)
+    assert query(warehouse, "SELECT * FROM schema_drift") == [
+        ("openrouter", "models", "data[].top_provider", "missing", at, at, None, 1),
+        ("openrouter", "models", "data[].pricing.overrides", "new", at, at,
+         '[{"min_prompt_tokens": 200000, "prompt": "0.0000002"}]', 1),
+        ("openrouter", "models", "data[].reasoning_effort", "new", at, at, '["low", "high"]', 1),
+    ]  # fmt: skip
+    assert (
+        "  schema drift: openrouter: new data[].pricing.overrides, data[].reasoning_effort; "
+        "missing data[].top_provider (see the schema_drift view)\n"
+    ) in result.out
+
+
+def test_drift_seen_again_the_next_night_moves_last_seen_and_is_not_named_again(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    import_models(run_cli, tmp_path, synthetic_drifted_models(), "2026-07-14")
+
+    again = import_models(run_cli, tmp_path, synthetic_drifted_models() + b"\n", "2026-07-15")
+
+    assert again.code == 0, again.err
+    assert "schema drift" not in again.out
+    first, second = datetime(2026, 7, 14, 2, tzinfo=UTC), datetime(2026, 7, 15, 2, tzinfo=UTC)
+    assert query(warehouse, "SELECT path, kind, first_seen, last_seen, payloads FROM schema_drift") == [
+        ("data[].top_provider", "missing", first, second, 2),
+        ("data[].pricing.overrides", "new", first, second, 2),
+        ("data[].reasoning_effort", "new", first, second, 2),
+    ]
+
+
+def test_loading_the_same_payload_again_adds_no_drift_row(warehouse: Path, run_cli, tmp_path: Path) -> None:
+    import_models(run_cli, tmp_path, synthetic_drifted_models(), "2026-07-14")
+    rows = "SELECT * FROM drift_observations ORDER BY ALL"
+    before = query(warehouse, rows)
+
+    again = import_models(run_cli, tmp_path, synthetic_drifted_models(), "2026-07-14")
+    replayed = run_cli("backfill", "--reload")
+
+    assert (again.code, replayed.code) == (0, 0), replayed.err
+    assert len(before) == 3
+    assert query(warehouse, rows) == before
+    assert "schema drift" not in again.out + replayed.out
+
+
+def test_the_demo_and_the_recorded_payloads_show_no_schema_drift(tmp_path: Path, warehouse: Path, run_cli) -> None:
+    assert run_demo(tmp_path / "demo", lambda line: None) == 0
+    for manifest in sorted(FIXTURES.glob("*/recorded.jsonl")):
+        for line in manifest.read_text().splitlines():
+            recorded = json.loads(line)
+            if payload_kind_for(recorded["url"])[1].fields is None:
+                continue  # HTML pages, TOML files: no field paths to compare
+            path = str(manifest.parent / recorded["path"])
+            result = run_cli("import", path, "--url", recorded["url"], "--fetched-at", recorded["fetched_at"])
+            assert result.code == 0, result.err
+
+    assert query(tmp_path / "demo" / WAREHOUSE_NAME, "SELECT * FROM schema_drift") == []
+    assert query(warehouse, "SELECT count(*) FROM raw_fetches") == [(7,)]  # 4 sources, 7 JSON captures
+    assert query(warehouse, "SELECT * FROM schema_drift") == []

@@ -167,3 +167,17 @@ def test_the_demo_and_the_recorded_payloads_show_no_schema_drift(tmp_path: Path,
     assert query(tmp_path / "demo" / WAREHOUSE_NAME, "SELECT * FROM schema_drift") == []
     assert query(warehouse, "SELECT count(*) FROM raw_fetches") == [(7,)]  # 4 sources, 7 JSON captures
     assert query(warehouse, "SELECT * FROM schema_drift") == []
+
+
+def test_the_prefect_run_summary_lists_the_drift_first_seen() -> None:
+    from flows.artifacts import run_summary_markdown
+    from flows.pipeline import RunResult
+
+    drifted = (("openrouter", "missing", "data[].top_provider"), ("openrouter", "new", "data[].pricing.overrides"))
+
+    markdown = run_summary_markdown(RunResult("sync-1", "ok", drift=drifted))
+
+    assert (
+        "**Schema drift first seen** (2; see the `schema_drift` view)\n\n"
+        "- openrouter missing `data[].top_provider`\n- openrouter new `data[].pricing.overrides`\n"
+    ) in markdown

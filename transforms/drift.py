@@ -19,6 +19,8 @@ from typing import Any
 
 LIST = "[]"
 EXAMPLE_CHARS = 80
+MATCHES_KEPT = 50_000
+"""Keys remembered per known path with what they matched (past it they are forgotten all at once)."""
 MAX_NEW = 100
 """New paths kept per payload (past it a payload is not this kind at all, and a hundred say so)."""
 
@@ -86,13 +88,24 @@ class _Node:
 
     expected: bool = False
     children: dict[str, _Node] = field(default_factory=dict)
+    leaves: frozenset[str] = frozenset()  # exact names of the children with nothing under them
     patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)  # wildcard segments, tried in order
+    matched: dict[str, tuple[str, _Node | None]] = field(default_factory=dict)  # key -> what ``child`` found
 
     def child(self, key: str) -> tuple[str, _Node | None]:
         """The segment a key matches and its node (None: not known)."""
-        found = self.children.get(key)
-        if found is not None and key != LIST:
-            return key, found
+        found = self.matched.get(key)
+        if found is None:
+            found = self._match(key)
+            if len(self.matched) >= MATCHES_KEPT:  # keys of a map keyed by ids: forgotten all at once past it
+                self.matched.clear()
+            self.matched[key] = found
+        return found
+
+    def _match(self, key: str) -> tuple[str, _Node | None]:
+        exact = self.children.get(key)
+        if exact is not None and key != LIST:
+            return key, exact
         for pattern, segment in self.patterns:
             if pattern.fullmatch(key):
                 return segment, self.children[segment]
@@ -115,6 +128,7 @@ def _settle_patterns(node: _Node) -> None:
     wild = [s for s in node.children if "*" in s]
     wild.sort(key=lambda s: (-len(s.replace("*", "")), s))  # the most literal first: `supports_*` before `*`
     node.patterns = [(re.compile(".*".join(map(re.escape, s.split("*"))), re.DOTALL), s) for s in wild]
+    node.leaves = frozenset(s for s, c in node.children.items() if not c.children and s != LIST and "*" not in s)
     for child in node.children.values():
         _settle_patterns(child)
 
@@ -124,16 +138,21 @@ def _walk(node: _Node, values: list[Any], path: tuple[str, ...], new: dict[str, 
     if not node.children:
         return  # a leaf: its value is not looked into
     found: dict[str, tuple[_Node, list[Any]]] = {}
+    seen: set[str] = set()  # leaf segments present
     objects = False
     for value in values:
         if isinstance(value, Mapping):
             objects = True
-            for key, item in value.items():
+            keys = value.keys()
+            seen.update(keys & node.leaves)  # most keys, compared in C
+            for key in keys - node.leaves:
                 segment, child = node.child(str(key))
                 if child is None:
-                    _note(new, joined((*path, segment)), item)
+                    _note(new, joined((*path, segment)), value[key])
+                elif child.children:
+                    found.setdefault(segment, (child, []))[1].append(value[key])
                 else:
-                    found.setdefault(segment, (child, []))[1].append(item)
+                    seen.add(segment)
         elif isinstance(value, list) and value:
             items = node.children.get(LIST)
             if items is None:
@@ -142,7 +161,7 @@ def _walk(node: _Node, values: list[Any], path: tuple[str, ...], new: dict[str, 
                 found.setdefault(LIST, (items, []))[1].extend(value)
     if objects:
         missing.extend(joined((*path, s)) for s, c in node.children.items()
-                       if c.expected and s != LIST and "*" not in s and s not in found)  # fmt: skip
+                       if c.expected and s != LIST and "*" not in s and s not in found and s not in seen)  # fmt: skip
     for segment, (child, under) in found.items():
         _walk(child, under, (*path, segment), new, missing)
 

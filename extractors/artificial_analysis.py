@@ -28,6 +28,7 @@ from typing import Any
 
 from extractors.spec import PayloadKind, SourceSpec, WebArchive
 from transforms.benchmarks import AA_EVALUATIONS, benchmark_id, is_index
+from transforms.drift import KnownFields
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
 from transforms.roles import IdentityRole
 from transforms.units import UnitError, calendar_date, price_per_mtok
@@ -74,11 +75,24 @@ def parse_models(body: bytes) -> Parsed:
     )
 
 
+MODELS_FIELDS = KnownFields(
+    expected=("data[].slug", "data[].name", "data[].model_creator.name", "data[].evaluations", "data[].pricing"),
+    optional=(
+        "data[].id", "data[].release_date", "data[].evaluations.*", "data[].pricing.price_1m_input_tokens",
+        "data[].pricing.price_1m_output_tokens", *(f"data[].{name}" for _, name in SPEED_METRICS),
+        # known, not read: the envelope, the creator's id and slug, and the blended price (derived)
+        "status", "prompt_options", "data[].model_creator.id", "data[].model_creator.slug",
+        "data[].pricing.price_1m_blended_3_to_1",
+    ),
+)  # fmt: skip
+"""What ``parse_models`` reads or knowingly ignores (every evaluation key is read: ``*``; ``transforms.drift``)."""
+
+
 SOURCE = SourceSpec(
     id="artificial_analysis",
     origin=ORIGIN,
     entities=("model", "benchmark", "speed"),
-    payload_kinds=(PayloadKind("models", r"/api/v2/data/llms/models", parse_models),),
+    payload_kinds=(PayloadKind("models", r"/api/v2/data/llms/models", parse_models, fields=MODELS_FIELDS),),
     identity=IdentityRole(rank=3),  # its slugs join a model only by a name another source's key shares
     web_archive=WebArchive(not_archived="its API needs a key, so the Internet Archive holds no captures of it"),
     seeds=(MODELS_URL,),

@@ -38,6 +38,7 @@ from typing import Any
 
 from entities import TIERED_PRICES
 from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
+from transforms.drift import KnownFields
 from transforms.records import Listing, Parsed, Record, RowError, json_object, name_set, optional_text
 from transforms.roles import IdentityRole
 from transforms.units import UnitError, calendar_date, price_per_mtok, token_count
@@ -111,12 +112,34 @@ def identity_names(key: str, facts: Mapping[str, Any]) -> list[tuple[object, str
     return [*unprefixed, (key, "normalized slug")]
 
 
+PRICES_FIELDS = KnownFields(
+    expected=("*.litellm_provider", "*.mode", "*.max_input_tokens", "*.max_output_tokens", "*.input_cost_per_token",
+              "*.output_cost_per_token"),
+    optional=(
+        "*.max_tokens", "*.cache_read_input_token_cost", "*.cache_creation_input_token_cost", "*.deprecation_date",
+        "*.supported_modalities", "*.supported_output_modalities", f"*.{FLAG_PREFIX}*",
+        *(f"*.{name}_above_*_tokens" for name in TIER_PRICES),
+        # not models (skipped by the parser): routing rules, the mirror's stamp, our fixtures' notes
+        *NOT_MODELS, MIRROR_STAMP, "_*",
+        # known, not read: prices of batches, priority, long cache writes, tools, audio, reasoning and
+        # per-unit services; regions, the entry's source and metadata
+        "*.*_batches", "*.*_priority", "*.*_above_1hr", "*.input_cost_per_audio_token",
+        "*.output_cost_per_reasoning_token", "*.input_dbu_cost_per_token", "*.output_dbu_cost_per_token",
+        "*.search_context_cost_per_query", "*.code_interpreter_cost_per_session", "*.computer_use_*",
+        "*.file_search_*", "*.vector_store_cost_per_gb_per_day", "*.supported_regions", "*.source", "*.metadata",
+    ),
+)  # fmt: skip
+"""What ``parse_prices`` reads or knowingly ignores in the map, keyed by model name (``*``; ``transforms.drift``)."""
+
+
 SOURCE = SourceSpec(
     id="litellm",
     origin=ORIGIN,
     entities=("model", "endpoint"),
     payload_kinds=(
-        PayloadKind("prices", r"/BerriAI/litellm/main/model_prices_and_context_window\.json", parse_prices),
+        PayloadKind(
+            "prices", r"/BerriAI/litellm/main/model_prices_and_context_window\.json", parse_prices, fields=PRICES_FIELDS
+        ),
     ),
     # Its keys join a model only by a name another source's key shares; it never names one.
     identity=IdentityRole(rank=5, names=identity_names),

@@ -30,7 +30,8 @@ Quirks handled here:
   not a number, a clock that is not HHMM, an unknown weekday) fails the payload naming it, as a
   malformed base price does. The model list's ``pricing`` may carry overrides too: not read (a model
   has no tiers; its endpoints' do);
-- unknown extra fields are ignored; a missing required field is a ParseError.
+- unknown extra fields are ignored, and named in the ``schema_drift`` view (``MODELS_FIELDS``,
+  ``ENDPOINTS_FIELDS``); a missing required field is a ParseError.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from urllib.parse import quote, unquote
 
 from entities import TIERED_PRICES, WEEKDAYS
 from extractors.spec import ArchivedUrl, PayloadKind, SourceSpec, WebArchive
+from transforms.drift import KnownFields
 from transforms.records import Listing, Parsed, ParseError, Record, json_object, required
 from transforms.roles import IdentityRole
 from transforms.units import (
@@ -139,13 +141,57 @@ def archived_endpoints_url(model_key: str) -> str | None:
     return endpoints_url(model_key)
 
 
+PRICES = ("prompt", "completion", "request", "image", "image_output", "audio", "input_audio_cache", "web_search",
+          "internal_reasoning", "input_cache_read", "input_cache_write", "discount")  # fmt: skip
+"""The ``pricing`` fields of OpenRouter's schema: ``prompt``, ``completion`` and the cache prices are read."""
+ARCHITECTURE = ("modality", "input_modalities", "output_modalities", "tokenizer", "instruct_type")
+MODELS_FIELDS = KnownFields(
+    expected=("data[].id", "data[].name", "data[].context_length", "data[].pricing.prompt",
+              "data[].pricing.completion", "data[].top_provider.max_completion_tokens", "data[].architecture"),
+    optional=(
+        "data[].canonical_slug", "data[].hugging_face_id", "data[].created", "data[].description",
+        "data[].knowledge_cutoff", "data[].expiration_date", "data[].supported_parameters",
+        *(f"data[].pricing.{name}" for name in PRICES), *(f"data[].architecture.{name}" for name in ARCHITECTURE),
+        # known, not read: the top provider's own window and moderation, limits, defaults, voices, links,
+        # and the benchmark scores OpenRouter shows (Artificial Analysis's own are read from its API)
+        "data[].top_provider.context_length", "data[].top_provider.is_moderated", "data[].per_request_limits",
+        "data[].default_parameters", "data[].supported_voices", "data[].links", "data[].benchmarks",
+        "data[].pricing.overrides",  # known, not read: a model has no tiers, its endpoints' overrides are read
+    ),
+)  # fmt: skip
+"""What ``parse_models`` reads or knowingly ignores in the model list (``transforms.drift``)."""
+ENDPOINTS_FIELDS = KnownFields(
+    expected=("data.id", "data.endpoints[].tag", "data.endpoints[].provider_name", "data.endpoints[].context_length",
+              "data.endpoints[].pricing.prompt", "data.endpoints[].pricing.completion"),
+    optional=(
+        "data.endpoints[].max_completion_tokens", "data.endpoints[].max_prompt_tokens",
+        "data.endpoints[].quantization", "data.endpoints[].supported_parameters",
+        "data.endpoints[].supports_implicit_caching", "data.endpoints[].status",
+        *(f"data.endpoints[].{name}" for _, name in UPTIME_FIELDS),
+        *(f"data.endpoints[].pricing.{name}" for name in PRICES), "data.endpoints[].pricing.overrides",
+        # known, not read: the model's own fields (the model list's are), names, latency and throughput percentiles
+        "data.name", "data.created", "data.description", *(f"data.architecture.{name}" for name in ARCHITECTURE),
+        "data.endpoints[].name", "data.endpoints[].model_id", "data.endpoints[].model_name",
+        "data.endpoints[].supports_voice_cloning", "data.endpoints[].latency_last_30m",
+        "data.endpoints[].throughput_last_30m",
+    ),
+)  # fmt: skip
+"""What ``parse_endpoints`` reads or knowingly ignores in a model's endpoints page (``transforms.drift``)."""
+
+
 SOURCE = SourceSpec(
     id="openrouter",
     origin=ORIGIN,
     entities=("model", "endpoint", "uptime"),
     payload_kinds=(
-        PayloadKind("models", r"/api/v1/models", parse_models, yields_links=True),
-        PayloadKind("endpoints", r"/api/v1/models/[^/]+/[^/]+/endpoints", parse_endpoints, gone_endpoints),
+        PayloadKind("models", r"/api/v1/models", parse_models, yields_links=True, fields=MODELS_FIELDS),
+        PayloadKind(
+            "endpoints",
+            r"/api/v1/models/[^/]+/[^/]+/endpoints",
+            parse_endpoints,
+            gone_endpoints,
+            fields=ENDPOINTS_FIELDS,
+        ),
     ),
     # Its model ids name the canonical model; two ids are one model only when their canonical_slug says so.
     identity=IdentityRole(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from extractors.policy import HostPolicy
+from transforms.drift import KnownFields
 from transforms.records import Parsed
 from transforms.roles import IdentityRole
 
@@ -27,6 +28,7 @@ class PayloadKind:
     media: str = "json"  # what its Content-Type names when right (json, html, xml); the body decides, this explains
     origin: str | None = None  # served from another origin than its source's (a git mirror's raw files)
     in_tree: bool = False  # a file (or the listing) of the source's ``GitTree``: parsed with the tree, not alone
+    fields: KnownFields | None = None  # the JSON field paths its parser reads or knowingly ignores (schema drift)
 
     def parse_payload(self, body: bytes, url: str) -> Parsed:
         """Parse one payload of this kind fetched from ``url``."""

@@ -38,6 +38,9 @@ def run_summary_markdown(result: RunResult) -> str:
     if counts.unmatched:
         lines += ["", f"**Unmatched model keys** ({len(counts.unmatched)}; see the `unmatched_keys` view)", ""]
         lines += [f"- {source} `{key}`" for source, key in counts.unmatched[:20]]
+    if result.drift:
+        lines += ["", f"**Schema drift first seen** ({len(result.drift)}; see the `schema_drift` view)", ""]
+        lines += [f"- {source} {kind} `{path}`" for source, kind, path in result.drift[:40]]
     if result.error:
         lines += ["", f"**Error:** {result.error}"]
     return "\n".join(lines) + "\n"

@@ -117,6 +117,15 @@ SELECT DISTINCT ON (url, fetched_at, sha256)
 FROM payloads
 ORDER BY url, fetched_at, sha256;
 
+-- Schema drift: each field path a source's payloads hold that its parser does not know (`new`), or that it
+-- expects and they lack (`missing`), with when it was first and last fetched so (issue 21).
+CREATE OR REPLACE VIEW schema_drift AS
+SELECT source, payload_kind, path, kind, min(observed_at) AS first_seen, max(observed_at) AS last_seen,
+    arg_max(example, observed_at) AS example, count(*) AS payloads
+FROM drift_observations
+GROUP BY source, payload_kind, path, kind
+ORDER BY source, payload_kind, kind, path;
+
 -- ==== Measurements ============================================================================
 
 CREATE OR REPLACE VIEW uptime AS

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from extractors.spec import ArchivedUrl, GitTree, PayloadKind, SourceSpec, WebArchive
+from transforms.drift import KnownFields
 from transforms.records import Parsed, ParseError
 from transforms.roles import IdentityRole, Key
 
@@ -76,12 +77,33 @@ def parse_alone(body: bytes) -> Parsed:
     raise ParseError("a file of models.dev's git tree is parsed with its tree, by a backfill --git")
 
 
+def _model_paths(prefix: str) -> tuple[str, ...]:
+    """Every model field ``parse_api`` reads or knowingly ignores, under ``prefix`` (models as a map or a list)."""
+    read = {f"{field.split('.')[0]}.{name}" if "." in field else name
+            for field, names in RENAMES.items() for name in names}  # fmt: skip
+    read |= {"id", "name", "base_model", "last_updated", "status", "modalities.input", "modalities.output",
+             "cost.tiers", "cost.context_over_200k"}  # fmt: skip
+    # known, not read: capabilities and presentation models.dev keeps per model
+    ignored = {"family", "attachment", "reasoning", "reasoning_options", "tool_call", "structured_output",
+               "temperature", "interleaved", "benchmarks", "weights"}  # fmt: skip
+    return tuple(f"{prefix}.{name}" for name in sorted(read | ignored))
+
+
+API_FIELDS = KnownFields(
+    expected=("*.name", "*.models", "*.models.*.name", "*.models.*.limit.context", "*.models[].name",
+              "*.models[].limit.context"),
+    optional=("*.id", "*.env", "*.npm", "*.api", "*.doc", *_model_paths("*.models.*"), *_model_paths("*.models[]")),
+)  # fmt: skip
+"""What ``parse_api`` reads or knowingly ignores in api.json: providers keyed by id, their models keyed by id
+(or, in older payloads, a list); ``transforms.drift``."""
+
+
 SOURCE = SourceSpec(
     id=SOURCE_ID,
     origin=ORIGIN,
     entities=("model", "endpoint"),
     payload_kinds=(
-        PayloadKind("api", r"/api\.json", parse_api),
+        PayloadKind("api", r"/api\.json", parse_api, fields=API_FIELDS),
         PayloadKind(
             "toml",
             rf"{_IN_REPOSITORY}/(?:providers|models)/.+\.toml",

@@ -58,6 +58,7 @@ def _report_details(result: Any) -> None:
         shown = ", ".join(f"{source} {key}" for source, key in counts.unmatched[:5])
         more = f" and {len(counts.unmatched) - 5} more" if len(counts.unmatched) > 5 else ""
         click.echo(f"  unmatched model keys: {shown}{more} (see the unmatched_keys view)")
+    _report_drift(getattr(result, "drift", ()))
     for entity, source, scope, why in counts.incomplete:
         where = f"{source} {entity}s" + (f" of {scope}" if scope else "")
         click.echo(f"  incomplete listing: {where} {why}: nothing retired for being absent from it")
@@ -70,6 +71,21 @@ def _report_details(result: Any) -> None:
         click.echo(f"  failed: {url}: {reason}", err=True)
     if result.status == "partial" and result.error:
         click.echo(f"  error: {result.error}", err=True)  # e.g. a backfill date whose load failed
+
+
+def _report_drift(drift: Sequence[tuple[str, str, str]]) -> None:
+    """One line per source naming the schema drift first seen in this run: new fields, then missing ones."""
+    by_source: dict[str, dict[str, list[str]]] = {}
+    for source, kind, path in drift:
+        by_source.setdefault(source, {}).setdefault(kind, []).append(path)
+    for source, kinds in by_source.items():
+        parts = [f"{kind} {_listed(kinds[kind])}" for kind in ("new", "missing") if kind in kinds]
+        click.echo(f"  schema drift: {source}: {'; '.join(parts)} (see the schema_drift view)")
+
+
+def _listed(names: Sequence[str], shown: int = 8) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 FORMATS = ("table", "csv", "json")

@@ -81,6 +81,7 @@ class RunResult:
     error: str | None = None
     skipped: tuple[tuple[str, str], ...] = ()  # (source, why) for sources this run did not fetch
     recovered: tuple[Recovered, ...] = ()  # interrupted runs this run finished before its own work
+    drift: tuple[tuple[str, str, str], ...] = ()  # (source, kind, path) of the schema drift this run saw first
 
     @property
     def exit_code(self) -> int:

@@ -25,6 +25,14 @@ from warehouse.history.batches import load_batches
 
 LOAD_WAIT_S = 60.0
 MB = 1_000_000
+FIRST_SEEN_DRIFT = """
+SELECT DISTINCT d.source, d.kind, d.path FROM drift_observations d
+WHERE d.run_id = $run AND NOT EXISTS (
+    SELECT 1 FROM drift_observations o WHERE o.source = d.source AND o.kind = d.kind AND o.path = d.path
+        AND o.run_id <> $run)
+ORDER BY ALL
+"""
+"""The schema drift a run recorded that no other run had: what its summary names (``schema_drift`` has it all)."""
 
 
 def load_parsed(
@@ -192,9 +200,12 @@ def _load(
         # The data has landed; load_s is a timing, so failing to record it must not mark the run failed.
         with suppress(duckdb.Error):
             history.record_load_time(con, run.run_id, time.perf_counter() - started - parse_s)
+        drift: tuple[tuple[str, str, str], ...] = ()
+        with suppress(duckdb.Error):  # nor may failing to read back what it recorded
+            drift = tuple(con.execute(FIRST_SEEN_DRIFT, {"run": run.run_id}).fetchall())
     finally:
         con.close()
-    return RunResult(run.run_id, run.status, counts, run.failed_urls, run.error)
+    return RunResult(run.run_id, run.status, counts, run.failed_urls, run.error, drift=drift)
 
 
 def _finished(

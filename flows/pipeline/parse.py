@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -12,10 +13,12 @@ from typing import Any
 import pandas as pd
 
 from extractors.registry import field_precedence, payload_kind_for
+from extractors.spec import PayloadKind
 from flows.pipeline.base import LOADABLE_STATUSES
 from flows.pipeline.hooks import identity_resolver, identity_rules_version, provider_resolver
 from flows.pipeline.trees import in_tree, parse_tree_payloads, whole_commits
 from flows.settings import Settings
+from transforms.drift import Drift, KnownFields, drift
 from transforms.frames import Occurrence, arrow_backed, observed_frame
 from transforms.records import Listing, Parsed, ParseError
 from warehouse.archive import ArchivedPayload, object_path, read_body
@@ -23,6 +26,8 @@ from warehouse.history import ENTITIES, MEASUREMENTS, LoadBatch, RunRecord
 
 GONE_STATUSES = (404, 410)
 QUARANTINE_ALLOWANCE = 5  # a few bad rows never sink a run, whatever the fraction
+DRIFT_COLUMNS = ["source", "payload_kind", "url", "path", "kind", "example", "payload_sha256", "observed_at",
+                 "run_id", "recorded_at"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,7 @@ def merged_parsed(parts: Sequence[ParsedRun]) -> ParsedRun:
         snapshots=first.snapshots if snapshots is None else snapshots,
         measurements=by_name([b.measurements for b in batches], backed=False),
         quarantine=concat([b.quarantine for b in batches]),
+        drift=concat([b.drift for b in batches]),
     )
     return ParsedRun(
         batch,
@@ -125,6 +131,7 @@ def parse_archived(
         snapshots=snapshots,
         measurements=measurements,
         quarantine=pd.DataFrame(parsing.quarantine) if parsing.quarantine else None,
+        drift=pd.DataFrame(parsing.drift, columns=DRIFT_COLUMNS) if parsing.drift else None,
         resolve_identity=identity_resolver(),
         resolve_providers=provider_resolver(),
         identity_rules_version=identity_rules_version(),
@@ -149,6 +156,8 @@ class _Parsing:
     failures: list[tuple[str, str]] = field(default_factory=list)
     incomplete: dict[tuple[str, str], str] = field(default_factory=dict)  # (entity, payload sha) -> why not complete
     refused_rows: int = 0  # rows refused while parsing (the schema's rejects are counted from the quarantine)
+    drift: list[dict[str, object]] = field(default_factory=list)  # rows of ``drift_observations``
+    drifts: dict[tuple[str, str], Drift | None] = field(default_factory=dict)  # (sha256, payload kind) -> its drift
 
     def refuse(
         self, payload: ArchivedPayload, reason: str, entity: str | None = None, row_key: str | None = None
@@ -173,6 +182,22 @@ class _Parsing:
         for error in parsed.rejected:
             self.refuse_row(payload, error.entity, error.row_key, error.reason)
             self.refused_rows += 1
+
+    def note_drift(self, payload: ArchivedPayload, kind: PayloadKind, body: bytes) -> None:
+        """Record how a JSON payload's fields differ from those its kind's parser knows (``transforms.drift``)."""
+        if kind.fields is None:
+            return
+        seen = (payload.sha256, kind.name)
+        if seen not in self.drifts:  # one body fetched many times is compared once
+            self.drifts[seen] = _drift_of(body, kind.fields)
+        found = self.drifts[seen]
+        if found is None:
+            return
+        where = {"source": payload.source, "payload_kind": kind.name, "url": payload.url,
+                 "payload_sha256": payload.sha256, "observed_at": payload.fetched_at, "run_id": self.run.run_id,
+                 "recorded_at": self.recorded_at}  # fmt: skip
+        self.drift.extend({**where, "path": path, "kind": "new", "example": example} for path, example in found.new)
+        self.drift.extend({**where, "path": path, "kind": "missing", "example": None} for path in found.missing)
 
     def rows(self) -> int:
         """Rows parsed, counting those refused while parsing."""
@@ -212,12 +237,21 @@ def _parse_payload(
     try:
         if payload.sha256 not in bodies:
             bodies[payload.sha256] = read_body(settings.raw_dir, payload.sha256)
+        parsing.note_drift(payload, kind, bodies[payload.sha256])
         return kind.parse_payload(bodies[payload.sha256], payload.url)
     except ParseError as e:
         served = payload.content_type
         # A JSON API answering with an HTML page (a challenge, a login wall) says so here.
         mismatch = f" (served as {served}, not {kind.media})" if served and kind.media not in served else ""
         parsing.refuse(payload, f"{payload.source} payload does not parse: {e}{mismatch}")
+        return None
+
+
+def _drift_of(body: bytes, fields: KnownFields) -> Drift | None:
+    """A JSON body's drift from ``fields``; None when it is not JSON (its parse says so, in the quarantine)."""
+    try:
+        return drift(json.loads(body), fields)
+    except (UnicodeDecodeError, json.JSONDecodeError):
         return None
 
 

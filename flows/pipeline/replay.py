@@ -310,4 +310,5 @@ def combined_result(run_id: str, results: Sequence[RunResult]) -> RunResult:
     failed = [f"{r.run_id}: {r.error}" for r in results if r.status == "failed" and r.error]
     error = "; ".join(failed) if failed else next((r.error for r in results if r.error), None)
     recovered = tuple(run for r in results for run in r.recovered)
-    return RunResult(run_id, status, counts, failed_urls, error, recovered=recovered)
+    drift = tuple(sorted({seen for r in results for seen in r.drift}))
+    return RunResult(run_id, status, counts, failed_urls, error, recovered=recovered, drift=drift)

@@ -47,6 +47,7 @@ class LoadBatch:
     snapshots: pd.DataFrame | None = None
     measurements: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     quarantine: pd.DataFrame | None = None
+    drift: pd.DataFrame | None = None  # schema drift rows (``drift_observations``), derived from the payloads
     resolve_identity: Resolver | None = None  # when set, the crosswalk is re-resolved in the same transaction
     resolve_providers: Resolver | None = None  # likewise for providers: (source, provider_key) -> provider_id
     identity_rules_version: str = ""  # when set, an unchanged crosswalk is not re-resolved (see refresh_crosswalk)

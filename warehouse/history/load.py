@@ -24,6 +24,9 @@ from .invariants import InvariantError, invariant_violations
 from .runs import record_run_end
 from .uptime import roll_up_uptime
 
+DRIFT_KEY = ("url", "observed_at", "payload_sha256", "path", "kind")
+"""A fetch's drift is recorded once, however often the fetch is loaded."""
+
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     """Load one run in one transaction and return what it added; rolls back on any error."""
@@ -39,6 +42,8 @@ def _load(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> LoadCounts:
     quarantined = 0
     if batch.quarantine is not None and not batch.quarantine.empty:
         quarantined = _insert_all(con, "quarantine", batch.quarantine)
+    if batch.drift is not None and not batch.drift.empty:
+        history._insert_new(con, "drift_observations", batch.drift, DRIFT_KEY)
     observations, new_versions, keys, held = _load_entities(con, batch)
     _set_field_precedence(con, batch.field_precedence)
     measurements = _insert_measurements(con, batch)

@@ -175,8 +175,8 @@ DECLARATIONS: Mapping[str, EntitySpec | SeriesSpec] = {**ENTITIES, **SERIES}
 class SuspectRules:
     """When a change of a watched price or limit is suspect, and how many later fetches confirm it (0: rule off)."""
 
-    price_factor: float = 10.0  # a price moving more than this many times either way, or to or from zero
-    limit_shrink: float = 0.5  # a limit falling below this fraction of itself
+    price_factor: float = 0.0  # a price moving more than this many times either way, or to or from zero (10)
+    limit_shrink: float = 0.0  # a limit falling below this fraction of itself (0.5)
     confirmations: int = 1  # later fetches of the same value that make a suspect change current
 
     def params(self) -> dict[str, float | int]:

@@ -148,8 +148,8 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         webhook=_webhook(env),
         retire_after=_duration(env, "MODELSYNC_RETIRE_AFTER"),
         suspect_rules=SuspectRules(
-            price_factor=_number(env, "MODELSYNC_SUSPECT_PRICE_FACTOR", 10.0),
-            limit_shrink=_number(env, "MODELSYNC_SUSPECT_LIMIT_SHRINK", 0.5),
+            price_factor=_number(env, "MODELSYNC_SUSPECT_PRICE_FACTOR", 0.0),
+            limit_shrink=_number(env, "MODELSYNC_SUSPECT_LIMIT_SHRINK", 0.0),
             confirmations=_whole(env, "MODELSYNC_SUSPECT_CONFIRMATIONS", 1),
         ),
     )

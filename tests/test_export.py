@@ -34,6 +34,7 @@ PUBLIC = (
     "runs",
     "schema_drift",
     "speed",
+    "suspect_changes",
     "unmatched_keys",
     "uptime",
 )
@@ -78,7 +79,7 @@ def test_parquet_export_reads_back_with_the_rows_and_types_of_every_view(
         assert file_types == view_types, name
         assert file_rows == view_rows, name
         # The demo fills every view but these two: its keys all match, its parsers know all its fields.
-        assert file_rows or name in ("unmatched_keys.parquet", "schema_drift.parquet"), name
+        assert file_rows or name in ("unmatched_keys.parquet", "schema_drift.parquet", "suspect_changes.parquet"), name
 
 
 def test_csv_export_of_chosen_views_writes_only_those_with_a_header(

@@ -89,7 +89,7 @@ def synthetic_drifted_models() -> bytes:
     models = [
         {"id": m, "name": f"Synthetic: {m}", "created": 1743881519, "context_length": 131072,
          "pricing": {"prompt": "0.0000001", "completion": "0.0000003",
-                     "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.0000002"}]},
+                     "promotions": [{"min_prompt_tokens": 200000, "prompt": "0.0000002"}]},
          "architecture": {"input_modalities": ["text"], "output_modalities": ["text"]},
          "supported_parameters": ["max_tokens", "tools"], "reasoning_effort": ["low", "high"]}
         for m in ("synthetic/one", "synthetic/two")
@@ -112,12 +112,12 @@ def test_two_new_fields_and_a_missing_one_are_three_rows_of_schema_drift_named_i
     at = datetime(2026, 7, 14, 2, tzinfo=UTC)
     assert query(warehouse, "SELECT * FROM schema_drift") == [
         ("openrouter", "models", "data[].top_provider", "missing", at, at, None, 1),
-        ("openrouter", "models", "data[].pricing.overrides", "new", at, at,
+        ("openrouter", "models", "data[].pricing.promotions", "new", at, at,
          '[{"min_prompt_tokens": 200000, "prompt": "0.0000002"}]', 1),
         ("openrouter", "models", "data[].reasoning_effort", "new", at, at, '["low", "high"]', 1),
     ]  # fmt: skip
     assert (
-        "  schema drift: openrouter: new data[].pricing.overrides, data[].reasoning_effort; "
+        "  schema drift: openrouter: new data[].pricing.promotions, data[].reasoning_effort; "
         "missing data[].top_provider (see the schema_drift view)\n"
     ) in result.out
 
@@ -134,7 +134,7 @@ def test_drift_seen_again_the_next_night_moves_last_seen_and_is_not_named_again(
     first, second = datetime(2026, 7, 14, 2, tzinfo=UTC), datetime(2026, 7, 15, 2, tzinfo=UTC)
     assert query(warehouse, "SELECT path, kind, first_seen, last_seen, payloads FROM schema_drift") == [
         ("data[].top_provider", "missing", first, second, 2),
-        ("data[].pricing.overrides", "new", first, second, 2),
+        ("data[].pricing.promotions", "new", first, second, 2),
         ("data[].reasoning_effort", "new", first, second, 2),
     ]
 

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import capture, query, synthetic_endpoint, synthetic_endpoints
 
 MODEL = "synthetic/jumpy"
+
+
+@pytest.fixture(autouse=True)
+def holding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thresholds docs/cli.md suggests: a price moving 10x, a limit falling below half."""
+    monkeypatch.setenv("MODELSYNC_SUSPECT_PRICE_FACTOR", "10")
+    monkeypatch.setenv("MODELSYNC_SUSPECT_LIMIT_SHRINK", "0.5")
+
+
 URL = f"https://openrouter.ai/api/v1/models/{MODEL}/endpoints"
 
 

@@ -22,8 +22,9 @@ ORDER BY first_observed_at, id, field
 def review() -> None:
     """Decide on changes held as implausible: list them, accept or reject one.
 
-    A price moving more than 10x either way or to or from zero, or a limit falling below
-    half of itself, is held: it is stored, but the views keep the last value until a later
+    With MODELSYNC_SUSPECT_PRICE_FACTOR=10 and MODELSYNC_SUSPECT_LIMIT_SHRINK=0.5 (off by
+    default), a price moving more than 10x either way or to or from zero, or a limit falling
+    below half of itself, is held: stored, but the views keep the last value until a later
     fetch confirms it (MODELSYNC_SUSPECT_CONFIRMATIONS) or someone accepts it here. A
     rejected value never becomes current; the decision is kept with who made it and when.
 

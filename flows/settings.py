@@ -148,8 +148,8 @@ def settings_from_env(overrides: Mapping[str, str] | None = None) -> Settings:
         webhook=_webhook(env),
         retire_after=_duration(env, "MODELSYNC_RETIRE_AFTER"),
         suspect_rules=SuspectRules(
-            price_factor=_number(env, "MODELSYNC_SUSPECT_PRICE_FACTOR", 0.0),
-            limit_shrink=_number(env, "MODELSYNC_SUSPECT_LIMIT_SHRINK", 0.0),
+            price_factor=_off_or_number(env, "MODELSYNC_SUSPECT_PRICE_FACTOR", 0.0),
+            limit_shrink=_off_or_number(env, "MODELSYNC_SUSPECT_LIMIT_SHRINK", 0.0),
             confirmations=_whole(env, "MODELSYNC_SUSPECT_CONFIRMATIONS", 1),
         ),
     )
@@ -214,6 +214,11 @@ def _duration(env: Mapping[str, str], name: str) -> timedelta:
     if len(raw) > 1 and raw[:-1].isdigit() and raw[-1] in DURATION_UNITS:
         return timedelta(**{DURATION_UNITS[raw[-1]]: int(raw[:-1])})
     raise SettingError(f"{name}={raw!r} must be a duration such as 36h or 2d (0 for none)")
+
+
+def _off_or_number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number, or ``0``: the rule it sets is off."""
+    return 0.0 if (env.get(name) or "").strip() in ("0", "0.0") else _number(env, name, default)
 
 
 def _whole(env: Mapping[str, str], name: str, default: int) -> int:

@@ -124,3 +124,14 @@ def test_review_of_an_unknown_id_is_a_usage_error(warehouse: Path, run_cli, tmp_
 
     assert result.code == 2
     assert result.err == "modelsync: no suspect change '000000000000': see 'modelsync review list --all'\n"
+
+
+def test_review_of_a_warehouse_that_does_not_exist_creates_none(run_cli, tmp_path: Path, monkeypatch) -> None:
+    missing = tmp_path / "typo.duckdb"
+    monkeypatch.setenv("MODELSYNC_WAREHOUSE", str(missing))
+
+    result = run_cli("review", "reject", "000000000000")
+
+    assert result.code == 1
+    assert result.err == f"modelsync: no warehouse at {missing}: run 'modelsync sync' or 'modelsync demo' first\n"
+    assert not missing.exists()

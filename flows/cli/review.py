@@ -74,6 +74,8 @@ def _decide(change_id: str, decision: str, by: str | None) -> None:
 
     now = datetime.now(UTC)
     who = by or getpass.getuser()
+    if not settings.warehouse.exists():  # a write connection would create an empty warehouse at a mistyped path
+        raise CommandError(f"no warehouse at {settings.warehouse}: run 'modelsync sync' or 'modelsync demo' first")
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "review", now):
         con = db.open_for_write(settings.warehouse, now)
         try:

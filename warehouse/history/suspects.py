@@ -11,6 +11,8 @@ depends on what was accepted before), a pure function of the observations and th
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 
 from entities import EntitySpec
@@ -104,7 +106,7 @@ def not_held(spec: EntitySpec, alias: str) -> str:
     return f"NOT EXISTS (SELECT 1 FROM suspect_runs s WHERE {_key_match(spec, 's', alias)} AND s.ended_at IS NULL)"
 
 
-def record_suspects(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: object) -> int:
+def record_suspects(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime) -> int:
     """Replace the window's suspect runs in ``suspect_runs`` with those just judged; returns how many are held."""
     endpoint = "j.endpoint_key" if "endpoint_key" in spec.key else "NULL"
     con.execute(

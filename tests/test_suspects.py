@@ -54,6 +54,28 @@ def test_a_suspect_price_that_reverts_never_becomes_a_version(warehouse: Path, r
     assert query(warehouse, "SELECT status FROM suspect_runs") == [("unconfirmed",)]
 
 
+def test_a_reverted_suspect_price_stays_unconfirmed_after_a_later_listing_retires_the_endpoint(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    import_nights(run_cli, tmp_path, {"2026-08-01": "0.0000001", "2026-08-02": "0.00001", "2026-08-03": "0.0000001"})
+    line = capture(tmp_path, "jumpy_empty", synthetic_endpoints(MODEL, []), URL, "2026-08-04")
+    assert run_cli("import", line["path"], "--url", URL, "--fetched-at", line["fetched_at"]).code == 0
+
+    assert query(warehouse, "SELECT status, strftime(first_observed_at, '%d') FROM suspect_runs") == [
+        ("unconfirmed", "02")
+    ]
+
+
+def test_a_suspect_run_followed_by_another_is_unconfirmed_and_the_last_held(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    import_nights(run_cli, tmp_path, {"2026-08-01": "0.0000001", "2026-08-02": "0.00001", "2026-08-03": "0.001"})
+
+    assert query(warehouse, "SELECT status, strftime(first_observed_at, '%d') FROM suspect_runs ORDER BY 2") == [
+        ("unconfirmed", "02"), ("held", "03")
+    ]  # fmt: skip
+
+
 def test_any_order_of_the_nights_holds_and_confirms_alike(warehouse: Path, run_cli, tmp_path: Path) -> None:
     import_nights(run_cli, tmp_path, {"2026-08-03": "0.00001", "2026-08-01": "0.0000001", "2026-08-02": "0.00001"})
 

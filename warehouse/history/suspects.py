@@ -107,13 +107,18 @@ def not_held(spec: EntitySpec, alias: str) -> str:
 
 
 def record_suspects(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datetime) -> int:
-    """Replace the window's suspect runs in ``suspect_runs`` with those just judged; returns how many are held."""
+    """Replace the window's suspect runs in ``suspect_runs`` with those just judged; returns how many are held.
+
+    The window judges the runs that start at its ``since`` or later (the seed run before it is accepted), so
+    exactly those are replaced. A run is ``held`` while it lasts and ``unconfirmed`` once another run ended it
+    unaccepted: its status depends on its own span only, never on runs after it.
+    """
     endpoint = "j.endpoint_key" if "endpoint_key" in spec.key else "NULL"
     con.execute(
         f"""
         DELETE FROM suspect_runs s WHERE s.entity = '{spec.name}'
           AND EXISTS (SELECT 1 FROM window_keys w WHERE {_key_match(spec, "s", "w")}
-                      AND s.first_observed_at >= coalesce(w.seed_from, w.since))
+                      AND s.first_observed_at >= w.since)
         """
     )
     con.execute(
@@ -122,11 +127,9 @@ def record_suspects(con: duckdb.DuckDBPyConnection, spec: EntitySpec, now: datet
         SELECT '{spec.name}', j.source, j.model_id, {endpoint}, j.previous_hash, j.attr_hash, j.first_at, j.last_at,
             j.instants, j.ended_at,
             CASE WHEN j.decision = 'reject' THEN 'rejected' WHEN j.accepted AND j.decision = 'accept' THEN 'accepted'
-                 WHEN j.accepted THEN 'confirmed' WHEN j.later_accepted THEN 'unconfirmed' ELSE 'held' END,
+                 WHEN j.accepted THEN 'confirmed' WHEN j.ended_at IS NOT NULL THEN 'unconfirmed' ELSE 'held' END,
             ?
-        FROM (SELECT *, coalesce(max(run_no) FILTER (WHERE accepted) OVER (PARTITION BY {", ".join(spec.key)})
-                                  > run_no, false) AS later_accepted
-              FROM judged) j
+        FROM judged j
         WHERE j.suspect
         """,
         [now],

@@ -45,6 +45,7 @@ class EntitySpec:
     volatile: tuple[str, ...] = ()  # stored and shown (latest value of the version), never hashed
     parent: str | None = None  # an entity keyed by this one's scope: its complete listings retire children too
     retired_when: str | None = None  # SQL over an observation: positive evidence that the key is retired
+    retires_on: str | None = None  # a DATE attribute stating the day the key retires: a tombstone at its UTC midnight
     complete_fraction: float = 0.5  # a listing under this fraction of the recent median is incomplete
     median_window: int = 7  # how many recent complete listings make the median
     watched_prices: tuple[str, ...] = ()  # prices whose implausible moves are held (SuspectRules)
@@ -57,6 +58,8 @@ class EntitySpec:
             raise ValueError(f"{self.name}: the scope must open the key, and volatile fields be non-key columns")
         attributes = tuple(c for c in self.columns if c not in self.key and c not in self.volatile)
         object.__setattr__(self, "attributes", attributes)
+        if self.retires_on is not None and (self.retires_on not in attributes or self.retired_when is None):
+            raise ValueError(f"{self.name}: retires_on names an attribute, and comes with retired_when")
 
     @property
     def observations(self) -> str:
@@ -110,13 +113,15 @@ MODEL = EntitySpec(
         "description": TEXT,
     },
     volatile=("description",),  # edited often, rarely meaningful: shown, not versioned
-    # OpenRouter lists a model with an expiration date until it goes: past that date it is retired;
+    # OpenRouter lists a model with an expiration date until it goes: from that date it is retired (a
+    # date still in the future when observed retires it at that UTC midnight unless a fetch before restates it);
     # models.dev marks a model `deprecated` before it drops it; a catalog page that answers 404/410
     # is observed with status `gone`.
     watched_prices=("input_price_per_mtok", "output_price_per_mtok"),
     watched_limits=("context_window", "max_output_tokens"),
     retired_when="(expiration_date IS NOT NULL AND expiration_date <= CAST(observed_at AS DATE))"
     " OR status IN ('deprecated', 'gone')",
+    retires_on="expiration_date",  # a future expiration date retires the model on that day, unless restated
 )  # fmt: skip
 
 ENDPOINT = EntitySpec(

@@ -149,6 +149,7 @@ def test_openrouters_2098_placeholder_is_no_expiration_date(warehouse: Path, run
     document["data"][1]["expiration_date"] = "2026-09-30"
     import_days(run_cli, tmp_path, MODELS_URL, {"2026-08-01": json.dumps(document).encode()})
 
-    rows = query(warehouse, "SELECT model_id, CAST(expiration_date AS VARCHAR) FROM model_history ORDER BY 1")
+    rows = query(warehouse, "SELECT model_id, CAST(expiration_date AS VARCHAR) FROM model_history "
+                            "WHERE NOT is_deleted ORDER BY 1")  # fmt: skip
 
     assert rows == [("synthetic/a", None), ("synthetic/b", "2026-09-30")]

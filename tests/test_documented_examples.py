@@ -32,6 +32,9 @@ EMPTY_ON_THE_DEMO = {
     "SELECT source, kind, path, first_seen, last_seen, example FROM schema_drift ORDER BY first_seen DESC": (
         "the parsers know every field of the demo's captures (tests/test_schema_drift.py: its report is empty)"
     ),
+    "SELECT entity, model_id, provider, takes_effect_at, announced_at, evidence FROM announced": (
+        "no demo model is dated to retire after today (tests/test_future_dated.py fills it)"
+    ),
 }
 """Examples that rightly return nothing on the demo, with why."""
 

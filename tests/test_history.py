@@ -207,7 +207,7 @@ def test_a_volatile_field_is_shown_but_never_starts_a_version(warehouse: Path, r
     assert query(warehouse, "SELECT description, valid_to FROM model_history") == [("A model, described again.", None)]
 
 
-def test_a_model_past_its_expiration_date_is_retired_with_its_endpoints(
+def test_a_model_past_its_expiration_date_is_retired_with_its_endpoints_on_that_date(
     warehouse: Path, run_cli, tmp_path: Path
 ) -> None:
     endpoints = synthetic_endpoints("synthetic/a", [synthetic_endpoint("groq", "Groq")])
@@ -220,12 +220,12 @@ def test_a_model_past_its_expiration_date_is_retired_with_its_endpoints(
 
     assert query(warehouse, "SELECT count(*) FROM models") == [(0,)]
     assert query(warehouse, "SELECT count(*) FROM endpoints") == [(0,)]
-    assert query(warehouse, "SELECT entity, strftime(changed_at, '%d') FROM changes WHERE field = 'deleted' "
-                            "ORDER BY entity") == [("endpoint", "03"), ("model", "03")]  # fmt: skip
+    assert query(warehouse, "SELECT entity, strftime(changed_at, '%d %H:%M') FROM changes WHERE field = 'deleted' "
+                            "ORDER BY entity") == [("endpoint", "02 00:00"), ("model", "02 00:00")]  # fmt: skip
     assert query(warehouse, "SELECT entity, strftime(last_seen, '%d'), strftime(retired_at, '%d'), evidence, "
                             "came_back FROM retired ORDER BY entity") == [
-        ("endpoint", "01", "03", "model retired: expiration date 2026-08-02", False),
-        ("model", "01", "03", "expiration date 2026-08-02", False),
+        ("endpoint", "01", "02", "model retired: expiration date 2026-08-02", False),
+        ("model", "01", "02", "expiration date 2026-08-02", False),
     ]  # fmt: skip
 
 

@@ -2,8 +2,9 @@
 
 Snapshots are generated (hypothesis): model lists and endpoints pages over a few days,
 with changed values (some implausible: held until confirmed where holding is on), re-ordered parameter lists,
-keys that vanish and return, and listings small enough to be judged incomplete. They are loaded once in date order,
-one run each, and once shuffled, duplicated and batched at random; the derived
+expiration dates ahead (a retirement scheduled, restated or withdrawn) and passed, keys that vanish
+and return, and listings small enough to be judged incomplete. They are loaded once in date order, one run each,
+and once shuffled, duplicated and batched at random; the derived
 tables must match row for row (``recorded_at`` aside: it is when a row was learned),
 volatile columns included, also when one URL answered two bodies at one instant that
 differ only in a volatile field (a tie broken by content, never by load order).
@@ -50,6 +51,9 @@ def snapshot(draw: st.DrawFn, day: int) -> list[tuple[str, bytes]]:
         for model in document["data"]:  # a volatile field, and a versioned one, varying by day
             model["description"] = draw(st.sampled_from(["d1", "d2", "d3"]))
             model["context_length"] = draw(st.sampled_from([1000, 2000]))
+            # no date, a date ahead (a scheduled retirement, maybe restated or withdrawn), or one passed
+            expires = draw(st.sampled_from([None, None, 1, 2, -1]))
+            model["expiration_date"] = None if expires is None else str((DAY0 + timedelta(days=day + expires)).date())
         payloads.append(("https://openrouter.ai/api/v1/models", json.dumps(document).encode()))
         if document["data"] and draw(st.booleans()):  # fetched again at the same instant: only a volatile differs
             for model in document["data"]:

@@ -180,7 +180,8 @@ LEFT JOIN (
 ) u USING (source, model_id, endpoint_key)
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
 LEFT JOIN provider_aliases p ON p.source = v.source AND p.provider_key = provider_key(v.source, v.endpoint_key, v.provider)
-WHERE v.valid_to IS NULL AND NOT v.is_deleted AND v.superseded_at IS NULL;
+WHERE v.valid_from <= now() AND (v.valid_to IS NULL OR v.valid_to > now())  -- in effect now: not what is announced
+  AND NOT v.is_deleted AND v.superseded_at IS NULL;
 
 -- Each endpoint's latest 1d uptime at or before ts (as recorded by known_at): the daily rollup for the
 -- days before ts's own, the measurements of that day; every measurement when known_at is given.
@@ -334,7 +335,7 @@ FROM (
 ) UNPIVOT (value FOR field IN (name, creator, context_window, max_output_tokens, release_date, open_weights,
     knowledge_cutoff, input_modalities, output_modalities, input_price_per_mtok, output_price_per_mtok));
 
-CREATE OR REPLACE VIEW model_facts AS SELECT * FROM model_facts_as_of('infinity');
+CREATE OR REPLACE VIEW model_facts AS SELECT * FROM model_facts_as_of(now());
 
 -- One row per canonical model at ts: per field, the value of the first source in
 -- field_precedence that has one; `provenance` maps each field to the source chosen. The prices are
@@ -370,7 +371,7 @@ SELECT
 FROM chosen JOIN known k USING (model_id)
 GROUP BY model_id;
 
-CREATE OR REPLACE VIEW models AS SELECT * FROM models_as_of('infinity');
+CREATE OR REPLACE VIEW models AS SELECT * FROM models_as_of(now());
 
 -- ==== Benchmarks ==============================================================================
 
@@ -596,6 +597,10 @@ model_retirements AS (
                              ELSE 'expiration date ' || CAST(a.expiration_date AS VARCHAR) END)
                FROM model_observations o JOIN model_attributes a USING (source, model_id, attr_hash)
               WHERE o.source = r.source AND o.model_id = r.model_id AND o.observed_at = r.valid_from),
+            (SELECT min('expiration date ' || CAST(a.expiration_date AS VARCHAR))  -- a date stated before it came
+               FROM model_observations o JOIN model_attributes a USING (source, model_id, attr_hash)
+              WHERE o.source = r.source AND o.model_id = r.model_id AND o.observed_at < r.valid_from
+                AND utc_midnight(r.valid_from) = r.valid_from AND a.expiration_date = utc_day(r.valid_from)),
             'absent from a complete model list') AS evidence,
         (SELECT max(o.observed_at) FROM model_observations o
           WHERE o.source = r.source AND o.model_id = r.model_id AND o.observed_at < r.valid_from) AS last_seen
@@ -635,7 +640,33 @@ SELECT r.entity, canonical_model_id(r.source, r.model_id, a.model_id) AS model_i
     r.source, r.last_seen, r.retired_at, r.evidence, r.came_back_at IS NOT NULL AS came_back, r.came_back_at,
     r.model_id AS source_key
 FROM retirements r
-LEFT JOIN model_aliases a ON a.source = r.source AND a.source_key = r.model_id;
+LEFT JOIN model_aliases a ON a.source = r.source AND a.source_key = r.model_id
+WHERE r.retired_at <= now();  -- a retirement dated later is announced, not yet in effect
+
+-- What a source has announced for later: a retirement on a future date (a model's expiration date,
+-- and its endpoints with it), one row per key, with when the source first said so.
+CREATE OR REPLACE VIEW announced AS
+WITH scheduled AS (
+    SELECT 'model' AS entity, source, model_id, NULL AS provider, NULL AS endpoint_key, valid_from
+    FROM model_versions WHERE superseded_at IS NULL AND is_deleted AND valid_from > now()
+    UNION ALL
+    SELECT 'endpoint', v.source, v.model_id,
+        (SELECT max(p.provider) FROM endpoint_versions p
+          WHERE p.source = v.source AND p.model_id = v.model_id AND p.endpoint_key = v.endpoint_key
+            AND p.superseded_at IS NULL AND p.valid_to = v.valid_from),
+        v.endpoint_key, v.valid_from
+    FROM endpoint_versions v WHERE v.superseded_at IS NULL AND v.is_deleted AND v.valid_from > now()
+)
+SELECT s.entity, canonical_model_id(s.source, s.model_id, a.model_id) AS model_id, s.provider, s.endpoint_key,
+    s.source, 'retired' AS change, s.valid_from AS takes_effect_at,
+    (SELECT min(o.observed_at) FROM model_observations o JOIN model_attributes m USING (source, model_id, attr_hash)
+      WHERE o.source = s.source AND o.model_id = s.model_id AND m.expiration_date = utc_day(s.valid_from))
+        AS announced_at,
+    CASE WHEN s.entity = 'model' THEN '' ELSE 'model retired: ' END
+        || 'expiration date ' || CAST(utc_day(s.valid_from) AS VARCHAR) AS evidence,
+    s.model_id AS source_key
+FROM scheduled s
+LEFT JOIN model_aliases a ON a.source = s.source AND a.source_key = s.model_id;
 
 -- Changes held as implausible (a price moving more than 10x or to or from zero, a limit shrinking below
 -- half: see `modelsync review`), one row per watched field that differs: held until a later fetch

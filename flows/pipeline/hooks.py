@@ -11,7 +11,8 @@ from importlib import resources
 import duckdb
 
 from extractors.registry import identity_roles, source_specs
-from flows.pipeline.base import ImportInputError
+from flows.pipeline.base import ImportInputError, utc_now
+from flows.settings import settings_from_env
 from transforms.hashing import row_hashes
 from transforms.identity import Override, crosswalk, provider_crosswalk, read_overrides
 from warehouse import db, history
@@ -26,7 +27,15 @@ def rehash_attributes(con: duckdb.DuckDBPyConnection) -> None:
     history.rehash_attributes(con, row_hashes)
 
 
-MIGRATION_HOOKS: Mapping[int, db.Hook] = {3: rehash_attributes}
+def schedule_stated_retirements(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-derive the keys whose fetches state a retirement date, with this environment's rules (migration 015)."""
+    settings = settings_from_env()
+    history.rederive_stated_retirements(
+        con, utc_now(), retire_after=settings.retire_after, rules=settings.suspect_rules
+    )
+
+
+MIGRATION_HOOKS: Mapping[int, db.Hook] = {3: rehash_attributes, 15: schedule_stated_retirements}
 """Data steps that run inside a migration's transaction."""
 
 

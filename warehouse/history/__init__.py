@@ -21,6 +21,7 @@ from entities import BENCHMARK, ENDPOINT, ENTITIES, MODEL, EntitySpec
 
 from .completeness import INCOMPLETE_LISTINGS, SEED_LOOKBACK, SHORT_LISTING, too_short
 from .crosswalk import FACTS_FINGERPRINT, IDENTITY_FACTS, PROVIDER_KEYS, UNMATCHED_KEYS, refresh_crosswalk
+from .derive import rederive_stated_retirements
 from .entities import (
     MEASUREMENTS,
     KeyChanges,
@@ -70,6 +71,7 @@ __all__ = [
     "record_load_time",
     "record_run_end",
     "record_run_start",
+    "rederive_stated_retirements",
     "refresh_crosswalk",
     "rehash_attributes",
     "too_short",

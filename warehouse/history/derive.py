@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from entities import EntitySpec, SuspectRules
+from entities import ENTITIES, EntitySpec, SuspectRules
 
 from .entities import KeyChanges
 from .events import _events, _match, _repeats, _version_starts, _volatile
@@ -47,6 +47,42 @@ def _derive_versions(
     new, changed, retired, unchanged, added = _key_changes(con, spec)
     _apply(con, spec, now)
     return added, KeyChanges(new, changed, retired, unchanged + repeated), held
+
+
+def rederive_stated_retirements(
+    con: duckdb.DuckDBPyConnection,
+    now: datetime,
+    *,
+    retire_after: timedelta = timedelta(0),
+    rules: SuspectRules | None = None,
+) -> None:
+    """Re-derive every key whose observations state a retirement date (``retires_on``), and its children.
+
+    Migration 015's data step: a warehouse derived before such dates were scheduled retired a key at the
+    first fetch past its date; re-derived, it retires on the date, as a fresh load of the same fetches does.
+    """
+    for spec in ENTITIES.values():
+        if not spec.retires_on:
+            continue
+        stated = (
+            f"SELECT {_cols_of(spec)}, min(t.observed_at) AS since FROM {spec.observations} t"
+            f" JOIN {spec.attribute_table} r ON {_match(spec, 'r', 't')} AND r.attr_hash = t.attr_hash"
+            f" WHERE r.{spec.retires_on} IS NOT NULL GROUP BY ALL"
+        )
+        for entity in (spec, *(c for c in ENTITIES.values() if c.parent == spec.name)):
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE affected AS"
+                f" SELECT t.source, {entity.scope_expr} AS scope, min(t.since) - CAST($grace AS INTERVAL) AS since"
+                f" FROM ({stated}) t GROUP BY ALL",
+                {"grace": retire_after},
+            )
+            earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
+            if earliest is not None:
+                _derive_versions(con, entity, now, earliest, retire_after=retire_after, rules=rules)
+
+
+def _cols_of(spec: EntitySpec) -> str:
+    return ", ".join(f"t.{c}" for c in spec.key)
 
 
 def _in_window(spec: EntitySpec) -> str:

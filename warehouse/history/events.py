@@ -28,9 +28,16 @@ def _events(spec: EntitySpec) -> str:
     vol = _volatile(spec)
     null_vol = "".join(f", NULL AS {c}" for c in spec.volatile)
     retired_sql = f"coalesce(({spec.retired_when}), false)" if spec.retired_when else "false"
+    retires_at = f", {_retires_at(spec, 'r')} AS retires_at" if spec.retires_on else ""
+    scheduled = (
+        f"\n            UNION ALL\n            SELECT {key}, 'deleted', true, observed_at, payload_sha256{null_vol}"
+        " FROM scheduled"
+        if spec.retires_on
+        else ""
+    )
     return f"""obs AS (
             SELECT {", ".join(f"t.{c}" for c in spec.key)}, t.observed_at, t.attr_hash, t.payload_sha256,
-                {retired_sql} AS retired{"".join(f", t.{c}" for c in spec.volatile)}
+                {retired_sql} AS retired{"".join(f", t.{c}" for c in spec.volatile)}{retires_at}
             FROM {spec.observations} t JOIN window_keys w ON {_match(spec, "w", "t")}{_retirement_facts(spec, "t")}
             WHERE t.observed_at >= $floor AND t.observed_at >= w.since
             QUALIFY row_number() OVER (
@@ -61,7 +68,7 @@ def _events(spec: EntitySpec) -> str:
                     AND NOT EXISTS (SELECT 1 FROM obs o WHERE {_match(spec, "o", "f")}
                                     AND o.observed_at BETWEEN f.observed_at AND l.observed_at)))
             GROUP BY ALL
-        ),
+        ),{_scheduled(spec)}
         seeds AS (
             SELECT {", ".join(f"v.{c}" for c in spec.key)}, v.attr_hash,
                 v.is_deleted, v.valid_from AS observed_at, v.payload_sha256{_seed_volatile(spec)}
@@ -74,8 +81,46 @@ def _events(spec: EntitySpec) -> str:
             SELECT {key}, CASE WHEN retired THEN 'deleted' ELSE attr_hash END, retired,
                 observed_at, payload_sha256{vol} FROM obs
             UNION ALL
-            SELECT {key}, 'deleted', true, observed_at, payload_sha256{null_vol} FROM tombstones
+            SELECT {key}, 'deleted', true, observed_at, payload_sha256{null_vol} FROM tombstones{scheduled}
         )"""
+
+
+def _retires_at(spec: EntitySpec, alias: str) -> str:
+    """SQL: the instant the attributes ``alias`` say the key retires (UTC midnight of ``spec.retires_on``)."""
+    return f"timezone('UTC', CAST({alias}.{spec.retires_on} AS TIMESTAMP))"
+
+
+def _scheduled(spec: EntitySpec) -> str:
+    """SQL (CTEs ``stated``, ``scheduled``): tombstones an observation dates in the future.
+
+    An observation stating a retirement day after it (an expiration date) retires the key at that day's
+    UTC midnight, unless another observation of the key comes before then (it restates or withdraws the
+    date). The key's last observation before the window counts too: its date may fall in the window.
+    """
+    if not spec.retires_on:
+        return ""
+    key = ", ".join(spec.key)
+    return f"""
+        stated AS (
+            SELECT {key}, observed_at, payload_sha256, retires_at FROM obs WHERE retires_at > observed_at
+            UNION ALL
+            SELECT {key}, observed_at, payload_sha256, retires_at FROM (
+                SELECT {_cols("t", spec.key)}, t.observed_at, t.payload_sha256, {_retires_at(spec, "r")} AS retires_at,
+                    w.since
+                FROM {spec.observations} t JOIN window_keys w ON {_match(spec, "w", "t")}{_retirement_facts(spec, "t")}
+                WHERE t.observed_at >= w.seed_from AND t.observed_at < w.since
+                QUALIFY row_number() OVER (PARTITION BY {_cols("t", spec.key)}
+                                           ORDER BY t.observed_at DESC, t.attr_hash, t.payload_sha256) = 1
+            ) WHERE retires_at > observed_at AND retires_at >= since
+        ),
+        scheduled AS (
+            SELECT {key}, s.retires_at AS observed_at, s.payload_sha256
+            FROM stated s
+            WHERE NOT EXISTS (SELECT 1 FROM obs o WHERE {_match(spec, "o", "s")}
+                              AND o.observed_at > s.observed_at AND o.observed_at <= s.retires_at)
+              AND NOT EXISTS (SELECT 1 FROM tombstones t WHERE {_match(spec, "t", "s")}
+                              AND t.observed_at = s.retires_at)
+        ),"""
 
 
 def _repeats(spec: EntitySpec) -> str:
@@ -136,7 +181,19 @@ def _parent_unlisted(spec: EntitySpec) -> str:
                 AND s.observed_at >= h.since AND s.observed_at >= $earliest
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
                               WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $earliest
-                                AND NOT {retired})"""
+                                AND NOT {retired}){_parent_scheduled_unlisted(spec, parent)}"""
+
+
+def _parent_scheduled_unlisted(spec: EntitySpec, parent: EntitySpec) -> str:
+    """SQL (a UNION branch of ``_repeats``' unlisted): keys whose parent is scheduled to retire in their window."""
+    if not parent.retires_on:
+        return ""
+    return f"""
+            UNION ALL
+            SELECT {", ".join(f"h.{c}" for c in spec.key)}
+            FROM held h JOIN ({_parent_schedule(parent, "held")}) p
+                ON {" AND ".join(f"p.{c} = h.{c}" for c in parent.key)}
+            WHERE p.retires_at >= h.since"""
 
 
 def _seed_volatile(spec: EntitySpec) -> str:
@@ -183,7 +240,36 @@ def _parent_absences(spec: EntitySpec) -> str:
                 AND s.observed_at >= f.since AND s.observed_at > f.first_at
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
                               WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor
-                                AND NOT {retired})"""
+                                AND NOT {retired}){_parent_scheduled_absences(spec, parent)}"""
+
+
+def _parent_scheduled_absences(spec: EntitySpec, parent: EntitySpec) -> str:
+    """SQL (a UNION branch of ``absences``): the day each key's parent is scheduled to retire (``_parent_schedule``)."""
+    if not parent.retires_on:
+        return ""
+    return f"""
+            UNION ALL
+            SELECT {", ".join(f"f.{c}" for c in spec.key)}, p.retires_at, p.recorded_at, p.payload_sha256
+            FROM first_seen f JOIN ({_parent_schedule(parent, "first_seen")}) p
+                ON {" AND ".join(f"p.{c} = f.{c}" for c in parent.key)}
+            WHERE p.retires_at >= f.since AND p.retires_at > f.first_at"""
+
+
+def _parent_schedule(parent: EntitySpec, children: str) -> str:
+    """SQL: each retirement the parents of the rows of ``children`` are scheduled for, as their own derivation
+    schedules it (an observation dating it in the future, no observation of the parent from then to that day)."""
+    pkey = _cols("p", parent.key)
+    retires_at = _retires_at(parent, "r")
+    return f"""
+                SELECT {pkey}, p.observed_at, p.recorded_at, p.payload_sha256, {retires_at} AS retires_at
+                FROM {parent.observations} p{_retirement_facts(parent, "p")}
+                WHERE r.{parent.retires_on} IS NOT NULL AND {retires_at} > p.observed_at
+                  AND ({pkey}) IN (SELECT DISTINCT {_cols("c", parent.key)} FROM {children} c)
+                  AND NOT EXISTS (SELECT 1 FROM {parent.observations} q
+                                  WHERE {" AND ".join(f"q.{c} = p.{c}" for c in parent.key)}
+                                    AND q.observed_at > p.observed_at AND q.observed_at <= {retires_at})
+                QUALIFY row_number() OVER (PARTITION BY {pkey}, p.observed_at
+                                           ORDER BY p.attr_hash, p.payload_sha256) = 1"""
 
 
 def _parent_terms(name: str, alias: str) -> tuple[EntitySpec, str, str]:

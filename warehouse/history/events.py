@@ -181,19 +181,7 @@ def _parent_unlisted(spec: EntitySpec) -> str:
                 AND s.observed_at >= h.since AND s.observed_at >= $earliest
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
                               WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $earliest
-                                AND NOT {retired}){_parent_scheduled_unlisted(spec, parent)}"""
-
-
-def _parent_scheduled_unlisted(spec: EntitySpec, parent: EntitySpec) -> str:
-    """SQL (a UNION branch of ``_repeats``' unlisted): keys whose parent is scheduled to retire in their window."""
-    if not parent.retires_on:
-        return ""
-    return f"""
-            UNION ALL
-            SELECT {", ".join(f"h.{c}" for c in spec.key)}
-            FROM held h JOIN ({_parent_schedule(parent, "held")}) p
-                ON {" AND ".join(f"p.{c} = h.{c}" for c in parent.key)}
-            WHERE p.retires_at >= h.since"""
+                                AND NOT {retired}){_parent_scheduled(spec, parent, "held", "h")}"""
 
 
 def _seed_volatile(spec: EntitySpec) -> str:
@@ -231,6 +219,10 @@ def _parent_absences(spec: EntitySpec) -> str:
     if spec.parent is None:
         return ""
     parent, match, retired = _parent_terms(spec.parent, "f")
+    scheduled = _parent_scheduled(
+        spec, parent, "first_seen", "f",
+        columns=", p.retires_at, p.recorded_at, p.payload_sha256", also=" AND p.retires_at > f.first_at",
+    )  # fmt: skip
     return f"""
             UNION ALL
             SELECT {", ".join(f"f.{c}" for c in spec.key)}, s.observed_at, s.recorded_at, s.payload_sha256
@@ -240,19 +232,22 @@ def _parent_absences(spec: EntitySpec) -> str:
                 AND s.observed_at >= f.since AND s.observed_at > f.first_at
             WHERE NOT EXISTS (SELECT 1 FROM {parent.observations} p{_retirement_facts(parent, "p")}
                               WHERE {match} AND p.observed_at = s.observed_at AND p.observed_at >= $floor
-                                AND NOT {retired}){_parent_scheduled_absences(spec, parent)}"""
+                                AND NOT {retired}){scheduled}"""
 
 
-def _parent_scheduled_absences(spec: EntitySpec, parent: EntitySpec) -> str:
-    """SQL (a UNION branch of ``absences``): the day each key's parent is scheduled to retire (``_parent_schedule``)."""
+def _parent_scheduled(
+    spec: EntitySpec, parent: EntitySpec, rows: str, alias: str, *, columns: str = "", also: str = ""
+) -> str:
+    """SQL (a UNION branch): each key of ``rows`` (aliased ``alias``) whose parent is scheduled to retire in its
+    window (``_parent_schedule``, aliased ``p``), with ``columns``, where ``also`` holds too."""
     if not parent.retires_on:
         return ""
     return f"""
             UNION ALL
-            SELECT {", ".join(f"f.{c}" for c in spec.key)}, p.retires_at, p.recorded_at, p.payload_sha256
-            FROM first_seen f JOIN ({_parent_schedule(parent, "first_seen")}) p
-                ON {" AND ".join(f"p.{c} = f.{c}" for c in parent.key)}
-            WHERE p.retires_at >= f.since AND p.retires_at > f.first_at"""
+            SELECT {", ".join(f"{alias}.{c}" for c in spec.key)}{columns}
+            FROM {rows} {alias} JOIN ({_parent_schedule(parent, rows)}) p
+                ON {" AND ".join(f"p.{c} = {alias}.{c}" for c in parent.key)}
+            WHERE p.retires_at >= {alias}.since{also}"""
 
 
 def _parent_schedule(parent: EntitySpec, children: str) -> str:

@@ -40,6 +40,8 @@ def _derive_versions(
     if floor is None:
         return 0, KeyChanges(), 0
     repeated = _set_aside_repeats(con, spec, earliest)
+    if repeated and not con.execute("SELECT count(*) FROM window_keys").fetchall()[0][0]:
+        return 0, KeyChanges(unchanged=repeated), 0  # every key repeats its current version: nothing to derive
     _derived(con, spec, floor, retire_after, rules or SuspectRules())
     held = record_suspects(con, spec, now) if watches(spec) else 0
     _to_insert(con, spec)

@@ -98,24 +98,42 @@ def test_a_listing_after_the_date_that_still_states_it_keeps_the_retirement_from
     assert model_versions(warehouse) == [(False, "2026-08-01 02:00", "2026-08-02"), (True, "2026-08-02 00:00", None)]
 
 
-def test_a_warehouse_that_retired_at_the_first_fetch_past_the_date_is_re_derived_by_its_migration(
-    warehouse: Path, run_cli, tmp_path: Path
-) -> None:
+def rewind_to_before_migration_15(warehouse: Path) -> None:
+    """Make the warehouse as modelsync derived it before migration 015: retired at the fetch of the 3rd."""
     import duckdb
 
-    from flows.pipeline.base import utc_now
-    from flows.pipeline.hooks import MIGRATION_HOOKS
-    from warehouse import db
-
-    import_lines(run_cli, tmp_path, [listing_line(tmp_path, day, "2026-08-02") for day in ("2026-08-01", "2026-08-03")])
     con = duckdb.connect(str(warehouse))
-    try:  # as modelsync derived it before migration 015: retired at the fetch of the 3rd
+    try:
         con.execute("UPDATE model_versions SET valid_to = TIMESTAMPTZ '2026-08-03 02:00:00+00' WHERE NOT is_deleted")
         con.execute("UPDATE model_versions SET valid_from = TIMESTAMPTZ '2026-08-03 02:00:00+00' WHERE is_deleted")
         con.execute("DELETE FROM schema_migrations WHERE version = 15")
     finally:
         con.close()
 
+
+def test_a_warehouse_that_retired_at_the_first_fetch_past_the_date_is_re_derived_by_its_migration(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    from flows.pipeline.base import utc_now
+    from flows.pipeline.hooks import MIGRATION_HOOKS
+    from warehouse import db
+
+    import_lines(run_cli, tmp_path, [listing_line(tmp_path, day, "2026-08-02") for day in ("2026-08-01", "2026-08-03")])
+    rewind_to_before_migration_15(warehouse)
+
     db.open_for_write(warehouse, utc_now(), hooks=MIGRATION_HOOKS).close()
+
+    assert model_versions(warehouse) == [(False, "2026-08-01 02:00", "2026-08-02"), (True, "2026-08-02 00:00", None)]
+
+
+def test_review_on_a_warehouse_before_migration_15_runs_its_data_step_too(
+    warehouse: Path, run_cli, tmp_path: Path
+) -> None:
+    import_lines(run_cli, tmp_path, [listing_line(tmp_path, day, "2026-08-02") for day in ("2026-08-01", "2026-08-03")])
+    rewind_to_before_migration_15(warehouse)
+
+    result = run_cli("review", "reject", "000000000000", "--by", "alice")  # no such change: migrated all the same
+
+    assert result.code == 2, result.err
 
     assert model_versions(warehouse) == [(False, "2026-08-01 02:00", "2026-08-02"), (True, "2026-08-02 00:00", None)]

@@ -709,15 +709,14 @@ fields AS (SELECT * EXCLUDE (fields), unnest(fields) AS f FROM valued)
 SELECT suspect_id(v.entity, v.source, v.model_id, v.endpoint_key, v.attr_hash) AS id, v.entity,
     canonical_model_id(v.source, v.model_id, a.model_id) AS model_id, v.provider, v.endpoint_key, v.source,
     v.f.field AS field, v.f.old AS old_value, v.f.new AS new_value, v.status, v.first_observed_at,
-    v.last_observed_at, v.observations,
-    (SELECT arg_max(d.decision || ' by ' || d.decided_by, d.decided_at) FROM review_decisions d
-      WHERE d.entity = v.entity AND d.source = v.source AND d.model_id = v.model_id
-        AND d.endpoint_key IS NOT DISTINCT FROM v.endpoint_key AND d.attr_hash = v.attr_hash) AS decision,
-    (SELECT max(d.decided_at) FROM review_decisions d
-      WHERE d.entity = v.entity AND d.source = v.source AND d.model_id = v.model_id
-        AND d.endpoint_key IS NOT DISTINCT FROM v.endpoint_key AND d.attr_hash = v.attr_hash) AS decided_at,
-    v.model_id AS source_key
+    v.last_observed_at, v.observations, d.decision, d.decided_at, v.model_id AS source_key
 FROM fields v
+LEFT JOIN (
+    SELECT entity, source, model_id, endpoint_key, attr_hash,
+        arg_max(decision || ' by ' || decided_by, decided_at) AS decision, max(decided_at) AS decided_at
+    FROM review_decisions GROUP BY ALL  -- the latest decision on each value
+) d ON d.entity = v.entity AND d.source = v.source AND d.model_id = v.model_id
+    AND d.endpoint_key IS NOT DISTINCT FROM v.endpoint_key AND d.attr_hash = v.attr_hash
 LEFT JOIN model_aliases a ON a.source = v.source AND a.source_key = v.model_id
 WHERE v.f.old IS DISTINCT FROM v.f.new;
 

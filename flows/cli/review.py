@@ -70,14 +70,15 @@ def reject(change_id: str, by: str | None) -> None:
 def _decide(change_id: str, decision: str, by: str | None) -> None:
     settings = _settings()
     from flows.lock import warehouse_lock
+    from flows.pipeline.hooks import MIGRATION_HOOKS
     from warehouse import db, history
 
     now = datetime.now(UTC)
-    who = by or getpass.getuser()
+    who = by or _login_name()
     if not settings.warehouse.exists():  # a write connection would create an empty warehouse at a mistyped path
         raise CommandError(f"no warehouse at {settings.warehouse}: run 'modelsync sync' or 'modelsync demo' first")
     with _busy_is_exit_4(), warehouse_lock(settings.warehouse, "review", now):
-        con = db.open_for_write(settings.warehouse, now)
+        con = db.open_for_write(settings.warehouse, now, hooks=MIGRATION_HOOKS)  # a migration's data step too
         try:
             decided = history.decide(con, change_id, decision, who, now, rules=settings.suspect_rules,
                                      retire_after=settings.retire_after)  # fmt: skip
@@ -89,3 +90,11 @@ def _decide(change_id: str, decision: str, by: str | None) -> None:
             con.close()
     where = decided.model_id + (f" {decided.endpoint_key}" if decided.endpoint_key else "")
     click.echo(f"{decision}ed {change_id} by {who}: {decided.entity} {where} ({decided.source}), now {decided.status}")
+
+
+def _login_name() -> str:
+    """The login name, for a decision made without ``--by``."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database (a bare container)
+        raise CommandError("cannot tell who decides: pass --by NAME", EXIT_USAGE) from None

@@ -14,7 +14,7 @@ import duckdb
 from entities import ENTITIES, EntitySpec, SuspectRules
 
 from .entities import KeyChanges
-from .events import _events, _match, _repeats, _version_starts, _volatile
+from .events import _cols, _events, _match, _repeats, _version_starts, _volatile
 from .suspects import held_since, judged_runs, not_held, record_suspects, watches
 
 
@@ -51,6 +51,22 @@ def _derive_versions(
     return added, KeyChanges(new, changed, retired, unchanged + repeated), held
 
 
+def merge_affected(con: duckdb.DuckDBPyConnection, retire_after: timedelta) -> datetime | None:
+    """Collapse ``affected`` to one row per scope; returns the earliest ``since`` of all of them.
+
+    With a grace before retiring, ``since`` reaches back by it: an event at t can confirm (or cancel) the
+    retirement of a key first absent up to ``retire_after`` before t.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE affected AS"
+        " SELECT source, scope, min(since) - CAST($grace AS INTERVAL) AS since FROM affected GROUP BY ALL",
+        {"grace": retire_after},
+    )
+    # The earliest `since`: a constant bound on every read of history, so zone maps skip older rows.
+    earliest: datetime | None = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
+    return earliest
+
+
 def rederive_stated_retirements(
     con: duckdb.DuckDBPyConnection,
     now: datetime,
@@ -67,24 +83,16 @@ def rederive_stated_retirements(
         if not spec.retires_on:
             continue
         stated = (
-            f"SELECT {_cols_of(spec)}, min(t.observed_at) AS since FROM {spec.observations} t"
+            f"SELECT {_cols('t', spec.key)}, min(t.observed_at) AS since FROM {spec.observations} t"
             f" JOIN {spec.attribute_table} r ON {_match(spec, 'r', 't')} AND r.attr_hash = t.attr_hash"
             f" WHERE r.{spec.retires_on} IS NOT NULL GROUP BY ALL"
         )
         for entity in (spec, *(c for c in ENTITIES.values() if c.parent == spec.name)):
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE affected AS"
-                f" SELECT t.source, {entity.scope_expr} AS scope, min(t.since) - CAST($grace AS INTERVAL) AS since"
-                f" FROM ({stated}) t GROUP BY ALL",
-                {"grace": retire_after},
-            )
-            earliest = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
+            con.execute(f"CREATE OR REPLACE TEMP TABLE affected AS SELECT t.source, {entity.scope_expr} AS scope,"
+                        f" t.since FROM ({stated}) t")  # fmt: skip
+            earliest = merge_affected(con, retire_after)
             if earliest is not None:
                 _derive_versions(con, entity, now, earliest, retire_after=retire_after, rules=rules)
-
-
-def _cols_of(spec: EntitySpec) -> str:
-    return ", ".join(f"t.{c}" for c in spec.key)
 
 
 def _in_window(spec: EntitySpec) -> str:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -18,7 +17,7 @@ from warehouse.db import transaction
 
 from .completeness import INCOMPLETE_LISTINGS, SHORT_LISTING, _settle_completeness
 from .crosswalk import PROVIDER_KEYS, _refresh_log, refresh_crosswalk
-from .derive import _derive_versions
+from .derive import _derive_versions, merge_affected
 from .entities import MEASUREMENTS, KeyChanges, LoadBatch, LoadCounts
 from .invariants import InvariantError, invariant_violations
 from .runs import record_run_end
@@ -91,7 +90,7 @@ def _load_entities(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> tuple[in
         if has_snaps:
             assert snaps is not None
             listed[name] = _add_snapshots(con, snaps)
-        earliest = _merge_affected(con, batch.retire_after)
+        earliest = merge_affected(con, batch.retire_after)
         _settle_completeness(con, spec, earliest)
         added, keys[name], held = _derive_versions(
             con, spec, batch.recorded_at, earliest, retire_after=batch.retire_after, rules=batch.suspect_rules
@@ -136,22 +135,6 @@ def _add_snapshots(con: duckdb.DuckDBPyConnection, snaps: pd.DataFrame) -> pd.Da
     since = snaps.groupby("source")["observed_at"].min()
     con.execute("INSERT INTO affected SELECT source, scope, min(observed_at) FROM snaps GROUP BY ALL")
     return pd.DataFrame({"source": since.index, "since": since.to_numpy()})
-
-
-def _merge_affected(con: duckdb.DuckDBPyConnection, retire_after: timedelta) -> datetime | None:
-    """Collapse ``affected`` to one row per scope; returns the earliest ``since`` of all of them.
-
-    With a grace before retiring, ``since`` reaches back by it: an event at t can confirm (or cancel) the
-    retirement of a key first absent up to ``retire_after`` before t.
-    """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE affected AS"
-        " SELECT source, scope, min(since) - CAST($grace AS INTERVAL) AS since FROM affected GROUP BY ALL",
-        {"grace": retire_after},
-    )
-    # The earliest `since`: a constant bound on every read of history, so zone maps skip older rows.
-    earliest: datetime | None = con.execute("SELECT min(since) FROM affected").fetchall()[0][0]
-    return earliest
 
 
 def _insert_measurements(con: duckdb.DuckDBPyConnection, batch: LoadBatch) -> int:

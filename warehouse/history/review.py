@@ -13,7 +13,7 @@ import duckdb
 from entities import ENTITIES, SuspectRules
 from warehouse.db import transaction
 
-from .derive import _derive_versions
+from .derive import _derive_versions, merge_affected
 from .invariants import InvariantError, invariant_violations
 
 DECISIONS = ("accept", "reject")
@@ -63,7 +63,8 @@ def decide(
         scope = model_id if "endpoint_key" in spec.key else ""
         con.execute("CREATE OR REPLACE TEMP TABLE affected (source VARCHAR, scope VARCHAR, since TIMESTAMPTZ)")
         con.execute("INSERT INTO affected VALUES (?, ?, ?)", [source, scope, since])
-        _derive_versions(con, spec, now, since, retire_after=retire_after, rules=rules)
+        earliest = merge_affected(con, retire_after)
+        _derive_versions(con, spec, now, earliest, retire_after=retire_after, rules=rules)
         broken = invariant_violations(con)
         if broken:
             raise InvariantError("; ".join(broken))
